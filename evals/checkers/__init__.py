@@ -1,0 +1,20 @@
+"""The registry of programmatic rule checkers.
+
+`AnyCheck` is the discriminated union of every registered checker: as a field type it validates a check's
+name and typed parameters, and its JSON schema lets constrained decoding produce only valid checks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field
+
+from rnr_dspy.evals.checkers import content, length, style
+from rnr_dspy.evals.checkers.base import REGISTRY, Checker, CheckResult, count_words
+
+__all__ = ["REGISTRY", "AnyCheck", "CheckResult", "Checker", "count_words"]
+
+_MODULES = (content, length, style)  # importing them registers their checkers
+
+AnyCheck = Annotated[Union[tuple(REGISTRY.values())], Field(discriminator="name")]  # noqa: UP007

@@ -1,0 +1,52 @@
+"""The checker contract: a typed, validated check that a response follows one rule.
+
+A checker is a pydantic model. Its fields are the rule's parameters (validated, with ranges), its `name` literal
+is the registry key, `describe()` renders the rule text shown to the model and `evaluate()` decides, in code,
+whether a response follows it. The LM may pick a checker and fill its parameters; it never writes code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, NamedTuple
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["REGISTRY", "CheckResult", "Checker", "count_words"]
+
+REGISTRY: dict[str, type[Checker]] = {}
+
+_WORD = re.compile(r"\b\w+\b", re.UNICODE)
+
+
+class CheckResult(NamedTuple):
+    followed: bool
+    reason: str
+
+
+class Checker(BaseModel):
+    """Base class of every registry checker; subclasses declare `name: Literal["..."]` and their parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ClassVar[str] = "format"
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        key = cls.model_fields["name"].default if "name" in cls.model_fields else None
+        if not isinstance(key, str):
+            return  # an abstract intermediate class
+        if key in REGISTRY:
+            raise ValueError(f"duplicate checker name {key!r}")
+        REGISTRY[key] = cls
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def evaluate(self, response: str) -> CheckResult:
+        raise NotImplementedError
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))

@@ -1,0 +1,73 @@
+"""Checkers on the form of a response: openings, endings, punctuation, case, lists."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from rnr_dspy.evals.checkers.base import Checker, CheckResult
+
+__all__ = ["AllLowercase", "BulletList", "EndsWith", "NoCommas", "StartsWith"]
+
+_BULLET = re.compile(r"^\s*[-*•]\s+\S", re.MULTILINE)
+
+
+class StartsWith(Checker):
+    name: Literal["starts_with"] = "starts_with"
+    phrase: str = Field(min_length=1, max_length=80)
+
+    def describe(self) -> str:
+        return f'Begin every answer with the exact words "{self.phrase}".'
+
+    def evaluate(self, response: str) -> CheckResult:
+        ok = response.lstrip().startswith(self.phrase.strip())
+        return CheckResult(ok, f'starts with {response.lstrip()[: len(self.phrase) + 10]!r}')
+
+
+class EndsWith(Checker):
+    name: Literal["ends_with"] = "ends_with"
+    phrase: str = Field(min_length=1, max_length=80)
+
+    def describe(self) -> str:
+        return f'End every answer with the exact words "{self.phrase}", with nothing after them.'
+
+    def evaluate(self, response: str) -> CheckResult:
+        ok = response.rstrip().endswith(self.phrase.strip())
+        return CheckResult(ok, f'ends with {response.rstrip()[-(len(self.phrase) + 10):]!r}')
+
+
+class NoCommas(Checker):
+    name: Literal["no_commas"] = "no_commas"
+
+    def describe(self) -> str:
+        return "Never use a comma anywhere in your answer."
+
+    def evaluate(self, response: str) -> CheckResult:
+        commas = response.count(",")
+        return CheckResult(commas == 0, f"{commas} comma(s)")
+
+
+class AllLowercase(Checker):
+    name: Literal["all_lowercase"] = "all_lowercase"
+    kind: ClassVar[str] = "style"
+
+    def describe(self) -> str:
+        return "Write your entire answer in lowercase letters only; no capital letters at all."
+
+    def evaluate(self, response: str) -> CheckResult:
+        upper = sum(1 for char in response if char.isupper())
+        return CheckResult(upper == 0 and response.strip() != "", f"{upper} uppercase letter(s)")
+
+
+class BulletList(Checker):
+    name: Literal["bullet_list"] = "bullet_list"
+    min_items: int = Field(default=2, ge=1, le=50)
+
+    def describe(self) -> str:
+        return f'Format your answer as a bulleted list of at least {self.min_items} items, each line starting with "- ".'
+
+    def evaluate(self, response: str) -> CheckResult:
+        items = len(_BULLET.findall(response))
+        return CheckResult(items >= self.min_items, f"{items} bullet item(s); at least {self.min_items} required")

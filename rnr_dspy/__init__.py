@@ -1,0 +1,33 @@
+"""rnr-dspy: teach LLMs to follow roles and rules (RNR), as a DSPy plugin."""
+
+from rnr_dspy.data import Seed, SeedColumns, SeedSet, group_seeds, load_seeds
+from rnr_dspy.errors import ConfigError, LMError, LMSpecError, RnrError, SeedError
+from rnr_dspy.lm import embedded_model_path, make_lm
+from rnr_dspy.modules import RNRProgram, RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge
+from rnr_dspy.optimizers.metrics import rule_adherence
+from rnr_dspy.types import Rule, RuleVerdict, SystemPrompt, render_system_prompt
+
+__all__ = [
+    "ConfigError",
+    "LMError",
+    "LMSpecError",
+    "RNRProgram",
+    "RnrError",
+    "RoleGenerator",
+    "Rule",
+    "RuleFollowingResponder",
+    "RuleGenerator",
+    "RuleJudge",
+    "RuleVerdict",
+    "Seed",
+    "SeedColumns",
+    "SeedError",
+    "SeedSet",
+    "SystemPrompt",
+    "embedded_model_path",
+    "group_seeds",
+    "load_seeds",
+    "make_lm",
+    "render_system_prompt",
+    "rule_adherence",
+]

@@ -1,0 +1,118 @@
+"""The RNR program as thin DSPy modules: role → rules → response → verdicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dspy
+from dspy.utils.exceptions import AdapterParseError
+
+from rnr_dspy.signatures import GenerateRole, GenerateRules, JudgeRuleAdherence, RespondFollowingRules
+from rnr_dspy.types import Rule, RuleVerdict, render_system_prompt
+
+__all__ = ["RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "normalize_rules"]
+
+
+class RoleGenerator(dspy.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.generate = dspy.Predict(GenerateRole)
+
+    def forward(self, instructions: list[str]) -> dspy.Prediction:
+        return dspy.Prediction(role=self.generate(seed_instructions=instructions).role.strip())
+
+
+class RuleGenerator(dspy.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.generate = dspy.Predict(GenerateRules)
+
+    def forward(self, role: str, instructions: list[str]) -> dspy.Prediction:
+        rules = self.generate(role=role, seed_instructions=instructions).rules
+        return dspy.Prediction(rules=normalize_rules(rules))
+
+
+class RuleFollowingResponder(dspy.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.respond = dspy.Predict(RespondFollowingRules)
+
+    def forward(self, system_prompt: str, user: str) -> dspy.Prediction:
+        return dspy.Prediction(response=self.respond(system_prompt=system_prompt, user=user).response)
+
+
+class RuleJudge(dspy.Module):
+    """Verdicts for every rule: its check where it has one, the judge LM for the rest.
+
+    A judge reply that does not parse, or that skips a rule, gives `followed=None` (unknown): counted, never
+    guessed. Pass `judge_lm` to judge with another LM than the one in the current DSPy context.
+    """
+
+    def __init__(self, judge_lm: dspy.BaseLM | None = None) -> None:
+        super().__init__()
+        self.judge = dspy.Predict(JudgeRuleAdherence)
+        self._judge_lm = judge_lm
+
+    def forward(self, system_prompt: str, user: str, response: str, rules: list[Rule]) -> dspy.Prediction:
+        checked = {rule.id: rule.verify(response) for rule in rules if rule.checkable}
+        open_rules = [rule for rule in rules if not rule.checkable]
+        judged = self._judge(system_prompt, user, response, open_rules) if open_rules else {}
+        verdicts = [checked.get(rule.id) or judged.get(rule.id) or _unknown(rule, "judge gave no verdict")
+                    for rule in rules]
+        return dspy.Prediction(verdicts=verdicts)
+
+    def _judge(self, system_prompt: str, user: str, response: str, rules: list[Rule]) -> dict[str, RuleVerdict]:
+        context: dict[str, Any] = {"lm": self._judge_lm} if self._judge_lm is not None else {}
+        try:
+            with dspy.context(**context):
+                verdicts = self.judge(system_prompt=system_prompt, user=user, response=response, rules=rules).verdicts
+        except AdapterParseError as error:
+            return {rule.id: _unknown(rule, f"judge reply did not parse: {error}") for rule in rules}
+        ids = {rule.id for rule in rules}
+        return {v.rule_id: v.model_copy(update={"method": "judge"}) for v in verdicts if v.rule_id in ids}
+
+
+class RNRProgram(dspy.Module):
+    """The RNR pipeline on one group of instructions that share a theme.
+
+    Example:
+        >>> program = RNRProgram()
+        >>> with dspy.context(lm=make_lm("embedded"), adapter=dspy.JSONAdapter()):  # doctest: +SKIP
+        ...     pred = program(instructions=["Plan a 3-day trip to Kyoto.", "What should I pack for Iceland?"])
+        >>> pred.system_prompt, pred.response, pred.verdicts  # doctest: +SKIP
+    """
+
+    def __init__(self, judge_lm: dspy.BaseLM | None = None) -> None:
+        super().__init__()
+        self.role_generator = RoleGenerator()
+        self.rule_generator = RuleGenerator()
+        self.responder = RuleFollowingResponder()
+        self.judge = RuleJudge(judge_lm=judge_lm)
+
+    def forward(self, instructions: list[str], user: str | None = None) -> dspy.Prediction:
+        user = user or instructions[0]
+        role = self.role_generator(instructions=instructions).role
+        rules = self.rule_generator(role=role, instructions=instructions).rules
+        system_prompt = render_system_prompt(role, rules)
+        response = self.responder(system_prompt=system_prompt, user=user).response
+        verdicts = self.judge(system_prompt=system_prompt, user=user, response=response, rules=rules).verdicts
+        return dspy.Prediction(
+            role=role, rules=rules, system_prompt=system_prompt, user=user, response=response, verdicts=verdicts
+        )
+
+
+def normalize_rules(rules: list[Rule | dict[str, Any]]) -> list[Rule]:
+    """Give rules stable ids (r1, r2, …); a checked rule's text and kind come from its check, so the system
+    prompt states exactly what is verified."""
+    normalized = []
+    for index, rule in enumerate(rules, start=1):
+        rule = rule if isinstance(rule, Rule) else Rule.model_validate(rule)
+        update: dict[str, Any] = {"id": f"r{index}"}
+        if rule.check is not None:
+            update |= {"text": rule.check.describe(), "kind": type(rule.check).kind}
+        normalized.append(rule.model_copy(update=update))
+    return normalized
+
+
+def _unknown(rule: Rule, reason: str) -> RuleVerdict:
+    return RuleVerdict(rule_id=rule.id, followed=None, reason=reason, method="judge")

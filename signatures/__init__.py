@@ -1,0 +1,8 @@
+"""One DSPy signature per concept of the RNR pipeline. Each docstring is the instruction the LM reads."""
+
+from rnr_dspy.signatures.generate_role import GenerateRole
+from rnr_dspy.signatures.generate_rules import GenerateRules
+from rnr_dspy.signatures.judge_rule_adherence import JudgeRuleAdherence
+from rnr_dspy.signatures.respond_following_rules import RespondFollowingRules
+
+__all__ = ["GenerateRole", "GenerateRules", "JudgeRuleAdherence", "RespondFollowingRules"]
