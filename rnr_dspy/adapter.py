@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import dspy
 import pydantic
+from dspy.adapters.utils import translate_field_type
 
 __all__ = ["StructuredAdapter"]
 
@@ -29,7 +30,13 @@ class StructuredAdapter(dspy.JSONAdapter):
 
     def format_field_structure(self, signature: Any) -> str:
         # The parent shows outputs as {"response": "{response}"}; small models copy that placeholder verbatim.
-        # The decoder already enforces the output schema, so the outputs are named, not templated.
+        # The outputs are named instead, with the JSON schema of each typed one.
         inputs = super().format_field_structure(signature).split("Outputs will be a JSON object")[0].rstrip()
         names = ", ".join(f"`{name}`" for name in signature.output_fields)
-        return f"{inputs}\n\nOutputs will be a JSON object with the fields {names}, holding your actual answer."
+        notes = [
+            f"`{name}`: " + translate_field_type(name, field).split("# note: ", 1)[-1]
+            for name, field in signature.output_fields.items()
+            if field.annotation is not str
+        ]
+        return "\n\n".join([inputs, f"Outputs will be a JSON object with the fields {names}, holding your answer.",
+                            *notes])

@@ -22,7 +22,7 @@ class Rule(BaseModel):
     # Ids are assigned by the program, not written by the LM, so they are left out of the LM-facing schema.
     id: SkipJsonSchema[str] = ""
     kind: RuleKind = "other"
-    text: str = Field(description="The rule as the assistant will read it, one sentence.")
+    text: str = Field(min_length=1, max_length=200, description="The rule as the assistant will read it, one sentence.")
     check: AnyCheck | None = Field(
         default=None, description="A programmatic check from the registry that decides this rule, or null."
     )

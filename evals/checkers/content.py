@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from rnr_dspy.evals.checkers.base import Checker, CheckResult
 
 __all__ = ["ForbiddenWords", "IncludeKeywords"]
+
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
 def _contains_word(text: str, word: str) -> bool:
@@ -18,7 +20,7 @@ def _contains_word(text: str, word: str) -> bool:
 
 class IncludeKeywords(Checker):
     name: Literal["include_keywords"] = "include_keywords"
-    keywords: list[str] = Field(min_length=1, max_length=10)
+    keywords: list[Word] = Field(min_length=1, max_length=10)
     kind: ClassVar[str] = "content"
 
     def describe(self) -> str:
@@ -31,7 +33,7 @@ class IncludeKeywords(Checker):
 
 class ForbiddenWords(Checker):
     name: Literal["forbidden_words"] = "forbidden_words"
-    words: list[str] = Field(min_length=1, max_length=10)
+    words: list[Word] = Field(min_length=1, max_length=10)
     kind: ClassVar[str] = "content"
 
     def describe(self) -> str:

@@ -1,0 +1,120 @@
+"""The `rnr-dspy` command line: each command parses options, builds a config, calls one library function and
+renders the result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rnr_dspy.errors import RnrError
+
+app = typer.Typer(no_args_is_help=True, help="Teach LLMs to follow roles and rules (RNR) with DSPy.")
+err = Console(stderr=True)
+out = Console()
+
+LM_PANEL = "Language models"
+SEED_PANEL = "Seeds"
+
+
+@app.callback()
+def main() -> None:
+    """Teach LLMs to follow roles and rules (RNR) with DSPy."""
+
+
+@app.command("compile")
+def compile_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("runs/compile"),
+    lm: Annotated[str, typer.Option(help="Teacher LM: embedded, local:PATH, or provider/model.",
+                                    rich_help_panel=LM_PANEL)] = "embedded",
+    judge_lm: Annotated[str | None, typer.Option(help="Judge LM for rules without a check (default: --lm).",
+                                                 rich_help_panel=LM_PANEL)] = None,
+    api_base: Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.",
+                                                 rich_help_panel=LM_PANEL)] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="RNR_DSPY_API_KEY", show_envvar=True, help="API key.",
+                                                rich_help_panel=LM_PANEL)] = None,
+    seeds: Annotated[str, typer.Option(help="Seed file (jsonl/json/csv/parquet), hub dataset id, or 'shipped'.",
+                                       rich_help_panel=SEED_PANEL)] = "shipped",
+    instruction_column: Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)] = None,
+    input_column: Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)] = None,
+    messages_column: Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)] = None,
+    limit: Annotated[int | None, typer.Option(help="Use at most N seeds.", rich_help_panel=SEED_PANEL)] = None,
+    k: Annotated[int, typer.Option(help="Instructions per group (one role each).", rich_help_panel=SEED_PANEL)] = 4,
+    optimizer: Annotated[str, typer.Option(help="bootstrap or none.")] = "bootstrap",
+    train_size: Annotated[int, typer.Option(help="Training groups.")] = 12,
+    val_size: Annotated[int, typer.Option(help="Held-out groups scored before and after.")] = 6,
+    num_threads: Annotated[int, typer.Option(help="Parallel evaluation threads (HTTP LMs).")] = 1,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the prompts of the first group; call no LM.")] = False,
+) -> None:
+    """Optimize the RNR program's prompts against the rule-adherence metric."""
+    from rnr_dspy.compile_job import CompileConfig, make_examples, run_compile
+
+    config = _config(CompileConfig, out=out_dir, lm=lm, judge_lm=judge_lm, api_base=api_base, api_key=api_key,
+                     seeds=seeds, limit=limit, k=k, optimizer=optimizer, train_size=train_size, val_size=val_size,
+                     num_threads=num_threads, columns={"instruction": instruction_column, "input": input_column,
+                                                       "messages": messages_column})
+    if dry_run:
+        trainset, valset, _ = _run(lambda: make_examples(config))
+        _print_prompts((trainset or valset)[0])
+        return
+    with _progress() as bars:
+        tasks: dict[str, Any] = {}
+
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bars.add_task(phase, total=total)
+            bars.update(tasks[phase], completed=done)
+
+        result = _run(lambda: run_compile(config, progress=report))
+    out.print(f"score before {result['score_before']:.3f} → after {result['score_after']:.3f} "
+              f"(pass rate {result['pass_rate_before']:.2f} → {result['pass_rate_after']:.2f}); "
+              f"{result['lm_calls']} LM calls, {result['tokens']} tokens, {result['wall_seconds']:.0f} s")
+    out.print(f"wrote {out_dir / 'program.json'} and {out_dir / 'compile_report.json'}")
+
+
+def _print_prompts(example: Any) -> None:
+    from rnr_dspy.dry_run import render_prompts
+    from rnr_dspy.modules import RNRProgram
+
+    for stage, messages in render_prompts(RNRProgram(), example.instructions, example.user):
+        out.rule(stage)
+        for message in messages:
+            out.print(f"[bold]{message['role']}[/bold]")
+            out.print(message["content"], markup=False, highlight=False, soft_wrap=True)
+
+
+def _config(cls: Any, **values: Any) -> Any:
+    try:
+        return cls(**values)
+    except ValidationError as error:
+        problems = "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in error.errors())
+        raise typer.BadParameter(problems) from None
+
+
+def _run(call: Any) -> Any:
+    try:
+        return call()
+    except RnrError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(code=1) from None
+    except Exception as error:
+        from dspy.utils.exceptions import LMError
+
+        if isinstance(error, LMError):
+            err.print(f"[red]LM error:[/red] {error}", highlight=False)
+            raise typer.Exit(code=1) from None
+        raise
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+if __name__ == "__main__":
+    app()

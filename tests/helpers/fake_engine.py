@@ -1,0 +1,71 @@
+"""A scripted in-process engine for offline tests: it answers each DSPy request from the output fields the
+request's JSON schema asks for, and records every request it saw."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import dspy
+from dspy.lm15 import Message, Request, Response, Usage, response_to_events
+
+Answer = Callable[[Request], dict[str, Any]] | dict[str, Any] | str
+
+
+class FakeEngine:
+    supports_response_schema = True
+    supported_params = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed", "response_format"})
+
+    def __init__(self, answers: dict[str, Answer]) -> None:
+        """`answers` maps an output field name ("role", "rules", "response", "verdicts") to a JSON-able dict of
+        outputs, a raw reply string, or a function of the request returning the outputs."""
+        self.answers = answers
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+
+    def complete(self, request: Request) -> Response:
+        with self._lock:
+            self.requests.append(request)
+        schema = (request.config.response_format or {}).get("schema", {})
+        field = next(iter(schema.get("properties", {})), None)
+        answer = self.answers[field]
+        if callable(answer):
+            answer = answer(request)
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        return Response(id=f"fake-{len(self.requests)}", model=request.model, message=Message.assistant(text),
+                        finish_reason="stop", usage=Usage(input_tokens=10, output_tokens=5))
+
+    def stream(self, request: Request) -> Any:
+        yield from response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        pass
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FakeEngine:
+        return self
+
+    def calls_for(self, field: str) -> list[Request]:
+        return [r for r in self.requests
+                if field in (r.config.response_format or {}).get("schema", {}).get("properties", {})]
+
+
+def fake_lm(engine: FakeEngine) -> dspy.LM:
+    return dspy.LM("fake/model", engine=engine, cache=False, temperature=0.0, max_tokens=256)
+
+
+ROLE = {"role": "You are a friendly cooking coach for home cooks who want quick weeknight dinners."}
+RULES = {"rules": [
+    {"kind": "length", "text": "Be brief.", "check": {"name": "max_words", "limit": 40}},
+    {"kind": "format", "text": "Open warmly.", "check": {"name": "starts_with", "phrase": "Sure"}},
+    {"kind": "tone", "text": "Stay encouraging and never shame the cook.", "check": None},
+]}
+PASSING_RESPONSE = {"response": "Sure, rest the steak five minutes so the juices settle."}
+JUDGE_FOLLOWED = {"verdicts": [{"rule_id": "r3", "followed": True, "reason": "encouraging tone"}]}
+
+
+def scripted_engine(**overrides: Answer) -> FakeEngine:
+    answers: dict[str, Answer] = {"role": ROLE, "rules": RULES, "response": PASSING_RESPONSE,
+                                  "verdicts": JUDGE_FOLLOWED}
+    return FakeEngine({**answers, **overrides})

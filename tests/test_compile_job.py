@@ -1,0 +1,71 @@
+import json
+
+import pytest
+from fake_engine import fake_lm, scripted_engine
+
+from rnr_dspy import RNRProgram
+from rnr_dspy.compile_job import CompileConfig, make_examples, run_compile
+from rnr_dspy.errors import SeedError
+
+FAILING_RESPONSE = {"response": "Well, here is a long and rambling answer that never opens the expected way at all."}
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    engine = scripted_engine()
+    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    return engine
+
+
+def config(tmp_path, **overrides):
+    return CompileConfig(out=tmp_path / "out", limit=24, k=3, train_size=3, val_size=2, **overrides)
+
+
+def test_compile_writes_a_loadable_program_and_a_report(tmp_path, engine):
+    report = run_compile(config(tmp_path))
+    saved = json.loads((tmp_path / "out" / "compile_report.json").read_text())
+    assert saved["score_before"] == report["score_before"] == 1.0
+    assert {"score_after", "lm_calls", "tokens", "wall_seconds", "parse", "demos"} <= saved.keys()
+    assert saved["lm_calls"] == len(engine.requests) and saved["tokens"] == 15 * len(engine.requests)
+    assert saved["demos"]["rule_generator.generate"] == 2  # bootstrapped from passing traces, up to max_demos
+    program = RNRProgram()
+    program.load(str(tmp_path / "out" / "program.json"))
+    assert len(program.responder.respond.demos) == 2
+
+
+def test_bootstrap_keeps_no_demo_from_a_failing_trace(tmp_path, monkeypatch):
+    engine = scripted_engine(response=FAILING_RESPONSE)
+    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    report = run_compile(config(tmp_path))
+    assert report["pass_rate_before"] == 0.0 and report["score_before"] < 1.0
+    assert set(report["demos"].values()) == {0}
+
+
+def test_unparsable_outputs_are_counted_per_stage_and_score_zero(tmp_path, monkeypatch):
+    engine = scripted_engine(rules="not json")
+    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    report = run_compile(config(tmp_path, optimizer="none"))
+    assert report["before"]["failed_items"] == report["val_examples"] == 2
+    assert report["score_before"] == 0.0
+    assert report["parse"]["GenerateRules"]["parse_failures"] == report["parse"]["GenerateRules"]["replies"] > 0
+    assert report["parse"]["GenerateRole"]["parse_failures"] == 0
+
+
+def test_api_key_never_reaches_the_report_or_the_program(tmp_path, engine):
+    run_compile(config(tmp_path, api_key="sk-secret-123", optimizer="none"))
+    for name in ("compile_report.json", "program.json"):
+        assert "sk-secret-123" not in (tmp_path / "out" / name).read_text()
+
+
+def test_held_out_examples_are_not_trained_on(tmp_path):
+    trainset, valset, seeds = make_examples(config(tmp_path))
+    train_ids = {i for example in trainset for i in example.seed_ids}
+    assert valset and trainset and not train_ids & {i for example in valset for i in example.seed_ids}
+    assert seeds["loaded"] == 24
+
+
+def test_too_few_seeds_for_a_held_out_group_is_a_clear_error(tmp_path):
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text('{"instruction": "Only one"}\n')
+    with pytest.raises(SeedError, match="at least 2"):
+        make_examples(CompileConfig(out=tmp_path, seeds=str(seeds)))

@@ -1,0 +1,118 @@
+import json
+
+import dspy
+from fake_engine import PASSING_RESPONSE, RULES, fake_lm, scripted_engine
+
+from rnr_dspy import RNRProgram, Rule, RuleFollowingResponder, RuleGenerator, RuleJudge, RoleGenerator
+from rnr_dspy.adapter import StructuredAdapter
+
+INSTRUCTIONS = ["Why rest a steak after cooking?", "How do I make a pan sauce?"]
+
+
+def run(engine, module, **inputs):
+    with dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter()):
+        return module(**inputs)
+
+
+def test_role_generator_returns_the_role_and_sends_the_instructions():
+    engine = scripted_engine()
+    pred = run(engine, RoleGenerator(), instructions=INSTRUCTIONS)
+    assert pred.role.startswith("You are a friendly cooking coach")
+    assert "Why rest a steak" in engine.requests[0].messages[-1].text
+
+
+def test_role_schema_constrains_the_opening_and_length():
+    engine = scripted_engine()
+    run(engine, RoleGenerator(), instructions=INSTRUCTIONS)
+    role_schema = engine.requests[0].config.response_format["schema"]["properties"]["role"]
+    assert role_schema["pattern"].startswith("^You are ")
+    assert role_schema["minLength"] >= 20
+
+
+def test_rule_generator_numbers_rules_and_renders_checked_rules_from_their_check():
+    rules = run(scripted_engine(), RuleGenerator(), role="You are a coach.", instructions=INSTRUCTIONS).rules
+    assert [rule.id for rule in rules] == ["r1", "r2", "r3"]
+    assert rules[0].text == rules[0].check.describe() and "40" in rules[0].text
+    assert rules[0].kind == "length" and rules[1].kind == "format"
+    assert rules[2].check is None and rules[2].text == RULES["rules"][2]["text"]
+
+
+def test_rule_generator_keeps_a_rule_whose_check_is_invalid_as_judge_only():
+    bad = {"rules": [{"kind": "length", "text": "Be short.", "check": {"name": "max_words", "limit": -5}},
+                     {"kind": "tone", "text": "Be kind.", "check": None}]}
+    rules = run(scripted_engine(rules=bad), RuleGenerator(), role="You are a coach.", instructions=INSTRUCTIONS).rules
+    assert len(rules) == 2
+    assert rules[0].check is None and rules[0].text == "Be short."
+    assert "limit" in rules[0].check_error
+
+
+def test_rule_generator_asks_for_two_to_five_rules():
+    engine = scripted_engine()
+    run(engine, RuleGenerator(), role="You are a coach.", instructions=INSTRUCTIONS)
+    rules_schema = engine.requests[0].config.response_format["schema"]["properties"]["rules"]
+    assert (rules_schema["minItems"], rules_schema["maxItems"]) == (2, 5)
+
+
+def test_responder_answers_the_user():
+    pred = run(scripted_engine(), RuleFollowingResponder(), system_prompt="You are a coach.", user="Hi")
+    assert pred.response == PASSING_RESPONSE["response"]
+
+
+def _rules():
+    return [Rule(id="r1", text="Short.", check={"name": "max_words", "limit": 5}),
+            Rule(id="r2", text="Be kind.", kind="tone")]
+
+
+def test_judge_checks_checkable_rules_in_code_and_asks_the_lm_only_for_the_rest():
+    engine = scripted_engine(verdicts={"verdicts": [{"rule_id": "r2", "followed": False, "reason": "rude"}]})
+    verdicts = run(engine, RuleJudge(), system_prompt="sp", user="u", response="one two three four five six",
+                   rules=_rules()).verdicts
+    assert [(v.rule_id, v.followed, v.method) for v in verdicts] == [("r1", False, "check"), ("r2", False, "judge")]
+    assert len(engine.requests) == 1
+    assert '"r1"' not in engine.requests[0].messages[-1].text  # only the open rule is sent to the judge
+
+
+def test_judge_makes_no_lm_call_when_every_rule_is_checkable():
+    engine = scripted_engine()
+    rules = [_rules()[0]]
+    verdicts = run(engine, RuleJudge(), system_prompt="sp", user="u", response="ok", rules=rules).verdicts
+    assert verdicts[0].followed is True and engine.requests == []
+
+
+def test_unparsable_judge_reply_gives_unknown_verdicts_not_a_pass_or_fail():
+    engine = scripted_engine(verdicts="this is not json at all")
+    verdicts = run(engine, RuleJudge(), system_prompt="sp", user="u", response="ok", rules=_rules()).verdicts
+    assert verdicts[1].followed is None and "did not parse" in verdicts[1].reason
+
+
+def test_judge_verdict_for_an_unknown_rule_id_is_ignored_and_the_missing_rule_is_unknown():
+    engine = scripted_engine(verdicts={"verdicts": [{"rule_id": "r9", "followed": True, "reason": "?"}]})
+    verdicts = run(engine, RuleJudge(), system_prompt="sp", user="u", response="ok", rules=_rules()).verdicts
+    assert [v.rule_id for v in verdicts] == ["r1", "r2"] and verdicts[1].followed is None
+
+
+def test_judge_uses_its_own_lm_when_given_one():
+    teacher, judge_engine = scripted_engine(), scripted_engine()
+    judge = RuleJudge(judge_lm=fake_lm(judge_engine))
+    run(teacher, judge, system_prompt="sp", user="u", response="ok", rules=_rules())
+    assert teacher.requests == [] and len(judge_engine.requests) == 1
+
+
+def test_program_runs_every_stage_and_renders_the_system_prompt_from_role_and_rules():
+    engine = scripted_engine()
+    pred = run(engine, RNRProgram(), instructions=INSTRUCTIONS)
+    assert pred.user == INSTRUCTIONS[0]
+    assert pred.system_prompt.startswith(pred.role) and "1. Keep every answer under 41 words" in pred.system_prompt
+    assert all(v.followed for v in pred.verdicts)
+    assert pred.system_prompt in engine.calls_for("response")[0].messages[-1].text
+
+
+def test_program_state_saves_as_json_and_loads_back(tmp_path):
+    program = RNRProgram()
+    program.rule_generator.generate.demos = [dspy.Example(role="You are x.", seed_instructions=["a"], **RULES)]
+    program.save(str(tmp_path / "program.json"))
+    loaded = RNRProgram()
+    loaded.load(str(tmp_path / "program.json"))
+    assert len(loaded.rule_generator.generate.demos) == 1
+    state = json.loads((tmp_path / "program.json").read_text())
+    assert state["rule_generator.generate"]["demos"][0]["rules"][0]["check"]["name"] == "max_words"
