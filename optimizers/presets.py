@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import dspy
@@ -15,7 +15,7 @@ __all__ = ["Preset", "compile_program"]
 Metric = Callable[..., float | bool]
 
 
-class Preset(str, Enum):
+class Preset(StrEnum):
     bootstrap = "bootstrap"
     none = "none"
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import dspy
 import pydantic
 from dspy.adapters.utils import translate_field_type
+from dspy.utils.exceptions import AdapterParseError
 
 __all__ = ["StructuredAdapter"]
 
@@ -27,6 +28,22 @@ class StructuredAdapter(dspy.JSONAdapter):
         lm_kwargs["response_format"] = pydantic.create_model(
             "DSPyProgramOutputs", __config__=pydantic.ConfigDict(extra="forbid"), **fields
         )
+
+    def parse(self, signature: Any, completion: str) -> dict[str, Any]:
+        """Parse as `JSONAdapter` does, then hold each field to its declared constraints: a reply from an LM
+        that decodes without the schema (e.g. a server that only offers JSON mode) can break them."""
+        fields = super().parse(signature, completion)
+        for name, field in signature.output_fields.items():
+            if not field.metadata:
+                continue
+            try:
+                pydantic.TypeAdapter(Annotated[(field.annotation, *field.metadata)]).validate_python(fields[name])
+            except pydantic.ValidationError as error:
+                raise AdapterParseError(
+                    adapter_name=type(self).__name__, signature=signature, lm_response=completion,
+                    message=f"field {name} breaks its constraints: {error.errors()[0]['msg']}", parsed_result=fields,
+                ) from error
+        return fields
 
     def format_field_structure(self, signature: Any) -> str:
         # The parent shows outputs as {"response": "{response}"}; small models copy that placeholder verbatim.

@@ -3,7 +3,6 @@ renders the result."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,7 +48,7 @@ def compile_command(
     train_size: Annotated[int, typer.Option(help="Training groups.")] = 12,
     val_size: Annotated[int, typer.Option(help="Held-out groups scored before and after.")] = 6,
     num_threads: Annotated[int, typer.Option(help="Parallel evaluation threads (HTTP LMs).")] = 1,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the prompts of the first group; call no LM.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the first group's prompts; call no LM.")] = False,
 ) -> None:
     """Optimize the RNR program's prompts against the rule-adherence metric."""
     from rnr_dspy.compile_job import CompileConfig, make_examples, run_compile

@@ -103,9 +103,10 @@ def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_
             if progress:
                 progress(phase, done, len(examples))
     errors = [error for _, _, error in results if error]
+    count = len(results)
     return EvalSummary(
-        score=sum(score for score, _, _ in results) / len(results), pass_rate=sum(p for _, p, _ in results) / len(results),
-        items=len(results), failed_items=len(errors), errors=errors,
+        score=sum(score for score, _, _ in results) / count, pass_rate=sum(passed for _, passed, _ in results) / count,
+        items=count, failed_items=len(errors), errors=errors,
     )
 
 

@@ -78,11 +78,11 @@ def load_seeds(source: str | Path = SHIPPED_SEEDS, *, columns: SeedColumns | Non
     seeds: list[Seed] = []
     label = str(source)
     for where, row in _rows(source, split, problems):
+        if limit is not None and len(seeds) >= limit:
+            break
         seed = _seed_from_row(row, columns, where, problems)
         if seed is not None:
             seeds.append(seed)
-        if limit is not None and len(seeds) >= limit:
-            break
     if not seeds:
         detail = "; ".join(str(p) for p in problems[:3])
         raise SeedError(f"no usable seed instruction in {label}" + (f" ({detail})" if detail else ""))
@@ -175,8 +175,10 @@ def _hub_rows(dataset_id: str, split: str) -> Iterator[tuple[str, dict[str, Any]
 
 def _seed_from_row(row: dict[str, Any], columns: SeedColumns, where: str,
                    problems: list[SeedProblem]) -> Seed | None:
-    instruction_column = columns.instruction or _first_present(row, ("instruction", "prompt", "question"))
     messages_column = columns.messages or _first_present(row, ("messages", "conversations"))
+    instruction_column = columns.instruction or (
+        None if columns.messages else _first_present(row, ("instruction", "prompt", "question"))
+    )
     if instruction_column is not None and instruction_column in row:
         instruction = row[instruction_column]
         user_input = row.get(columns.input or "input") or row.get("context") or ""

@@ -19,7 +19,7 @@ def render_prompts(program: RNRProgram, instructions: list[str], user: str,
     adapter = adapter or StructuredAdapter()
     stages = [
         (program.role_generator.generate, {"seed_instructions": instructions}),
-        (program.rule_generator.generate, {"role": "<role written by GenerateRole>", "seed_instructions": instructions}),
+        (program.rule_generator.generate, {"role": "<role from GenerateRole>", "seed_instructions": instructions}),
         (program.responder.respond, {"system_prompt": "<role and rules rendered as the system prompt>", "user": user}),
         (program.judge.judge, {"system_prompt": "<system prompt>", "user": user, "response": "<response>",
                                "rules": "<rules without a check>"}),

@@ -8,6 +8,7 @@ the request asks for (see `rnr_dspy.grammar`), so a small model's structured rep
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ class LlamaCppEngine:
     Args:
         model_path: the `.gguf` file.
         n_ctx: context window in tokens.
-        n_threads: CPU threads for llama.cpp (default: all cores).
+        n_threads: CPU threads for llama.cpp (default: every core; llama-cpp-python's own default is half).
         repeat_penalty: llama.cpp's penalty over the last 64 tokens; small models loop without it.
     """
 
@@ -38,7 +39,7 @@ class LlamaCppEngine:
                  repeat_penalty: float = 1.1) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
-        self.n_threads = n_threads
+        self.n_threads = n_threads or os.cpu_count() or 1
         self.repeat_penalty = repeat_penalty
         self._lock = threading.Lock()
         self._llama: Any = None

@@ -43,7 +43,7 @@ def grammar_for(request: Request) -> str | None:
     response_format = request.config.response_format
     if response_format is not None:
         if response_format.get("type") == "json_schema":
-            return _json_schema_grammar(json.dumps(response_format["schema"], sort_keys=True))
+            return _json_schema_grammar(json.dumps(response_format["schema"]))  # key order is field order
         return "root ::= object\n" + _JSON_VALUE
     last_user = next((m for m in reversed(request.messages) if m.role == "user"), None)
     match = _CHAT_REMINDER.search(last_user.text if last_user is not None else "")

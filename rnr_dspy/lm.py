@@ -68,6 +68,9 @@ def _local_lm(path: Path, name: str, settings: dict[str, Any]) -> dspy.LM:
         engine = _gguf_engine(path.resolve())
         return dspy.LM(name, engine=engine, async_engine=AsyncLlamaCppEngine(engine), **settings)
     if path.is_dir() and (path / "config.json").is_file():
+        if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
+            raise LMSpecError(f"{path} is a Hugging Face model directory: loading it needs transformers and torch "
+                              "(pip install 'rnr-dspy[hf]')")
         from rnr_dspy.hf_engine import TransformersEngine
 
         return dspy.LM(name, engine=TransformersEngine(path), **settings)

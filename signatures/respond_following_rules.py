@@ -14,4 +14,6 @@ class RespondFollowingRules(dspy.Signature):
 
     system_prompt: str = dspy.InputField()
     user: str = dspy.InputField(desc="The user's message.")
-    response: Annotated[str, StringConstraints(min_length=1)] = dspy.OutputField(desc="The assistant's reply, exactly as the user will see it.")
+    response: Annotated[str, StringConstraints(min_length=1)] = dspy.OutputField(
+        desc="The assistant's reply, exactly as the user will see it."
+    )

@@ -25,12 +25,12 @@ def test_local_gguf_path(tmp_path):
 
 @pytest.mark.parametrize("spec", ["gpt4", "", "/abs/path"])
 def test_unknown_spec_says_which_forms_exist(spec):
-    with pytest.raises(LMSpecError, match="embedded.*local:PATH"):
+    with pytest.raises(LMSpecError, match=r"embedded.*local:PATH"):
         make_lm(spec)
 
 
 def test_local_path_that_is_not_a_model_is_refused(tmp_path):
-    with pytest.raises(LMSpecError, match="neither a .gguf file nor a Hugging Face model directory"):
+    with pytest.raises(LMSpecError, match=r"neither a \.gguf file nor a Hugging Face model directory"):
         make_lm(f"local:{tmp_path}")
     with pytest.raises(LMSpecError):
         make_lm(f"local:{tmp_path / 'missing.gguf'}")

@@ -1,9 +1,11 @@
 import json
 
 import dspy
+import pytest
+from dspy.utils.exceptions import AdapterParseError
 from fake_engine import PASSING_RESPONSE, RULES, fake_lm, scripted_engine
 
-from rnr_dspy import RNRProgram, Rule, RuleFollowingResponder, RuleGenerator, RuleJudge, RoleGenerator
+from rnr_dspy import RNRProgram, RoleGenerator, Rule, RuleFollowingResponder, RuleGenerator, RuleJudge
 from rnr_dspy.adapter import StructuredAdapter
 
 INSTRUCTIONS = ["Why rest a steak after cooking?", "How do I make a pan sauce?"]
@@ -116,3 +118,9 @@ def test_program_state_saves_as_json_and_loads_back(tmp_path):
     assert len(loaded.rule_generator.generate.demos) == 1
     state = json.loads((tmp_path / "program.json").read_text())
     assert state["rule_generator.generate"]["demos"][0]["rules"][0]["check"]["name"] == "max_words"
+
+
+def test_a_reply_that_breaks_a_declared_constraint_is_a_parse_error_not_a_role():
+    engine = scripted_engine(role={"role": "You are"})
+    with pytest.raises(AdapterParseError, match="role breaks its constraints"):
+        run(engine, RoleGenerator(), instructions=INSTRUCTIONS)

@@ -8,7 +8,7 @@ whether a response follows it. The LM may pick a checker and fill its parameters
 from __future__ import annotations
 
 import re
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,6 +19,11 @@ REGISTRY: dict[str, type[Checker]] = {}
 _WORD = re.compile(r"\b\w+\b", re.UNICODE)
 
 
+def _require_name(schema: dict[str, Any]) -> None:
+    if "name" in schema.get("properties", {}):
+        schema["required"] = ["name", *(field for field in schema.get("required", []) if field != "name")]
+
+
 class CheckResult(NamedTuple):
     followed: bool
     reason: str
@@ -27,7 +32,9 @@ class CheckResult(NamedTuple):
 class Checker(BaseModel):
     """Base class of every registry checker; subclasses declare `name: Literal["..."]` and their parameters."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # `name` has a default (so `MaxWords(limit=50)` works) yet must be required in the JSON schema: it is the
+    # discriminator a constrained decoder has to write.
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_require_name)
 
     kind: ClassVar[str] = "format"
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from rnr_dspy.evals.checkers.base import Checker, CheckResult
 
 __all__ = ["AllLowercase", "BulletList", "EndsWith", "NoCommas", "StartsWith"]
 
-_BULLET = re.compile(r"^\s*[-*•]\s+\S", re.MULTILINE)
+# A marker, blanks on the same line, then content; a line of markers only ("- - -") is a thematic break.
+_BULLET = re.compile(r"^[ \t]*[-*•][ \t]+(?!(?:[-*•][ \t]*)+$)\S", re.MULTILINE)
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
 class StartsWith(Checker):
     name: Literal["starts_with"] = "starts_with"
-    phrase: str = Field(min_length=1, max_length=80)
+    phrase: Phrase
 
     def describe(self) -> str:
         return f'Begin every answer with the exact words "{self.phrase}".'
@@ -28,7 +30,7 @@ class StartsWith(Checker):
 
 class EndsWith(Checker):
     name: Literal["ends_with"] = "ends_with"
-    phrase: str = Field(min_length=1, max_length=80)
+    phrase: Phrase
 
     def describe(self) -> str:
         return f'End every answer with the exact words "{self.phrase}", with nothing after them.'
@@ -66,7 +68,8 @@ class BulletList(Checker):
     min_items: int = Field(default=2, ge=1, le=50)
 
     def describe(self) -> str:
-        return f'Format your answer as a bulleted list of at least {self.min_items} items, each line starting with "- ".'
+        return (f"Format your answer as a bulleted list of at least {self.min_items} items, "
+                'each line starting with "- ".')
 
     def evaluate(self, response: str) -> CheckResult:
         items = len(_BULLET.findall(response))
