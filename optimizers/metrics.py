@@ -10,9 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import dspy
+
+from rnr_dspy.optimizers.rule_quality import rule_set_quality
 from rnr_dspy.types import Rule, RuleVerdict
 
-__all__ = ["Adherence", "rule_adherence", "tally", "verdicts_for"]
+__all__ = ["Adherence", "rnr_feedback", "rnr_score", "rule_adherence", "tally", "verdicts_for"]
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,36 @@ def rule_adherence(example: Any, pred: Any, trace: Any = None) -> float | bool:
 
     `pred` needs `rules` and `response`; its `verdicts`, if any, supply the judge's word on rules without a check.
     """
-    rules = [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.get("rules") or []]
-    judged = [v if isinstance(v, RuleVerdict) else RuleVerdict.model_validate(v) for v in pred.get("verdicts") or []]
-    adherence = tally(verdicts_for(rules, pred.get("response") or "", judged))
+    adherence = tally(_verdicts(pred))
     return adherence.passed if trace is not None else adherence.fraction
+
+
+def rnr_score(example: Any, pred: Any, trace: Any = None) -> float | bool:
+    """The compile metric: rule adherence times the quality of the rule set (see `rule_set_quality`), so a
+    program cannot score by writing few, duplicate, contradictory or trivial rules. While bootstrapping, True only
+    for a sound rule set whose every rule was followed."""
+    adherence, quality = tally(_verdicts(pred)), rule_set_quality(_rules(pred))
+    if trace is not None:
+        return adherence.passed and not quality.problems
+    return adherence.fraction * quality.score
+
+
+def rnr_feedback(gold: Any, pred: Any, trace: Any = None, pred_name: str | None = None,
+                 pred_trace: Any = None) -> dspy.Prediction:
+    """GEPA's metric: `rnr_score` plus feedback that names each violated or undecided rule and why, and the
+    rule set's problems."""
+    verdicts, rules = _verdicts(pred), {rule.id: rule for rule in _rules(pred)}
+    lines = [f"Rule {v.rule_id} ({rules[v.rule_id].text}) was {'violated' if v.followed is False else 'undecided'}:"
+             f" {v.reason}" for v in verdicts if v.followed is not True]
+    lines += [f"Rule set problem: {problem}" for problem in rule_set_quality(list(rules.values())).problems]
+    feedback = "\n".join(lines) or "Every rule was followed and the rule set is sound."
+    return dspy.Prediction(score=float(rnr_score(gold, pred)), feedback=feedback)
+
+
+def _rules(pred: Any) -> list[Rule]:
+    return [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.get("rules") or []]
+
+
+def _verdicts(pred: Any) -> list[RuleVerdict]:
+    judged = [v if isinstance(v, RuleVerdict) else RuleVerdict.model_validate(v) for v in pred.get("verdicts") or []]
+    return verdicts_for(_rules(pred), pred.get("response") or "", judged)

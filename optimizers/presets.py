@@ -1,39 +1,59 @@
-"""Optimizer presets: DSPy's own optimizers, configured for the RNR program and the rule-adherence metric."""
+"""Optimizer presets: DSPy's own optimizers, configured for the RNR program and its metrics."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import dspy
 
 from rnr_dspy.errors import ConfigError
+from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 
 __all__ = ["Preset", "compile_program"]
 
-Metric = Callable[..., float | bool]
+Metric = Callable[..., Any]
 
 
 class Preset(StrEnum):
     bootstrap = "bootstrap"
+    mipro = "mipro"
+    gepa = "gepa"
     none = "none"
 
 
-def compile_program(program: dspy.Module, trainset: list[dspy.Example], *, metric: Metric,
-                    preset: Preset | str = Preset.bootstrap, max_demos: int = 2, **options: Any) -> dspy.Module:
+def compile_program(
+    program: dspy.Module, trainset: list[dspy.Example], *, preset: Preset | str = Preset.bootstrap,
+    valset: list[dspy.Example] | None = None, metric: Metric = rnr_score, feedback_metric: Metric = rnr_feedback,
+    max_demos: int = 2, num_threads: int = 1, auto: Literal["light", "medium", "heavy"] = "light",
+    reflection_lm: dspy.BaseLM | None = None, max_metric_calls: int | None = None, seed: int = 0,
+) -> dspy.Module:
     """Return a new, optimized copy of `program`; the input program is never changed.
 
-    `bootstrap` runs DSPy's `BootstrapFewShot`: it keeps, as demos for each predictor, the traces of training
-    examples whose every rule was followed.
+    - `bootstrap`: `BootstrapFewShot` keeps, as demos, traces whose rules were all followed.
+    - `mipro`: `MIPROv2` proposes instructions and demo sets and searches them (`auto` sets the budget).
+    - `gepa`: `GEPA` rewrites instructions by reflecting, with `reflection_lm`, on `feedback_metric`'s feedback;
+      the budget is `max_metric_calls` if given, else `auto`.
+    - `none`: an unoptimized copy (the baseline).
     """
     preset = Preset(preset)
+    student = program.deepcopy()
     if preset is Preset.none:
-        return program.deepcopy()
+        return student
     if not trainset:
-        raise ConfigError("the bootstrap optimizer needs at least one training example")
-    optimizer = dspy.BootstrapFewShot(
-        metric=metric, max_bootstrapped_demos=max_demos, max_labeled_demos=0, max_rounds=1,
-        max_errors=len(trainset), **options,
-    )
-    return optimizer.compile(program.deepcopy(), trainset=trainset)
+        raise ConfigError(f"the {preset.value} optimizer needs at least one training example")
+    if preset is Preset.bootstrap:
+        optimizer = dspy.BootstrapFewShot(metric=metric, max_bootstrapped_demos=max_demos, max_labeled_demos=0,
+                                          max_rounds=1, max_errors=len(trainset))
+        return optimizer.compile(student, trainset=trainset)
+    if preset is Preset.mipro:
+        mipro = dspy.MIPROv2(metric=metric, auto=auto, max_bootstrapped_demos=max_demos, max_labeled_demos=0,
+                             num_threads=num_threads, max_errors=len(trainset), seed=seed)
+        return mipro.compile(student, trainset=trainset, valset=valset)
+    if reflection_lm is None:
+        raise ConfigError("the gepa optimizer needs a reflection LM (--reflection-lm), ideally a strong one")
+    budget: dict[str, Any] = {"max_metric_calls": max_metric_calls} if max_metric_calls else {"auto": auto}
+    gepa = dspy.GEPA(metric=feedback_metric, reflection_lm=reflection_lm, num_threads=num_threads, seed=seed,
+                     **budget)
+    return gepa.compile(student, trainset=trainset, valset=valset)

@@ -37,7 +37,8 @@ class StructuredAdapter(dspy.JSONAdapter):
             if not field.metadata:
                 continue
             try:
-                pydantic.TypeAdapter(Annotated[(field.annotation, *field.metadata)]).validate_python(fields[name])
+                constrained: Any = Annotated[(field.annotation, *field.metadata)]
+                pydantic.TypeAdapter(constrained).validate_python(fields[name])
             except pydantic.ValidationError as error:
                 raise AdapterParseError(
                     adapter_name=type(self).__name__, signature=signature, lm_response=completion,

@@ -19,6 +19,7 @@ out = Console()
 
 LM_PANEL = "Language models"
 SEED_PANEL = "Seeds"
+OPT_PANEL = "Optimizer"
 
 
 @app.callback()
@@ -44,7 +45,14 @@ def compile_command(
     messages_column: Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)] = None,
     limit: Annotated[int | None, typer.Option(help="Use at most N seeds.", rich_help_panel=SEED_PANEL)] = None,
     k: Annotated[int, typer.Option(help="Instructions per group (one role each).", rich_help_panel=SEED_PANEL)] = 4,
-    optimizer: Annotated[str, typer.Option(help="bootstrap or none.")] = "bootstrap",
+    optimizer: Annotated[str, typer.Option(help="bootstrap, mipro, gepa or none.",
+                                           rich_help_panel=OPT_PANEL)] = "bootstrap",
+    auto: Annotated[str, typer.Option(help="Budget of mipro/gepa: light, medium, heavy.",
+                                      rich_help_panel=OPT_PANEL)] = "light",
+    max_metric_calls: Annotated[int | None, typer.Option(help="gepa budget in metric calls (overrides --auto).",
+                                                         rich_help_panel=OPT_PANEL)] = None,
+    reflection_lm: Annotated[str | None, typer.Option(help="LM that gepa reflects with.",
+                                                      rich_help_panel=OPT_PANEL)] = None,
     train_size: Annotated[int, typer.Option(help="Training groups.")] = 12,
     val_size: Annotated[int, typer.Option(help="Held-out groups scored before and after.")] = 6,
     num_threads: Annotated[int, typer.Option(help="Parallel evaluation threads (HTTP LMs).")] = 1,
@@ -54,7 +62,8 @@ def compile_command(
     from rnr_dspy.compile_job import CompileConfig, make_examples, run_compile
 
     config = _config(CompileConfig, out=out_dir, lm=lm, judge_lm=judge_lm, api_base=api_base, api_key=api_key,
-                     seeds=seeds, limit=limit, k=k, optimizer=optimizer, train_size=train_size, val_size=val_size,
+                     seeds=seeds, limit=limit, k=k, optimizer=optimizer, auto=auto, max_metric_calls=max_metric_calls,
+                     reflection_lm=reflection_lm, train_size=train_size, val_size=val_size,
                      num_threads=num_threads, columns={"instruction": instruction_column, "input": input_column,
                                                        "messages": messages_column})
     if dry_run:
@@ -66,7 +75,7 @@ def compile_command(
 
         def report(phase: str, done: int, total: int) -> None:
             if phase not in tasks:
-                tasks[phase] = bars.add_task(phase, total=total)
+                tasks[phase] = bars.add_task(phase, total=total or None)
             bars.update(tasks[phase], completed=done)
 
         result = _run(lambda: run_compile(config, progress=report))

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dspy
-from dspy.utils.exceptions import AdapterParseError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from rnr_dspy.adapter import StructuredAdapter
@@ -18,15 +16,12 @@ from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns, group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
 from rnr_dspy.lm import lm_id, make_lm
 from rnr_dspy.modules import RNRProgram
-from rnr_dspy.optimizers.metrics import rule_adherence, tally, verdicts_for
+from rnr_dspy.optimizers.evaluate import Progress, evaluate_program
+from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
 from rnr_dspy.tracking import ParseTracker, usage_summary
-from rnr_dspy.types import Rule
 
-__all__ = ["CompileConfig", "EvalSummary", "Progress", "evaluate_program", "make_examples", "run_compile"]
-
-Progress = Callable[[str, int, int], None]
-"""Called as `progress(phase, done, total)`."""
+__all__ = ["CompileConfig", "make_examples", "run_compile"]
 
 
 class CompileConfig(BaseModel):
@@ -44,19 +39,14 @@ class CompileConfig(BaseModel):
     train_size: int = Field(12, ge=1)
     val_size: int = Field(6, ge=1)
     optimizer: Preset = Preset.bootstrap
+    auto: Literal["light", "medium", "heavy"] = Field("light", description="Budget of mipro and gepa.")
+    max_metric_calls: int | None = Field(None, ge=1, description="Budget of gepa in metric calls (overrides auto).")
+    reflection_lm: str | None = Field(None, description="LM spec that gepa reflects with (required by gepa).")
     max_demos: int = Field(2, ge=0, le=16)
     num_threads: int = Field(1, ge=1, le=64)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(1024, ge=16)
     seed: int = 0
-
-
-class EvalSummary(BaseModel):
-    score: float
-    pass_rate: float
-    items: int
-    failed_items: int
-    errors: list[str] = []
 
 
 def make_examples(config: CompileConfig) -> tuple[list[dspy.Example], list[dspy.Example], dict[str, Any]]:
@@ -78,60 +68,37 @@ def make_examples(config: CompileConfig) -> tuple[list[dspy.Example], list[dspy.
     return trainset, valset, seeds
 
 
-def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_threads: int = 1,
-                     progress: Progress | None = None, phase: str = "evaluate") -> EvalSummary:
-    """Mean rule adherence and pass rate over `examples`. An item whose output did not parse scores 0 and is
-    listed in `errors`; other errors (an unreachable LM) propagate."""
-    context = dspy.settings.config.copy()
-    done = 0
-
-    def run(example: dspy.Example) -> tuple[float, bool, str | None]:
-        with dspy.context(**{k: context[k] for k in ("lm", "adapter", "callbacks", "usage_tracker") if k in context}):
-            try:
-                pred = program(**example.inputs())
-            except AdapterParseError as error:
-                return 0.0, False, f"{example.seed_ids[0]}: {type(error).__name__}: {str(error)[:200]}"
-        rules = [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.rules]
-        passed = tally(verdicts_for(rules, pred.response, pred.verdicts)).passed
-        return float(rule_adherence(example, pred)), passed, None
-
-    results = []
-    with ThreadPoolExecutor(max_workers=num_threads) as pool:
-        for result in pool.map(run, examples):
-            results.append(result)
-            done += 1
-            if progress:
-                progress(phase, done, len(examples))
-    errors = [error for _, _, error in results if error]
-    count = len(results)
-    return EvalSummary(
-        score=sum(score for score, _, _ in results) / count, pass_rate=sum(passed for _, passed, _ in results) / count,
-        items=count, failed_items=len(errors), errors=errors,
-    )
-
-
 def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict[str, Any]:
     """Compile the RNR program; write `program.json` and `compile_report.json` under `config.out`; return the
     report."""
     started = time.perf_counter()
     trainset, valset, seeds = make_examples(config)
     key = config.api_key.get_secret_value() if config.api_key else None
-    settings = {"api_base": config.api_base, "api_key": key, "temperature": config.temperature,
+    settings: dict[str, Any] = {"api_base": config.api_base, "api_key": key, "temperature": config.temperature,
                 "max_tokens": config.max_tokens}
     teacher = make_lm(config.lm, **settings)
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm else teacher
+    reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
     tracker = ParseTracker()
     program = RNRProgram(judge_lm=judge)
     with dspy.track_usage() as usage, dspy.context(lm=teacher, adapter=StructuredAdapter(), callbacks=[tracker]):
         before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
-        compiled = compile_program(program, trainset, metric=_counting(rule_adherence, progress, len(trainset)),
-                                   preset=config.optimizer, max_demos=config.max_demos)
+        # The held-out valset is never shown to the optimizer; mipro and gepa split the trainset themselves.
+        compiled = compile_program(
+            program, trainset, preset=config.optimizer, metric=_counting(rnr_score, progress),
+            feedback_metric=_counting(rnr_feedback, progress), max_demos=config.max_demos,
+            num_threads=config.num_threads, auto=config.auto, reflection_lm=reflection,
+            max_metric_calls=config.max_metric_calls, seed=config.seed,
+        )
         after = evaluate_program(compiled, valset, num_threads=config.num_threads, progress=progress, phase="after")
     config.out.mkdir(parents=True, exist_ok=True)
     compiled.save(str(config.out / "program.json"))
     report = {
         "score_before": before.score, "score_after": after.score,
         "pass_rate_before": before.pass_rate, "pass_rate_after": after.pass_rate,
+        "adherence_before": before.adherence, "adherence_after": after.adherence,
+        "per_kind_adherence": {kind: {"before": before.per_kind.get(kind), "after": after.per_kind.get(kind)}
+                               for kind in sorted(before.per_kind.keys() | after.per_kind.keys())},
         "before": before.model_dump(), "after": after.model_dump(),
         **usage_summary(usage),
         "wall_seconds": round(time.perf_counter() - started, 2),
@@ -144,14 +111,15 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
     return report
 
 
-def _counting(metric: Callable[..., Any], progress: Progress | None, total: int) -> Callable[..., Any]:
+def _counting(metric: Callable[..., Any], progress: Progress | None) -> Callable[..., Any]:
+    """The metric, reporting each call as optimizer progress (the number of calls is not known up front)."""
     calls = 0
 
-    def counted(example: Any, pred: Any, trace: Any = None) -> Any:
+    def counted(*args: Any) -> Any:
         nonlocal calls
         calls += 1
         if progress:
-            progress("optimize", min(calls, total), total)
-        return metric(example, pred, trace)
+            progress("optimize", calls, 0)
+        return metric(*args)
 
     return counted

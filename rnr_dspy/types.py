@@ -11,7 +11,7 @@ from rnr_dspy.evals.checkers import AnyCheck
 
 __all__ = ["Rule", "RuleKind", "RuleVerdict", "SystemPrompt", "render_system_prompt"]
 
-RuleKind = Literal["format", "length", "content", "style", "tone", "scope", "safety", "persona", "other"]
+RuleKind = Literal["format", "length", "content", "style", "language", "tone", "scope", "safety", "persona", "other"]
 
 
 class Rule(BaseModel):

@@ -8,14 +8,24 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StringConstraints
 
 from rnr_dspy.evals.checkers.base import Checker, CheckResult
+from rnr_dspy.evals.checkers.case import Relation, compare
 
-__all__ = ["ForbiddenWords", "IncludeKeywords"]
+__all__ = ["ForbiddenWords", "IncludeKeywords", "KeywordFrequency", "Placeholders", "Postscript", "Word"]
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
+# A bracketed name with no nested brackets, not a markdown link's text.
+_PLACEHOLDER = re.compile(r"\[[^\[\]\n]*\w[^\[\]\n]*\](?!\()")
+Marker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+
+
 def _contains_word(text: str, word: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE) is not None
+    return _word_pattern(word).search(text) is not None
 
 
 class IncludeKeywords(Checker):
@@ -42,3 +52,52 @@ class ForbiddenWords(Checker):
     def evaluate(self, response: str) -> CheckResult:
         used = [w for w in self.words if _contains_word(response, w)]
         return CheckResult(not used, f"used: {used}" if used else "no forbidden word used")
+
+
+class KeywordFrequency(Checker):
+    name: Literal["keyword_frequency"] = "keyword_frequency"
+    keyword: Word
+    relation: Relation
+    count: int = Field(ge=1, le=100)
+    kind: ClassVar[str] = "content"
+
+    def describe(self) -> str:
+        times = "time" if self.count == 1 else "times"
+        return f'Use the word "{self.keyword}" {self.relation.replace("_", " ")} {self.count} {times} in every answer.'
+
+    def evaluate(self, response: str) -> CheckResult:
+        found = len(_word_pattern(self.keyword).findall(response))
+        reason = f'"{self.keyword}" appears {found} time(s); {self.relation.replace("_", " ")} {self.count}'
+        return CheckResult(compare(found, self.relation, self.count), reason)
+
+
+class Placeholders(Checker):
+    name: Literal["placeholders"] = "placeholders"
+    min_count: int = Field(ge=1, le=100)
+    kind: ClassVar[str] = "content"
+
+    def describe(self) -> str:
+        return (f"Include at least {self.min_count} placeholder{'s' * (self.min_count != 1)} in square brackets, "
+                "such as [address], for details the user must fill in.")
+
+    def evaluate(self, response: str) -> CheckResult:
+        found = _PLACEHOLDER.findall(response)
+        return CheckResult(len(found) >= self.min_count, f"{len(found)} placeholder(s); at least {self.min_count}")
+
+
+class Postscript(Checker):
+    name: Literal["postscript"] = "postscript"
+    marker: Marker = "P.S."
+    kind: ClassVar[str] = "format"
+
+    def describe(self) -> str:
+        return f'End every answer with a postscript: a final part on its own line starting with "{self.marker}".'
+
+    def evaluate(self, response: str) -> CheckResult:
+        flexible = r"\.\s?".join(re.escape(part) for part in self.marker.split("."))
+        line = re.compile(rf"^[ \t>*_]*{flexible}", re.IGNORECASE | re.MULTILINE)
+        starts = [match.start() for match in line.finditer(response)]
+        if not starts:
+            return CheckResult(False, f'no line starts with "{self.marker}"')
+        body = re.search(r"\w", response[: starts[-1]]) is not None
+        return CheckResult(body, "postscript after the answer" if body else "the postscript has no answer before it")

@@ -9,10 +9,10 @@ from pydantic import Field, StringConstraints
 
 from rnr_dspy.evals.checkers.base import Checker, CheckResult
 
-__all__ = ["AllLowercase", "BulletList", "EndsWith", "NoCommas", "StartsWith"]
+__all__ = ["AllLowercase", "BulletList", "EndsWith", "NoCommas", "NoExclamation", "Phrase", "Quoted", "StartsWith"]
 
 # A marker, blanks on the same line, then content; a line of markers only ("- - -") is a thematic break.
-_BULLET = re.compile(r"^[ \t]*[-*•][ \t]+(?!(?:[-*•][ \t]*)+$)\S", re.MULTILINE)
+BULLET = re.compile(r"^[ \t]*[-*•][ \t]+(?!(?:[-*•][ \t]*)+$)\S", re.MULTILINE)
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
@@ -72,5 +72,29 @@ class BulletList(Checker):
                 'each line starting with "- ".')
 
     def evaluate(self, response: str) -> CheckResult:
-        items = len(_BULLET.findall(response))
+        items = len(BULLET.findall(response))
         return CheckResult(items >= self.min_items, f"{items} bullet item(s); at least {self.min_items} required")
+
+
+class NoExclamation(Checker):
+    name: Literal["no_exclamation"] = "no_exclamation"
+    kind: ClassVar[str] = "style"
+
+    def describe(self) -> str:
+        return "Never use an exclamation mark (!) anywhere in your answer; keep a calm tone."
+
+    def evaluate(self, response: str) -> CheckResult:
+        marks = sum(response.count(mark) for mark in "!！¡")
+        return CheckResult(marks == 0, f"{marks} exclamation mark(s)")
+
+
+class Quoted(Checker):
+    name: Literal["quoted"] = "quoted"
+
+    def describe(self) -> str:
+        return 'Wrap your entire answer in double quotation marks: start it with " and end it with ".'
+
+    def evaluate(self, response: str) -> CheckResult:
+        text = response.strip()
+        ok = len(text) > 1 and (text[0], text[-1]) in {('"', '"'), ("“", "”")}
+        return CheckResult(ok, f"starts with {text[:1]!r} and ends with {text[-1:]!r}")

@@ -20,7 +20,8 @@ class FakeEngine:
 
     def __init__(self, answers: dict[str, Answer]) -> None:
         """`answers` maps an output field name ("role", "rules", "response", "verdicts") to a JSON-able dict of
-        outputs, a raw reply string, or a function of the request returning the outputs."""
+        outputs, a raw reply string, or a function of the request returning the outputs; the key None answers
+        requests without a response schema (e.g. an optimizer's own reflection prompt)."""
         self.answers = answers
         self.requests: list[Request] = []
         self._lock = threading.Lock()

@@ -1,0 +1,55 @@
+"""Checkers on letter case: all capitals, and how often words are written in capitals."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from rnr_dspy.evals.checkers.base import Checker, CheckResult
+
+__all__ = ["AllUppercase", "CapitalWords", "Relation", "compare"]
+
+Relation = Literal["at_least", "at_most"]
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def compare(found: int, relation: Relation, count: int) -> bool:
+    return found >= count if relation == "at_least" else found <= count
+
+
+def capital_words(text: str) -> list[str]:
+    """Runs of two or more letters, all capitals: "NASA's" holds one (NASA), "I" and "A" hold none."""
+    return [word for word in _LETTER_RUN.findall(text) if len(word) > 1 and word.isupper()]
+
+
+class AllUppercase(Checker):
+    name: Literal["all_uppercase"] = "all_uppercase"
+    kind: ClassVar[str] = "style"
+
+    def describe(self) -> str:
+        return "Write your entire answer in capital letters only; no lowercase letters at all."
+
+    def evaluate(self, response: str) -> CheckResult:
+        lower = sum(1 for char in response if char.islower())
+        upper = sum(1 for char in response if char.isupper())
+        return CheckResult(lower == 0 and upper > 0, f"{lower} lowercase and {upper} uppercase letter(s)")
+
+
+class CapitalWords(Checker):
+    name: Literal["capital_words"] = "capital_words"
+    relation: Relation
+    count: int = Field(ge=0, le=1000)
+    kind: ClassVar[str] = "style"
+
+    def describe(self) -> str:
+        relation = self.relation.replace("_", " ")
+        return (f"Use {relation} {self.count} words written entirely in capital letters (like URGENT) "
+                "in every answer; single letters such as I do not count.")
+
+    def evaluate(self, response: str) -> CheckResult:
+        words = capital_words(response)
+        shown = ", ".join(words[:5]) + (", …" if len(words) > 5 else "")
+        reason = f"{len(words)} all-capital word(s){f' ({shown})' if words else ''}; {self.relation} {self.count}"
+        return CheckResult(compare(len(words), self.relation, self.count), reason.replace("_", " "))

@@ -1,0 +1,90 @@
+"""Score a program on examples: rule adherence, pass rate, rule-set quality and adherence per rule kind."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import dspy
+from dspy.utils.exceptions import AdapterParseError
+from pydantic import BaseModel
+
+from rnr_dspy.optimizers.metrics import tally, verdicts_for
+from rnr_dspy.optimizers.rule_quality import rule_set_quality
+from rnr_dspy.types import Rule, RuleVerdict
+
+__all__ = ["EvalSummary", "Progress", "evaluate_program"]
+
+Progress = Callable[[str, int, int], None]
+"""Called as `progress(phase, done, total)`."""
+
+_CONTEXT_KEYS = ("lm", "adapter", "callbacks", "usage_tracker")
+
+
+class EvalSummary(BaseModel):
+    score: float
+    """Mean of `rnr_score`: adherence times rule-set quality."""
+    adherence: float
+    pass_rate: float
+    rule_quality: float
+    per_kind: dict[str, float]
+    """Share of rules followed, per rule kind, over rules with a known verdict."""
+    items: int
+    failed_items: int
+    unknown_verdicts: int
+    errors: list[str] = []
+
+
+class _Item(BaseModel):
+    rules: list[Rule] = []
+    verdicts: list[RuleVerdict] = []
+    error: str | None = None
+
+
+def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_threads: int = 1,
+                     progress: Progress | None = None, phase: str = "evaluate") -> EvalSummary:
+    """Run `program` on every example. An item whose output did not parse scores 0 and is listed in `errors`;
+    other errors (an unreachable LM) propagate."""
+    context = {key: value for key, value in dspy.settings.config.items() if key in _CONTEXT_KEYS}
+
+    def run(example: dspy.Example) -> _Item:
+        with dspy.context(**context):
+            try:
+                pred = program(**example.inputs())
+            except AdapterParseError as error:
+                where = (example.get("seed_ids") or ["?"])[0]
+                return _Item(error=f"{where}: {type(error).__name__}: {str(error)[:200]}")
+        rules = [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.rules]
+        return _Item(rules=rules, verdicts=verdicts_for(rules, pred.response, pred.verdicts))
+
+    items = []
+    with ThreadPoolExecutor(max_workers=num_threads) as pool:
+        for item in pool.map(run, examples):
+            items.append(item)
+            if progress:
+                progress(phase, len(items), len(examples))
+    return _summarize(items)
+
+
+def _summarize(items: list[_Item]) -> EvalSummary:
+    count = len(items) or 1
+    adherences = [tally(item.verdicts) for item in items]
+    qualities = [rule_set_quality(item.rules).score if item.error is None else 0.0 for item in items]
+    per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for item in items:
+        kinds = {rule.id: rule.kind for rule in item.rules}
+        for verdict in item.verdicts:
+            if verdict.followed is not None:
+                per_kind[kinds[verdict.rule_id]][0] += verdict.followed
+                per_kind[kinds[verdict.rule_id]][1] += 1
+    return EvalSummary(
+        score=sum(a.fraction * q for a, q in zip(adherences, qualities, strict=True)) / count,
+        adherence=sum(a.fraction for a in adherences) / count,
+        pass_rate=sum(a.passed for a in adherences) / count,
+        rule_quality=sum(qualities) / count,
+        per_kind={kind: round(followed / known, 4) for kind, (followed, known) in sorted(per_kind.items())},
+        items=len(items), failed_items=sum(item.error is not None for item in items),
+        unknown_verdicts=sum(a.unknown for a in adherences),
+        errors=[item.error for item in items if item.error],
+    )
