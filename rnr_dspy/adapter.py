@@ -1,8 +1,11 @@
-"""A JSON adapter whose response schema keeps each output field's constraints.
+"""`StructuredAdapter`: DSPy's JSON adapter, made exact for constrained decoders and kind to small models.
 
-`dspy.JSONAdapter` builds its structured-output schema from the bare field types, dropping constraints such as
-`min_length` or `pattern`. Constrained decoders (the embedded engine, vLLM's guided decoding) enforce exactly the
-schema they are sent, so this adapter sends the full one: a small model can then not stop after "You are".
+- Field constraints (`min_length`, `pattern`, list sizes) stay in the response schema it sends; `dspy.JSONAdapter`
+  drops them. Constrained decoders (the embedded engine, vLLM's guided decoding) enforce exactly the schema they
+  get, so a small model cannot stop after "You are". Replies are then held to the same constraints when parsed.
+- A signature whose only output is plain text (a response) is answered in plain text, not wrapped in JSON: that is
+  how the model will answer in deployment, and unconstrained text decodes several times faster.
+- Outputs are named, not templated: small models copy a `{"response": "{response}"}` placeholder verbatim.
 """
 
 from __future__ import annotations
@@ -19,37 +22,24 @@ __all__ = ["StructuredAdapter"]
 
 class StructuredAdapter(dspy.JSONAdapter):
     def _prepare_response_format(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any) -> None:
+        if _plain_text_field(signature):
+            return None
         if "response_format" not in lm.supported_params or not lm.supports_response_schema:
             return super()._prepare_response_format(lm, lm_kwargs, signature)
         fields: dict[str, Any] = {
-            name: (Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation, ...)
+            name: (_constrained(field) if field.metadata else field.annotation, ...)
             for name, field in signature.output_fields.items()
         }
         lm_kwargs["response_format"] = pydantic.create_model(
             "DSPyProgramOutputs", __config__=pydantic.ConfigDict(extra="forbid"), **fields
         )
-
-    def parse(self, signature: Any, completion: str) -> dict[str, Any]:
-        """Parse as `JSONAdapter` does, then hold each field to its declared constraints: a reply from an LM
-        that decodes without the schema (e.g. a server that only offers JSON mode) can break them."""
-        fields = super().parse(signature, completion)
-        for name, field in signature.output_fields.items():
-            if not field.metadata:
-                continue
-            try:
-                constrained: Any = Annotated[(field.annotation, *field.metadata)]
-                pydantic.TypeAdapter(constrained).validate_python(fields[name])
-            except pydantic.ValidationError as error:
-                raise AdapterParseError(
-                    adapter_name=type(self).__name__, signature=signature, lm_response=completion,
-                    message=f"field {name} breaks its constraints: {error.errors()[0]['msg']}", parsed_result=fields,
-                ) from error
-        return fields
+        return None
 
     def format_field_structure(self, signature: Any) -> str:
-        # The parent shows outputs as {"response": "{response}"}; small models copy that placeholder verbatim.
-        # The outputs are named instead, with the JSON schema of each typed one.
         inputs = super().format_field_structure(signature).split("Outputs will be a JSON object")[0].rstrip()
+        plain = _plain_text_field(signature)
+        if plain:
+            return f"{inputs}\n\nYour reply is the `{plain}` itself: plain text, with no field names, markers or JSON."
         names = ", ".join(f"`{name}`" for name in signature.output_fields)
         notes = [
             f"`{name}`: " + translate_field_type(name, field).split("# note: ", 1)[-1]
@@ -58,3 +48,46 @@ class StructuredAdapter(dspy.JSONAdapter):
         ]
         return "\n\n".join([inputs, f"Outputs will be a JSON object with the fields {names}, holding your answer.",
                             *notes])
+
+    def user_message_output_requirements(self, signature: Any) -> str:
+        plain = _plain_text_field(signature)
+        return f"Reply with the {plain} text only." if plain else super().user_message_output_requirements(signature)
+
+    def format_assistant_message_content(self, signature: Any, outputs: dict[str, Any],
+                                         missing_field_message: str | None = None) -> str:
+        plain = _plain_text_field(signature)
+        if plain:
+            return str(outputs.get(plain, missing_field_message))
+        return super().format_assistant_message_content(signature, outputs, missing_field_message)
+
+    def parse(self, signature: Any, completion: str) -> dict[str, Any]:
+        plain = _plain_text_field(signature)
+        if plain:
+            if not completion.strip():
+                raise AdapterParseError(adapter_name=type(self).__name__, signature=signature,
+                                        lm_response=completion, message=f"the {plain} is empty")
+            return {plain: completion.strip()}
+        fields = super().parse(signature, completion)
+        for name, field in signature.output_fields.items():
+            if not field.metadata:
+                continue
+            try:
+                pydantic.TypeAdapter(_constrained(field)).validate_python(fields[name])
+            except pydantic.ValidationError as error:
+                raise AdapterParseError(
+                    adapter_name=type(self).__name__, signature=signature, lm_response=completion,
+                    message=f"field {name} breaks its constraints: {error.errors()[0]['msg']}", parsed_result=fields,
+                ) from error
+        return fields
+
+
+def _plain_text_field(signature: Any) -> str | None:
+    """The name of the signature's only output when it is unconstrained text, else None."""
+    if len(signature.output_fields) != 1:
+        return None
+    name, field = next(iter(signature.output_fields.items()))
+    return name if field.annotation is str and not field.metadata else None
+
+
+def _constrained(field: Any) -> Any:
+    return Annotated[(field.annotation, *field.metadata)]

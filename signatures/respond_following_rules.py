@@ -1,7 +1,4 @@
-from typing import Annotated
-
 import dspy
-from pydantic import StringConstraints
 
 __all__ = ["RespondFollowingRules"]
 
@@ -14,6 +11,4 @@ class RespondFollowingRules(dspy.Signature):
 
     system_prompt: str = dspy.InputField()
     user: str = dspy.InputField(desc="The user's message.")
-    response: Annotated[str, StringConstraints(min_length=1)] = dspy.OutputField(
-        desc="The assistant's reply, exactly as the user will see it."
-    )
+    response: str = dspy.OutputField(desc="The assistant's reply, exactly as the user will see it.")

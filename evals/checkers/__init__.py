@@ -10,11 +10,14 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from rnr_dspy.evals.checkers import content, length, style
+# The first three modules come first so the order of the union (and of its JSON schema) only grows at the end.
+from rnr_dspy.evals.checkers import content, length, style  # isort: skip
+from rnr_dspy.evals.checkers import case, language, markdown, persona, scope, structure  # isort: skip
 from rnr_dspy.evals.checkers.base import REGISTRY, Checker, CheckResult, count_words
 
 __all__ = ["REGISTRY", "AnyCheck", "CheckResult", "Checker", "count_words"]
 
-_MODULES = (content, length, style)  # importing them registers their checkers
+# Importing them registers their checkers.
+_MODULES = (content, length, style, case, language, markdown, persona, scope, structure)
 
 AnyCheck = Annotated[Union[tuple(REGISTRY.values())], Field(discriminator="name")]  # type: ignore[valid-type]  # noqa: UP007

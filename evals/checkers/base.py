@@ -8,15 +8,18 @@ whether a response follows it. The LM may pick a checker and fill its parameters
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, NamedTuple
+import unicodedata
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["REGISTRY", "CheckResult", "Checker", "count_words"]
+__all__ = ["REGISTRY", "CheckResult", "Checker", "Relation", "compare", "count_words"]
 
 REGISTRY: dict[str, type[Checker]] = {}
 
 _WORD = re.compile(r"\b\w+\b", re.UNICODE)
+
+Relation = Literal["at_least", "at_most"]
 
 
 def _require_name(schema: dict[str, Any]) -> None:
@@ -56,4 +59,11 @@ class Checker(BaseModel):
 
 
 def count_words(text: str) -> int:
+    """Runs of word characters; combining marks (Devanagari vowel signs, accents) belong to their word."""
+    if not text.isascii():
+        text = "".join("a" if unicodedata.category(char)[0] == "M" else char for char in text)
     return len(_WORD.findall(text))
+
+
+def compare(found: int, relation: Relation, count: int) -> bool:
+    return found >= count if relation == "at_least" else found <= count

@@ -7,16 +7,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Relation, compare
 
-__all__ = ["AllUppercase", "CapitalWords", "Relation", "compare"]
+__all__ = ["AllUppercase", "CapitalWords", "capital_words"]
 
-Relation = Literal["at_least", "at_most"]
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
-
-
-def compare(found: int, relation: Relation, count: int) -> bool:
-    return found >= count if relation == "at_least" else found <= count
 
 
 def capital_words(text: str) -> list[str]:

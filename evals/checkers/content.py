@@ -7,17 +7,14 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult
-from rnr_dspy.evals.checkers.case import Relation, compare
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Relation, compare
 
 __all__ = ["ForbiddenWords", "IncludeKeywords", "KeywordFrequency", "Placeholders", "Postscript", "Word"]
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-
-
-# A bracketed name with no nested brackets, not a markdown link's text.
-_PLACEHOLDER = re.compile(r"\[[^\[\]\n]*\w[^\[\]\n]*\](?!\()")
 Marker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+# Square brackets around a name, on one line, not nested and not a markdown link's text.
+_BRACKETED = re.compile(r"\[([^\[\]\n]*)\](?!\()")
 
 
 def _word_pattern(word: str) -> re.Pattern[str]:
@@ -81,7 +78,7 @@ class Placeholders(Checker):
                 "such as [address], for details the user must fill in.")
 
     def evaluate(self, response: str) -> CheckResult:
-        found = _PLACEHOLDER.findall(response)
+        found = [name for name in _BRACKETED.findall(response) if re.search(r"\w", name)]
         return CheckResult(len(found) >= self.min_count, f"{len(found)} placeholder(s); at least {self.min_count}")
 
 

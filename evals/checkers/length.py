@@ -11,38 +11,42 @@ from rnr_dspy.evals.checkers.base import Checker, CheckResult, count_words
 
 __all__ = ["MaxCharacters", "MaxSentences", "MaxWords", "MinSentences", "MinWords", "count_sentences"]
 
-# A run of terminal punctuation, closing quotes or brackets, then a blank or the end of the text.
-_TERMINATOR = re.compile(r"[.!?。！？]+[\"'”’)\]]*(?=\s|$)")
-_LIST_NUMBER = re.compile(r"(?:^|\n)[ \t]*\d+$")
+_MARKS = ".!?。！？"
+_CLOSERS = "\"'”’)]*_"
+_OPENERS = "\"'“‘([*_"
+_LIST_MARKER = re.compile(r"^[ \t]*\d+[.)][ \t]", re.MULTILINE)
 _TITLES = frozenset("mr mrs ms dr prof st jr sr".split())
 _ABBREVIATIONS = frozenset("etc e.g i.e vs inc ltd co fig approx a.m p.m u.s u.k ph.d".split())
 
 
-def _ends_sentence(before: str, terminator: str, after: str) -> bool:
-    marks = terminator.rstrip("\"'”’)]")
+def _ends_sentence(word: str, marks: str, following: str) -> bool:
     if ".." in marks:
         return False  # an ellipsis
     if marks != ".":
         return True
-    last = before.rsplit(maxsplit=1)[-1] if before.strip() else ""
-    word = last.lstrip("\"'“‘([*_").lower()
-    if word in _TITLES or (len(word) == 1 and word.isalpha()) or _LIST_NUMBER.search(before):
+    word = word.lstrip(_OPENERS).lower()
+    if word in _TITLES or (len(word) == 1 and word.isalpha()):
         return False
-    return word not in _ABBREVIATIONS or after.lstrip()[:1].isupper()
+    return word not in _ABBREVIATIONS or following.lstrip(_OPENERS)[:1].isupper()
 
 
 def count_sentences(text: str) -> int:
-    """Count sentences: they end with . ! ? but not after a title (Dr.), an initial, an ellipsis or a list number.
+    """Count sentences: a word ending in . ! ? closes one, except a title (Dr.), an initial or an ellipsis.
 
-    Other abbreviations (etc., a.m.) end a sentence only before a capital letter. Line breaks alone do not end a
-    sentence; a trailing fragment without a terminator counts when it has a word.
+    Other abbreviations (etc., a.m.) close one only before a capital letter; list numbers ("1.") never do, nor do
+    line breaks alone. A trailing fragment without a terminator counts when it holds a word.
     """
-    count, start = 0, 0
-    for match in _TERMINATOR.finditer(text):
-        if _ends_sentence(text[start : match.start()], match.group(), text[match.end() : match.end() + 8]):
-            count += re.search(r"\w", text[start : match.end()]) is not None
-            start = match.end()
-    return count + (re.search(r"\w", text[start:]) is not None)
+    text = re.sub(r"([。！？])(?=\S)", r"\1 ", _LIST_MARKER.sub(" ", text))
+    tokens = text.split()
+    count, open_sentence = 0, False
+    for index, token in enumerate(tokens):
+        open_sentence = open_sentence or re.search(r"\w", token) is not None
+        stripped = token.rstrip(_CLOSERS)
+        word = stripped.rstrip(_MARKS)
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if word != stripped and _ends_sentence(word, stripped[len(word) :], following):
+            count, open_sentence = count + open_sentence, False
+    return count + open_sentence
 
 
 class MaxWords(Checker):

@@ -6,9 +6,23 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from rnr_dspy.evals.checkers import REGISTRY, AnyCheck, Checker, CheckResult, count_words
-from rnr_dspy.evals.checkers.content import ForbiddenWords, IncludeKeywords
-from rnr_dspy.evals.checkers.length import MaxWords, MinWords
-from rnr_dspy.evals.checkers.style import AllLowercase, BulletList, EndsWith, NoCommas, StartsWith
+from rnr_dspy.evals.checkers.case import AllUppercase, CapitalWords
+from rnr_dspy.evals.checkers.content import ForbiddenWords, IncludeKeywords, KeywordFrequency, Placeholders, Postscript
+from rnr_dspy.evals.checkers.language import LANGUAGES, ResponseLanguage
+from rnr_dspy.evals.checkers.length import MaxCharacters, MaxSentences, MaxWords, MinSentences, MinWords
+from rnr_dspy.evals.checkers.markdown import Highlights, Title
+from rnr_dspy.evals.checkers.persona import MentionsName, SignOff
+from rnr_dspy.evals.checkers.scope import RefusalPhrase
+from rnr_dspy.evals.checkers.structure import BulletCount, JsonResponse, NumberedList, Paragraphs, Sections
+from rnr_dspy.evals.checkers.style import (
+    AllLowercase,
+    BulletList,
+    EndsWith,
+    NoCommas,
+    NoExclamation,
+    Quoted,
+    StartsWith,
+)
 from rnr_dspy.types import RuleKind
 
 SAMPLES: dict[str, tuple[Checker, str, str]] = {
@@ -29,6 +43,39 @@ SAMPLES: dict[str, tuple[Checker, str, str]] = {
     "no_commas": (NoCommas(), "Pack light and go early.", "Pack light, and go early."),
     "all_lowercase": (AllLowercase(), "pack light and go early.", "Pack light and go early."),
     "bullet_list": (BulletList(min_items=3), "- one\n- two\n- three", "- one\n- two\nthree"),
+    "max_sentences": (MaxSentences(limit=2), "Go early. Take water.", "Go early. Take water. Wear a hat."),
+    "min_sentences": (MinSentences(limit=2), "Go early. Take water.", "Go early and take water."),
+    "max_characters": (MaxCharacters(limit=12), "Short reply.", "A longer reply."),
+    "paragraphs": (Paragraphs(count=2), "First.\n***\nSecond.", "First.\n\nSecond."),
+    "numbered_list": (NumberedList(min_items=2), "1. Pack\n2. Go", "1. Pack, then go"),
+    "bullet_count": (BulletCount(count=2), "- one\n- two", "- one\n- two\n- three"),
+    "sections": (Sections(marker="SECTION", min_count=2), "SECTION 1\nWhy.\nSECTION 2\nHow.", "SECTION 1\nWhy and how."),
+    "json_response": (JsonResponse(required_keys=["city"]), '```json\n{"city": "Oslo"}\n```', '{"town": "Oslo"}'),
+    "title": (Title(), "<<Trip Plan>>\nDay one.", "Trip Plan\nDay one."),
+    "highlights": (Highlights(min_count=2), "Bring *water* and *snacks*.", "Bring *water* and snacks."),
+    "placeholders": (Placeholders(min_count=2), "Dear [name], see you at [time].", "Dear [name], see you soon."),
+    "postscript": (Postscript(marker="P.S."), "See you.\n\nP.S. Bring snacks.", "See you. Bring snacks."),
+    "keyword_frequency": (
+        KeywordFrequency(keyword="story", relation="at_least", count=2),
+        "A story within a story.",
+        "A story within a tale.",
+    ),
+    "all_uppercase": (AllUppercase(), "PACK LIGHT AND GO EARLY.", "PACK LIGHT and go early."),
+    "capital_words": (CapitalWords(relation="at_most", count=1), "This is VERY good.", "This is VERY VERY good."),
+    "no_exclamation": (NoExclamation(), "Pack light and go early.", "Pack light and go early!"),
+    "quoted": (Quoted(), '"Pack light and go early."', '"Pack light" and go early.'),
+    "response_language": (
+        ResponseLanguage(language="fr"),
+        "Je vous conseille de partir tôt le matin pour éviter la foule.",
+        "I suggest leaving early in the morning to avoid the crowds.",
+    ),
+    "mentions_name": (MentionsName(persona="Ava"), "Hi, I'm Ava, your travel guide.", "Hi, I'm your travel guide."),
+    "sign_off": (SignOff(phrase="Safe travels, Ava"), "Go in May.\n\nSafe travels, Ava", "Safe travels, Ava. Go in May."),
+    "refusal_phrase": (
+        RefusalPhrase(phrase="I can only help with travel questions."),
+        "Sorry! I can only help with travel questions.",
+        "Sorry, I cannot help with that.",
+    ),
 }
 
 PARAMETERS_IN_DESCRIPTION = {
@@ -41,6 +88,65 @@ PARAMETERS_IN_DESCRIPTION = {
     "no_commas": ["comma"],
     "all_lowercase": ["lowercase"],
     "bullet_list": ["3"],
+    "max_sentences": ["at most 2 sentences"],
+    "min_sentences": ["at least 2 sentences"],
+    "max_characters": ["at most 12 characters"],
+    "paragraphs": ["exactly 2 paragraphs", "***"],
+    "numbered_list": ["at least 2", "numbered"],
+    "bullet_count": ["exactly 2"],
+    "sections": ["at least 2", "SECTION 1"],
+    "json_response": ["JSON", '"city"'],
+    "title": ["<<", ">>"],
+    "highlights": ["at least 2", "*highlighted section*"],
+    "placeholders": ["at least 2", "[address]"],
+    "postscript": ['"P.S."'],
+    "keyword_frequency": ['"story"', "at least 2 times"],
+    "all_uppercase": ["capital letters"],
+    "capital_words": ["at most 1", "capital letters"],
+    "no_exclamation": ["exclamation mark"],
+    "quoted": ["double quotation marks"],
+    "response_language": ["French", "(fr)"],
+    "mentions_name": ['"Ava"'],
+    "sign_off": ['"Safe travels, Ava"'],
+    "refusal_phrase": ["When a request is outside your scope", '"I can only help with travel questions."'],
+}
+
+TEXT = st.text(min_size=1, max_size=30).filter(str.strip)
+# Valid parameters for every checker, so each can be checked with any parameters on any text.
+PARAMETERS: dict[str, st.SearchStrategy] = {
+    "include_keywords": st.builds(IncludeKeywords, keywords=st.lists(TEXT, min_size=1, max_size=3)),
+    "forbidden_words": st.builds(ForbiddenWords, words=st.lists(TEXT, min_size=1, max_size=3)),
+    "max_words": st.builds(MaxWords, limit=st.integers(1, 5000)),
+    "min_words": st.builds(MinWords, limit=st.integers(1, 5000)),
+    "starts_with": st.builds(StartsWith, phrase=TEXT),
+    "ends_with": st.builds(EndsWith, phrase=TEXT),
+    "no_commas": st.just(NoCommas()),
+    "all_lowercase": st.just(AllLowercase()),
+    "bullet_list": st.builds(BulletList, min_items=st.integers(1, 50)),
+    "max_sentences": st.builds(MaxSentences, limit=st.integers(1, 200)),
+    "min_sentences": st.builds(MinSentences, limit=st.integers(1, 200)),
+    "max_characters": st.builds(MaxCharacters, limit=st.integers(1, 50_000)),
+    "paragraphs": st.builds(Paragraphs, count=st.integers(1, 50)),
+    "numbered_list": st.builds(NumberedList, min_items=st.integers(1, 50)),
+    "bullet_count": st.builds(BulletCount, count=st.integers(1, 50)),
+    "sections": st.builds(Sections, marker=st.text(min_size=1, max_size=20).filter(str.strip),
+                          min_count=st.integers(1, 50)),
+    "json_response": st.builds(JsonResponse, required_keys=st.lists(TEXT, max_size=3)),
+    "title": st.builds(Title, style=st.sampled_from(["angle_brackets", "heading"])),
+    "highlights": st.builds(Highlights, min_count=st.integers(1, 50)),
+    "placeholders": st.builds(Placeholders, min_count=st.integers(1, 100)),
+    "postscript": st.builds(Postscript, marker=st.text(min_size=1, max_size=20).filter(str.strip)),
+    "keyword_frequency": st.builds(KeywordFrequency, keyword=TEXT, relation=st.sampled_from(["at_least", "at_most"]),
+                                   count=st.integers(1, 100)),
+    "all_uppercase": st.just(AllUppercase()),
+    "capital_words": st.builds(CapitalWords, relation=st.sampled_from(["at_least", "at_most"]),
+                               count=st.integers(0, 1000)),
+    "no_exclamation": st.just(NoExclamation()),
+    "quoted": st.just(Quoted()),
+    "response_language": st.builds(ResponseLanguage, language=st.sampled_from(sorted(LANGUAGES))),
+    "mentions_name": st.builds(MentionsName, persona=TEXT),
+    "sign_off": st.builds(SignOff, phrase=TEXT),
+    "refusal_phrase": st.builds(RefusalPhrase, phrase=TEXT),
 }
 
 MARKDOWNISH = st.lists(
@@ -54,6 +160,13 @@ ANY_TEXT = st.one_of(st.text(), MARKDOWNISH)
 def test_samples_cover_the_whole_registry():
     assert set(SAMPLES) == set(REGISTRY)
     assert set(PARAMETERS_IN_DESCRIPTION) == set(REGISTRY)
+    assert set(PARAMETERS) == set(REGISTRY)
+
+
+def test_the_registry_has_at_least_27_checkers_of_every_main_kind():
+    assert len(REGISTRY) >= 27
+    kinds = {cls.kind for cls in REGISTRY.values()}
+    assert {"format", "length", "content", "style", "language", "persona", "scope"} <= kinds
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
@@ -329,6 +442,17 @@ def test_evaluate_never_raises_and_returns_a_bool_and_a_reason(name, text):
 def test_surrounding_whitespace_never_changes_the_verdict(name, text, pad):
     checker = SAMPLES[name][0]
     assert checker.evaluate(pad + text + pad).followed == checker.evaluate(text).followed
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+@settings(max_examples=200, deadline=None, database=None)
+@given(data=st.data(), text=ANY_TEXT)
+def test_evaluate_never_raises_whatever_the_parameters(name, data, text):
+    checker = data.draw(PARAMETERS[name])
+    result = checker.evaluate(text)
+    assert isinstance(result.followed, bool)
+    assert result.reason
+    assert isinstance(checker.describe(), str)
 
 
 @settings(max_examples=200, deadline=None, database=None)

@@ -4,12 +4,16 @@ request's JSON schema asks for, and records every request it saw."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import dspy
 from dspy.lm15 import Message, Request, Response, Usage, response_to_events
+
+# How StructuredAdapter asks for a plain-text reply.
+_PLAIN_FIELD = re.compile(r"Your reply is the `(\w+)` itself")
 
 Answer = Callable[[Request], dict[str, Any]] | dict[str, Any] | str
 
@@ -30,10 +34,13 @@ class FakeEngine:
         with self._lock:
             self.requests.append(request)
         schema = (request.config.response_format or {}).get("schema", {})
-        field = next(iter(schema.get("properties", {})), None)
+        plain = _PLAIN_FIELD.search(request.system or "")
+        field = next(iter(schema.get("properties", {})), plain.group(1) if plain else None)
         answer = self.answers[field]
         if callable(answer):
             answer = answer(request)
+        if plain and isinstance(answer, dict):
+            answer = answer[field]
         text = answer if isinstance(answer, str) else json.dumps(answer)
         return Response(id=f"fake-{len(self.requests)}", model=request.model, message=Message.assistant(text),
                         finish_reason="stop", usage=Usage(input_tokens=10, output_tokens=5))
@@ -49,7 +56,8 @@ class FakeEngine:
 
     def calls_for(self, field: str) -> list[Request]:
         return [r for r in self.requests
-                if field in (r.config.response_format or {}).get("schema", {}).get("properties", {})]
+                if field in (r.config.response_format or {}).get("schema", {}).get("properties", {})
+                or f"Your reply is the `{field}` itself" in (r.system or "")]
 
 
 def fake_lm(engine: FakeEngine) -> dspy.LM:

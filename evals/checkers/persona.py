@@ -1,0 +1,44 @@
+"""Checkers on the assistant's persona: the name it goes by and how it signs off."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Literal
+
+from rnr_dspy.evals.checkers.base import Checker, CheckResult
+from rnr_dspy.evals.checkers.style import Phrase
+
+__all__ = ["MentionsName", "SignOff"]
+
+
+def _spaced(phrase: str) -> str:
+    """A pattern for the phrase in which any run of blanks may stand for its spaces."""
+    return r"\s+".join(re.escape(part) for part in phrase.split())
+
+
+class MentionsName(Checker):
+    name: Literal["mentions_name"] = "mentions_name"
+    persona: Phrase
+    kind: ClassVar[str] = "persona"
+
+    def describe(self) -> str:
+        return f'Your name is {self.persona}: refer to yourself as "{self.persona}" in every answer.'
+
+    def evaluate(self, response: str) -> CheckResult:
+        found = re.findall(rf"(?<!\w){_spaced(self.persona)}(?!\w)", response)
+        return CheckResult(bool(found), f'"{self.persona}" mentioned {len(found)} time(s)')
+
+
+class SignOff(Checker):
+    name: Literal["sign_off"] = "sign_off"
+    phrase: Phrase
+    kind: ClassVar[str] = "persona"
+
+    def describe(self) -> str:
+        return f'Sign off every answer with "{self.phrase}" on its own final line.'
+
+    def evaluate(self, response: str) -> CheckResult:
+        ending = re.compile(rf"(?:^|\n)[ \t*_>]*{_spaced(self.phrase)}[ \t*_]*\Z")
+        ok = ending.search(response.strip()) is not None
+        last = response.strip().rsplit("\n", 1)[-1]
+        return CheckResult(ok, f"last line is {last[-80:]!r}")

@@ -1,0 +1,31 @@
+"""Checkers on staying in scope: the fixed reply to a request the assistant must not handle."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import StringConstraints
+
+from rnr_dspy.evals.checkers.base import Checker, CheckResult
+
+__all__ = ["RefusalPhrase"]
+
+Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160)]
+_TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.translate(_TYPOGRAPHIC).split())
+
+
+class RefusalPhrase(Checker):
+    name: Literal["refusal_phrase"] = "refusal_phrase"
+    phrase: Sentence
+    kind: ClassVar[str] = "scope"
+
+    def describe(self) -> str:
+        return f'When a request is outside your scope, reply with "{self.phrase}"'
+
+    def evaluate(self, response: str) -> CheckResult:
+        ok = _normalise(self.phrase) in _normalise(response)
+        return CheckResult(ok, "the refusal phrase is present" if ok else "the exact refusal phrase is missing")
