@@ -11,15 +11,25 @@ import re
 import unicodedata
 from typing import Any, ClassVar, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
-__all__ = ["REGISTRY", "CheckResult", "Checker", "Relation", "compare", "count_words"]
+__all__ = ["REGISTRY", "CheckResult", "Checker", "Relation", "Visible", "compare", "count_words", "phrase_pattern"]
 
 REGISTRY: dict[str, type[Checker]] = {}
 
 _WORD = re.compile(r"\b\w+\b", re.UNICODE)
 
 Relation = Literal["at_least", "at_most"]
+
+
+def _strip_visible(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must contain a visible character")
+    return value.strip()
+
+
+# After StringConstraints' own stripping: also strips what Python counts as blank (e.g. "\x1c"), so no phrase is blank.
+Visible = AfterValidator(_strip_visible)
 
 
 def _require_name(schema: dict[str, Any]) -> None:
@@ -67,3 +77,19 @@ def count_words(text: str) -> int:
 
 def compare(found: int, relation: Relation, count: int) -> bool:
     return found >= count if relation == "at_least" else found <= count
+
+
+def phrase_pattern(phrase: str, flags: int = 0) -> re.Pattern[str]:
+    """The phrase as whole words, any run of blanks standing for its spaces.
+
+    An edge in a wide script (Chinese, Japanese, Korean) needs no word boundary: those words touch their neighbours.
+    """
+    words = phrase.split() or [phrase]
+    body = r"\s+".join(re.escape(word) for word in words)
+    before = "" if _wide(words[0][:1]) else r"(?<!\w)"
+    after = "" if _wide(words[-1][-1:]) else r"(?!\w)"
+    return re.compile(before + body + after, flags)
+
+
+def _wide(char: str) -> bool:
+    return bool(char) and unicodedata.east_asian_width(char) in ("W", "F")

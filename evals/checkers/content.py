@@ -1,4 +1,4 @@
-"""Checkers on the words a response contains."""
+"""Checkers on what a response contains: keywords, placeholders, a postscript."""
 
 from __future__ import annotations
 
@@ -7,22 +7,18 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult, Relation, compare
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Relation, Visible, compare, phrase_pattern
 
 __all__ = ["ForbiddenWords", "IncludeKeywords", "KeywordFrequency", "Placeholders", "Postscript", "Word"]
 
-Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Marker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Visible]
+Marker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), Visible]
 # Square brackets around a name, on one line, not nested and not a markdown link's text.
 _BRACKETED = re.compile(r"\[([^\[\]\n]*)\](?!\()")
 
 
-def _word_pattern(word: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
-
-
 def _contains_word(text: str, word: str) -> bool:
-    return _word_pattern(word).search(text) is not None
+    return phrase_pattern(word, re.IGNORECASE).search(text) is not None
 
 
 class IncludeKeywords(Checker):
@@ -63,7 +59,7 @@ class KeywordFrequency(Checker):
         return f'Use the word "{self.keyword}" {self.relation.replace("_", " ")} {self.count} {times} in every answer.'
 
     def evaluate(self, response: str) -> CheckResult:
-        found = len(_word_pattern(self.keyword).findall(response))
+        found = len(phrase_pattern(self.keyword, re.IGNORECASE).findall(response))
         reason = f'"{self.keyword}" appears {found} time(s); {self.relation.replace("_", " ")} {self.count}'
         return CheckResult(compare(found, self.relation, self.count), reason)
 

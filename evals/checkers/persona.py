@@ -5,15 +5,10 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Literal
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, phrase_pattern
 from rnr_dspy.evals.checkers.style import Phrase
 
 __all__ = ["MentionsName", "SignOff"]
-
-
-def _spaced(phrase: str) -> str:
-    """A pattern for the phrase in which any run of blanks may stand for its spaces."""
-    return r"\s+".join(re.escape(part) for part in phrase.split())
 
 
 class MentionsName(Checker):
@@ -25,7 +20,7 @@ class MentionsName(Checker):
         return f'Your name is {self.persona}: refer to yourself as "{self.persona}" in every answer.'
 
     def evaluate(self, response: str) -> CheckResult:
-        found = re.findall(rf"(?<!\w){_spaced(self.persona)}(?!\w)", response)
+        found = phrase_pattern(self.persona).findall(response)
         return CheckResult(bool(found), f'"{self.persona}" mentioned {len(found)} time(s)')
 
 
@@ -38,7 +33,7 @@ class SignOff(Checker):
         return f'Sign off every answer with "{self.phrase}" on its own final line.'
 
     def evaluate(self, response: str) -> CheckResult:
-        ending = re.compile(rf"(?:^|\n)[ \t*_>]*{_spaced(self.phrase)}[ \t*_]*\Z")
+        ending = re.compile(rf"(?:^|\n)[ \t*_>]*{phrase_pattern(self.phrase).pattern}[ \t*_]*\Z")
         ok = ending.search(response.strip()) is not None
         last = response.strip().rsplit("\n", 1)[-1]
         return CheckResult(ok, f"last line is {last[-80:]!r}")

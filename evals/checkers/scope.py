@@ -6,11 +6,11 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import StringConstraints
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Visible
 
 __all__ = ["RefusalPhrase"]
 
-Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160)]
+Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160), Visible]
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 

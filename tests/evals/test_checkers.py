@@ -49,7 +49,7 @@ SAMPLES: dict[str, tuple[Checker, str, str]] = {
     "paragraphs": (Paragraphs(count=2), "First.\n***\nSecond.", "First.\n\nSecond."),
     "numbered_list": (NumberedList(min_items=2), "1. Pack\n2. Go", "1. Pack, then go"),
     "bullet_count": (BulletCount(count=2), "- one\n- two", "- one\n- two\n- three"),
-    "sections": (Sections(marker="SECTION", min_count=2), "SECTION 1\nWhy.\nSECTION 2\nHow.", "SECTION 1\nWhy and how."),
+    "sections": (Sections(min_count=2), "SECTION 1\nWhy.\nSECTION 2\nHow.", "SECTION 1\nWhy and how."),
     "json_response": (JsonResponse(required_keys=["city"]), '```json\n{"city": "Oslo"}\n```', '{"town": "Oslo"}'),
     "title": (Title(), "<<Trip Plan>>\nDay one.", "Trip Plan\nDay one."),
     "highlights": (Highlights(min_count=2), "Bring *water* and *snacks*.", "Bring *water* and snacks."),
@@ -70,7 +70,7 @@ SAMPLES: dict[str, tuple[Checker, str, str]] = {
         "I suggest leaving early in the morning to avoid the crowds.",
     ),
     "mentions_name": (MentionsName(persona="Ava"), "Hi, I'm Ava, your travel guide.", "Hi, I'm your travel guide."),
-    "sign_off": (SignOff(phrase="Safe travels, Ava"), "Go in May.\n\nSafe travels, Ava", "Safe travels, Ava. Go in May."),
+    "sign_off": (SignOff(phrase="Safe travels, Ava"), "Go in May.\n\nSafe travels, Ava", "Safe travels, Ava. Go."),
     "refusal_phrase": (
         RefusalPhrase(phrase="I can only help with travel questions."),
         "Sorry! I can only help with travel questions.",
@@ -453,6 +453,32 @@ def test_evaluate_never_raises_whatever_the_parameters(name, data, text):
     assert isinstance(result.followed, bool)
     assert result.reason
     assert isinstance(checker.describe(), str)
+
+
+# The free-text parameter of each checker that has one: any value is either refused or safe to evaluate with.
+TEXT_PARAMETERS = {
+    "starts_with": "phrase", "ends_with": "phrase", "sign_off": "phrase", "refusal_phrase": "phrase",
+    "mentions_name": "persona", "postscript": "marker", "sections": "marker", "keyword_frequency": "keyword",
+    "include_keywords": "keywords", "forbidden_words": "words", "json_response": "required_keys",
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_PARAMETERS))
+@settings(max_examples=200, deadline=None, database=None)
+@given(value=st.text(max_size=30), text=ANY_TEXT)
+def test_any_free_text_parameter_is_refused_or_safe(name, value, text):
+    checker, _, _ = SAMPLES[name]
+    field = TEXT_PARAMETERS[name]
+    listed = isinstance(getattr(checker, field), list)
+    try:
+        checker = type(checker).model_validate({**checker.model_dump(), field: [value] if listed else value})
+    except ValidationError:
+        assert not value.strip() or len(value.strip()) > 20
+        return
+    parameter = getattr(checker, field)
+    assert (parameter[0] if listed else parameter) == value.strip()
+    assert checker.evaluate(text).reason
+    assert checker.describe()
 
 
 @settings(max_examples=200, deadline=None, database=None)

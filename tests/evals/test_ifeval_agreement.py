@@ -26,8 +26,8 @@ from pydantic import TypeAdapter
 
 from rnr_dspy.evals.checkers import AnyCheck
 
-ifeval = pytest.importorskip("eval_framework.tasks.ifeval")
-from eval_framework.tasks.ifeval import evaluation, instructions_util  # noqa: E402
+pytest.importorskip("eval_framework.tasks.ifeval")
+from eval_framework.tasks.ifeval import evaluation, instructions_util
 
 DATA = yaml.safe_load((Path(__file__).parent / "ifeval_agreement.yaml").read_text(encoding="utf-8"))
 MIN_AGREEMENT = 0.99
@@ -35,30 +35,32 @@ MIN_RESPONSES_PER_RULE_TYPE = 15
 
 
 def _snippet(text: str) -> str:
-    return " ".join(text.split())[:48]
+    """A response's key: its text with line breaks shown as ⏎, the middle cut out when long."""
+    text = text.strip().replace("\n", "⏎")
+    return text if len(text) <= 48 else f"{text[:30]}…{text[-16:]}"
 
 
-# (case id, first 48 characters of the response, blanks collapsed) -> why the two scorers differ, by design.
+# (case id, the response's snippet) -> why the two scorers differ, by design.
 KNOWN: dict[tuple[str, str], str] = {
-    ("sentences_ge_4", "1. Preheat the oven to 200 degrees. 2. Mix the f"):
+    ("sentences_ge_4", "1. Preheat the oven to 200 deg… twenty minutes."):
         "Punkt counts each list number ('1.') as a sentence (6); ours counts the 3 sentences",
-    ("sentences_ge_4", "Dr. Lee moved to the U.S. in 1998. She studied c"):
+    ("sentences_ge_4", "Dr. Lee moved to the U.S. in 1… a.m. every day."):
         "Punkt splits after 'e.g.' before a lowercase word (4); ours knows the abbreviation (3)",
-    ("lowercase", "京都では、朝早く清水寺を訪れるのがおすすめです。午後は祇園を散歩して、夜は鴨川のそばで夕食を楽し"):
+    ("lowercase", "京都では、朝早く清水寺を訪れるのがおすすめです。午後は祇園を…のそばで夕食を楽しんでください。"):
         "IFEval also demands English and at least one cased letter; ours only forbids capitals",
-    ("lowercase", "दिल्ली घूमने का सबसे अच्छा समय सर्दियों में होता"):
+    ("lowercase", "दिल्ली घूमने का सबसे अच्छा समय…नार ज़रूर देखें।"):
         "IFEval also demands English and at least one cased letter; ours only forbids capitals",
-    ("caps_ge_2", "Dear [name], Thank you for your order of [produc"):
+    ("caps_ge_2", "Dear [name],⏎⏎Thank you for yo…your next order."):
         "NLTK's token 'P.S' is upper case for IFEval; ours counts words of two or more capitals (SPRING only)",
-    ("caps_ge_2", "Hi Sam, The meeting moved to Thursday at 10 a.m."):
+    ("caps_ge_2", "Hi Sam,⏎⏎The meeting moved to …achine is fixed!"):
         "IFEval counts the tokens 'Q3' and 'P.P.S'; neither is a word of two or more capital letters",
     ("quotation", "“Typographic double quotes wrap this answer.”"):
-        "ours accepts typographic double quotes; IFEval only the ASCII \" character",
-    ("postscript_ps", "Hi Sam, The meeting moved to Thursday at 10 a.m."):
+        'ours accepts typographic double quotes; IFEval only the ASCII " character',
+    ("postscript_ps", "Hi Sam,⏎⏎The meeting moved to …achine is fixed!"):
         "IFEval finds 'p.s.' inside 'P.P.S.' anywhere in a line; ours needs a line starting with P.S.",
-    ("placeholders_2", "See the [install guide](https://example.com/inst"):
+    ("placeholders_2", "See the [install guide](https:…th your own key."):
         "the text of a markdown link is not a placeholder for us; IFEval counts any [...]",
-    ("highlights_2", "Three quick tips: * Drink **plenty** of water. *"):
+    ("highlights_2", "Three quick tips:⏎* Drink **pl…alk after lunch."):
         "IFEval reads '* Drink *' across a bullet marker as a highlight; ours needs *text* flanked by text",
     ("keywords_exist_single", "Motherhood changes everything."):
         "IFEval matches the keyword anywhere (a substring of 'Motherhood'); ours needs the whole word",
@@ -106,6 +108,13 @@ def test_every_rule_type_is_scored_on_enough_responses():
     assert len(per_type) >= 20
     assert min(per_type.values()) >= MIN_RESPONSES_PER_RULE_TYPE, per_type
     assert all(response.strip() for _, _, response in _pairs())
+
+
+def test_a_snippet_names_one_response_of_a_case():
+    for case in DATA["cases"]:
+        responses = set(case["responses"]) | set(DATA["pool"].values())
+        snippets = Counter(_snippet(response) for response in responses)
+        assert snippets.most_common(1)[0][1] == 1, (case["id"], snippets.most_common(1))
 
 
 def test_less_than_n_is_mapped_to_at_most_n_minus_one():

@@ -1,0 +1,72 @@
+"""Cost of programmatic rule checking: 10,000 (response, 5 rules) pairs through `verdicts_for`, the metric's path.
+
+    python tests/benchmarks/bench_checkers.py [--pairs 10000] [--compile-report runs/compile/compile_report.json]
+
+Rules are drawn from every registered checker with valid parameters; responses are varied synthetic texts of
+20 to 400 words. With a compile report, the metric's share of that compile's wall time is estimated from the
+number of metric calls the compile made (one per program run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+
+from rnr_dspy.evals.checkers import REGISTRY
+from rnr_dspy.optimizers.metrics import tally, verdicts_for
+from rnr_dspy.types import Rule
+
+WORDS = ("the quick brown fox jumps over lazy dog garden recipe travel budget python, kyoto! stretch, "
+         "sure. P.S. café [name] *note* SECTION 1 - item 1. ok?").split()
+
+
+def sample_params(name: str, rng: random.Random) -> dict:
+    examples = {
+        "limit": rng.randint(10, 300), "min_items": rng.randint(1, 5), "phrase": rng.choice(["Sure", "Thanks!"]),
+        "keywords": ["garden"], "words": ["lazy"], "language": "en", "count": rng.randint(1, 4),
+        "keyword": "fox", "marker": "SECTION", "name": "Ana", "key": "answer",
+    }
+    fields = REGISTRY[name].model_fields
+    return {key: value for key, value in examples.items() if key in fields and key != "name"}
+
+
+def build_rules(rng: random.Random) -> list[Rule]:
+    rules = []
+    for index, name in enumerate(rng.sample(sorted(REGISTRY), 5), start=1):
+        rule = Rule(id=f"r{index}", text="t", check={"name": name, **sample_params(name, rng)})
+        rules.append(rule)
+    return rules
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pairs", type=int, default=10_000)
+    parser.add_argument("--compile-report")
+    args = parser.parse_args()
+    rng = random.Random(0)
+    pairs = [(" ".join(rng.choices(WORDS, k=rng.randint(20, 400))), build_rules(rng)) for _ in range(args.pairs)]
+    checkable = sum(rule.checkable for _, rules in pairs for rule in rules)
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        for response, rules in pairs:
+            tally(verdicts_for(rules, response))
+        timings.append(time.perf_counter() - started)
+    wall = statistics.median(timings)
+    result = {"pairs": args.pairs, "checks": checkable, "checkers": len(REGISTRY), "wall_seconds": round(wall, 3),
+              "microseconds_per_check": round(wall / checkable * 1e6, 2),
+              "microseconds_per_pair": round(wall / args.pairs * 1e6, 2)}
+    if args.compile_report:
+        with open(args.compile_report, encoding="utf-8") as handle:
+            report = json.load(handle)
+        runs = report["train_examples"] + 2 * report["val_examples"]
+        result["compile_wall_seconds"] = report["wall_seconds"]
+        result["metric_share_of_compile"] = f"{wall / args.pairs * runs / report['wall_seconds']:.2e}"
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
