@@ -50,6 +50,9 @@ class Checker(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_require_name)
 
     kind: ClassVar[str] = "format"
+    # True where a response can satisfy only one value of the check (one opening, one language, …): two rules
+    # with the same exclusive checker and different parameters contradict each other.
+    exclusive: ClassVar[bool] = False
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
@@ -60,6 +63,10 @@ class Checker(BaseModel):
         if key in REGISTRY:
             raise ValueError(f"duplicate checker name {key!r}")
         REGISTRY[key] = cls
+
+    def trivial(self) -> bool:
+        """Whether the parameters make the rule hold for virtually any answer (e.g. at most 5,000 words)."""
+        return False
 
     def describe(self) -> str:
         raise NotImplementedError

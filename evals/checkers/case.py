@@ -38,6 +38,9 @@ class CapitalWords(Checker):
     count: int = Field(ge=0, le=1000)
     kind: ClassVar[str] = "style"
 
+    def trivial(self) -> bool:
+        return self.relation == "at_least" and self.count == 0
+
     def describe(self) -> str:
         relation = self.relation.replace("_", " ")
         return (f"Use {relation} {self.count} words written entirely in capital letters (like URGENT) "

@@ -42,6 +42,7 @@ def detect_language(text: str) -> str | None:
 class ResponseLanguage(Checker):
     name: Literal["response_language"] = "response_language"
     language: LanguageCode
+    exclusive: ClassVar[bool] = True
     kind: ClassVar[str] = "language"
 
     def describe(self) -> str:

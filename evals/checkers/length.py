@@ -54,6 +54,9 @@ class MaxWords(Checker):
     limit: int = Field(ge=1, le=5000)
     kind: ClassVar[str] = "length"
 
+    def trivial(self) -> bool:
+        return self.limit >= 1000
+
     def describe(self) -> str:
         return f"Keep every answer under {self.limit + 1} words (at most {self.limit})."
 
@@ -66,6 +69,9 @@ class MinWords(Checker):
     name: Literal["min_words"] = "min_words"
     limit: int = Field(ge=1, le=5000)
     kind: ClassVar[str] = "length"
+
+    def trivial(self) -> bool:
+        return self.limit <= 2
 
     def describe(self) -> str:
         return f"Write at least {self.limit} words in every answer."
@@ -80,6 +86,9 @@ class MaxSentences(Checker):
     limit: int = Field(ge=1, le=200)
     kind: ClassVar[str] = "length"
 
+    def trivial(self) -> bool:
+        return self.limit >= 60
+
     def describe(self) -> str:
         return f"Answer in at most {self.limit} sentence{'s' * (self.limit != 1)}."
 
@@ -93,6 +102,9 @@ class MinSentences(Checker):
     limit: int = Field(ge=1, le=200)
     kind: ClassVar[str] = "length"
 
+    def trivial(self) -> bool:
+        return self.limit <= 1
+
     def describe(self) -> str:
         return f"Write at least {self.limit} sentence{'s' * (self.limit != 1)} in every answer."
 
@@ -105,6 +117,9 @@ class MaxCharacters(Checker):
     name: Literal["max_characters"] = "max_characters"
     limit: int = Field(ge=1, le=50_000)
     kind: ClassVar[str] = "length"
+
+    def trivial(self) -> bool:
+        return self.limit >= 6000
 
     def describe(self) -> str:
         return f"Keep every answer to at most {self.limit} characters, spaces included."

@@ -27,6 +27,7 @@ class MentionsName(Checker):
 class SignOff(Checker):
     name: Literal["sign_off"] = "sign_off"
     phrase: Phrase
+    exclusive: ClassVar[bool] = True
     kind: ClassVar[str] = "persona"
 
     def describe(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -35,6 +35,7 @@ class NumberedList(Checker):
 class BulletCount(Checker):
     name: Literal["bullet_count"] = "bullet_count"
     count: int = Field(ge=1, le=50)
+    exclusive: ClassVar[bool] = True
 
     def describe(self) -> str:
         return f'Include a bulleted list of exactly {self.count} items, each line starting with "- "; no other bullets.'
@@ -47,6 +48,7 @@ class BulletCount(Checker):
 class Paragraphs(Checker):
     name: Literal["paragraphs"] = "paragraphs"
     count: int = Field(ge=1, le=50)
+    exclusive: ClassVar[bool] = True
 
     def describe(self) -> str:
         return (f"Write exactly {self.count} paragraph{'s' * (self.count != 1)}, separated from each other "

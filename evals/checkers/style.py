@@ -19,6 +19,7 @@ Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 class StartsWith(Checker):
     name: Literal["starts_with"] = "starts_with"
     phrase: Phrase
+    exclusive: ClassVar[bool] = True
 
     def describe(self) -> str:
         return f'Begin every answer with the exact words "{self.phrase}".'
@@ -31,6 +32,7 @@ class StartsWith(Checker):
 class EndsWith(Checker):
     name: Literal["ends_with"] = "ends_with"
     phrase: Phrase
+    exclusive: ClassVar[bool] = True
 
     def describe(self) -> str:
         return f'End every answer with the exact words "{self.phrase}", with nothing after them.'
