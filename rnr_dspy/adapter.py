@@ -5,7 +5,8 @@
   get, so a small model cannot stop after "You are". Replies are then held to the same constraints when parsed.
 - A signature whose only output is plain text (a response) is answered in plain text, not wrapped in JSON: that is
   how the model will answer in deployment, and unconstrained text decodes several times faster.
-- Outputs are named, not templated: small models copy a `{"response": "{response}"}` placeholder verbatim.
+- Outputs are named, not templated (small models copy a `{"response": "{response}"}` placeholder verbatim), and
+  typed outputs are described as compact types rather than raw JSON schema (see `rnr_dspy.schema_text`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Annotated, Any
 
 import dspy
 import pydantic
-from dspy.adapters.utils import translate_field_type
 from dspy.utils.exceptions import AdapterParseError
+
+from rnr_dspy.schema_text import describe_schema
 
 __all__ = ["StructuredAdapter"]
 
@@ -27,7 +29,7 @@ class StructuredAdapter(dspy.JSONAdapter):
         if "response_format" not in lm.supported_params or not lm.supports_response_schema:
             return super()._prepare_response_format(lm, lm_kwargs, signature)
         fields: dict[str, Any] = {
-            name: (_constrained(field) if field.metadata else field.annotation, ...)
+            name: (_constrained(field), ...)
             for name, field in signature.output_fields.items()
         }
         lm_kwargs["response_format"] = pydantic.create_model(
@@ -42,7 +44,7 @@ class StructuredAdapter(dspy.JSONAdapter):
             return f"{inputs}\n\nYour reply is the `{plain}` itself: plain text, with no field names, markers or JSON."
         names = ", ".join(f"`{name}`" for name in signature.output_fields)
         notes = [
-            f"`{name}`: " + translate_field_type(name, field).split("# note: ", 1)[-1]
+            f"`{name}` has the type {describe_schema(pydantic.TypeAdapter(_constrained(field)).json_schema())}"
             for name, field in signature.output_fields.items()
             if field.annotation is not str
         ]
@@ -90,4 +92,4 @@ def _plain_text_field(signature: Any) -> str | None:
 
 
 def _constrained(field: Any) -> Any:
-    return Annotated[(field.annotation, *field.metadata)]
+    return Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation

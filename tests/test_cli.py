@@ -75,7 +75,7 @@ def test_unknown_optimizer_is_a_usage_error(tmp_path):
     assert result.exit_code == 2
 
 
-@pytest.mark.allow_hosts(["127.0.0.1"])
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 def test_unreachable_server_is_an_lm_error_with_exit_1(tmp_path):
     result = runner.invoke(app, ["compile", "--out", str(tmp_path), "--limit", "12", "--lm", "openai/some-model",
                                  "--api-base", "http://127.0.0.1:9/v1", "--api-key", "sk-unused"])

@@ -71,7 +71,8 @@ def test_rnr_program_returns_every_field_or_stops_at_the_stage_that_did_not_pars
             assert isinstance(prediction.response, str)
             assert [v.rule_id for v in prediction.verdicts] == [rule.id for rule in prediction.rules]
             assert all(isinstance(verdict, RuleVerdict) for verdict in prediction.verdicts)
-    assert vcr.play_count == len(lm.history) >= 1
+    recorded = vcr.play_count if vcr.rewound else len(vcr)  # replaying, or recording
+    assert recorded == len(lm.history) >= 1
 
 
 @pytest.mark.vcr

@@ -24,13 +24,13 @@ WORDS = ("the quick brown fox jumps over lazy dog garden recipe travel budget py
 
 
 def sample_params(name: str, rng: random.Random) -> dict:
-    examples = {
-        "limit": rng.randint(10, 300), "min_items": rng.randint(1, 5), "phrase": rng.choice(["Sure", "Thanks!"]),
-        "keywords": ["garden"], "words": ["lazy"], "language": "en", "count": rng.randint(1, 4),
-        "keyword": "fox", "marker": "SECTION", "name": "Ana", "key": "answer",
+    values = {
+        "limit": rng.randint(10, 200), "min_items": rng.randint(1, 5), "min_count": rng.randint(1, 3),
+        "count": rng.randint(1, 4), "relation": rng.choice(["at_least", "at_most"]), "phrase": "Sure",
+        "keywords": ["garden"], "words": ["lazy"], "keyword": "fox", "marker": "P.S." if name == "postscript"
+        else "SECTION", "language": "en", "style": "angle_brackets", "persona": "Ana", "required_keys": ["answer"],
     }
-    fields = REGISTRY[name].model_fields
-    return {key: value for key, value in examples.items() if key in fields and key != "name"}
+    return {field: values[field] for field in REGISTRY[name].model_fields if field != "name"}
 
 
 def build_rules(rng: random.Random) -> list[Rule]:
