@@ -30,26 +30,31 @@ class LlamaCppEngine:
         n_ctx: context window in tokens.
         n_threads: CPU threads for llama.cpp (default: every core; llama-cpp-python's own default is half).
         repeat_penalty: llama.cpp's penalty over the last 64 tokens; small models loop without it.
+        prompt_cache_bytes: RAM for saved model states, so a call reuses the prefix it shares with an earlier one
+            (each stage's long system message); 0 turns it off.
     """
 
     supports_response_schema = True
     supported_params = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed", "response_format"})
 
     def __init__(self, model_path: str | Path, *, n_ctx: int = 8192, n_threads: int | None = None,
-                 repeat_penalty: float = 1.1) -> None:
+                 repeat_penalty: float = 1.1, prompt_cache_bytes: int = 2 << 30) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self.n_threads = n_threads or os.cpu_count() or 1
         self.repeat_penalty = repeat_penalty
+        self.prompt_cache_bytes = prompt_cache_bytes
         self._lock = threading.Lock()
         self._llama: Any = None
 
     def _model(self) -> Any:
         if self._llama is None:
-            from llama_cpp import Llama
+            from llama_cpp import Llama, LlamaRAMCache
 
             self._llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                                 verbose=False)
+            if self.prompt_cache_bytes:
+                self._llama.set_cache(LlamaRAMCache(capacity_bytes=self.prompt_cache_bytes))
         return self._llama
 
     def complete(self, request: Request) -> Response:
@@ -94,7 +99,8 @@ class LlamaCppEngine:
                 self._llama = None
 
     def dump_state(self) -> dict[str, Any]:
-        return {"model_path": str(self.model_path), "n_ctx": self.n_ctx, "repeat_penalty": self.repeat_penalty}
+        return {"model_path": str(self.model_path), "n_ctx": self.n_ctx, "repeat_penalty": self.repeat_penalty,
+                "prompt_cache_bytes": self.prompt_cache_bytes}
 
     @classmethod
     def load_state(cls, state: dict[str, Any]) -> LlamaCppEngine:

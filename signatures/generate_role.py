@@ -14,7 +14,8 @@ class GenerateRole(dspy.Signature):
 
     # Not `instructions`: that name is taken by dspy.Signature itself.
     seed_instructions: list[str] = dspy.InputField(desc="Example user requests this assistant would receive.")
-    # The constraint reaches constrained decoders through the JSON schema (small models stop after "You are").
-    role: Annotated[str, StringConstraints(pattern=r"^You are .*$", min_length=40, max_length=600)] = dspy.OutputField(
+    # The pattern reaches constrained decoders through the JSON schema: small models otherwise stop after
+    # "You are" or ramble; quotes and backslashes are excluded because a regex grammar does not escape them.
+    role: Annotated[str, StringConstraints(pattern=r'^You are [^"\\\n]{30,400}$')] = dspy.OutputField(
         desc='One paragraph starting with "You are".'
     )
