@@ -33,6 +33,8 @@ class EvalSummary(BaseModel):
     items: int
     failed_items: int
     unknown_verdicts: int
+    invalid_checks: int
+    """Checks the LM proposed with an unknown name or bad parameters (their rules stayed judge-only)."""
     errors: list[str] = []
 
 
@@ -86,5 +88,6 @@ def _summarize(items: list[_Item]) -> EvalSummary:
         per_kind={kind: round(followed / known, 4) for kind, (followed, known) in sorted(per_kind.items())},
         items=len(items), failed_items=sum(item.error is not None for item in items),
         unknown_verdicts=sum(a.unknown for a in adherences),
+        invalid_checks=sum(rule.check_error is not None for item in items for rule in item.rules),
         errors=[item.error for item in items if item.error],
     )

@@ -69,3 +69,13 @@ def test_too_few_seeds_for_a_held_out_group_is_a_clear_error(tmp_path):
     seeds.write_text('{"instruction": "Only one"}\n')
     with pytest.raises(SeedError, match="at least 2"):
         make_examples(CompileConfig(out=tmp_path, seeds=str(seeds)))
+
+
+def test_invalid_checks_are_counted_and_their_rules_judged(tmp_path, monkeypatch):
+    rules = {"rules": [{"kind": "length", "text": "Be short.", "check": {"name": "max_words", "limit": 0}},
+                       {"kind": "format", "text": "No commas.", "check": {"name": "no_commas"}}]}
+    engine = scripted_engine(rules=rules, verdicts={"verdicts": [{"rule_id": "r1", "followed": True, "reason": "ok"}]})
+    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    report = run_compile(config(tmp_path, optimizer="none"))
+    assert report["before"]["invalid_checks"] == report["val_examples"]
+    assert report["per_kind_adherence"]["length"]["before"] == 1.0  # judged, since its check was refused

@@ -20,7 +20,7 @@ def main() -> None:
     if "--out" not in args:
         args += ["--out", str(out)]
     started = time.perf_counter()
-    subprocess.run(["rnr-dspy", "compile", *args], check=True)
+    subprocess.run([sys.executable, "-m", "rnr_dspy.cli", "compile", *args], check=True)
     wall = time.perf_counter() - started
     report = json.loads((out / "compile_report.json").read_text())
     keys = ("score_before", "score_after", "pass_rate_before", "pass_rate_after", "lm_calls", "tokens",
