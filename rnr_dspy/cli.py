@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rnr_dspy.errors import RnrError
+from rnr_dspy.errors import ConfigError, RnrError
 
 app = typer.Typer(no_args_is_help=True, help="Teach LLMs to follow roles and rules (RNR) with DSPy.")
 err = Console(stderr=True)
@@ -29,7 +28,10 @@ def main() -> None:
 
 @app.command("compile")
 def compile_command(
+    ctx: typer.Context,
     out_dir: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("runs/compile"),
+    config_file: Annotated[Path | None, typer.Option("--config", help="YAML file of settings; flags override it.",
+                                                     exists=True, dir_okay=False)] = None,
     lm: Annotated[str, typer.Option(help="Teacher LM: embedded, local:PATH, or provider/model.",
                                     rich_help_panel=LM_PANEL)] = "embedded",
     judge_lm: Annotated[str | None, typer.Option(help="Judge LM for rules without a check (default: --lm).",
@@ -61,11 +63,12 @@ def compile_command(
     """Optimize the RNR program's prompts against the rule-adherence metric."""
     from rnr_dspy.compile_job import CompileConfig, make_examples, run_compile
 
-    config = _config(CompileConfig, out=out_dir, lm=lm, judge_lm=judge_lm, api_base=api_base, api_key=api_key,
-                     seeds=seeds, limit=limit, k=k, optimizer=optimizer, auto=auto, max_metric_calls=max_metric_calls,
-                     reflection_lm=reflection_lm, train_size=train_size, val_size=val_size,
-                     num_threads=num_threads, columns={"instruction": instruction_column, "input": input_column,
-                                                       "messages": messages_column})
+    flags = {"out": out_dir, "lm": lm, "judge_lm": judge_lm, "api_base": api_base, "api_key": api_key,
+             "seeds": seeds, "limit": limit, "k": k, "optimizer": optimizer, "auto": auto,
+             "max_metric_calls": max_metric_calls, "reflection_lm": reflection_lm, "train_size": train_size,
+             "val_size": val_size, "num_threads": num_threads,
+             "columns": {"instruction": instruction_column, "input": input_column, "messages": messages_column}}
+    config = _run(lambda: _config(ctx, CompileConfig, config_file, flags, parameter_names={"out": "out_dir"}))
     if dry_run:
         trainset, valset, _ = _run(lambda: make_examples(config))
         _print_prompts((trainset or valset)[0])
@@ -96,12 +99,26 @@ def _print_prompts(example: Any) -> None:
             out.print(message["content"], markup=False, highlight=False, soft_wrap=True)
 
 
-def _config(cls: Any, **values: Any) -> Any:
+def _config(ctx: typer.Context, cls: Any, path: Path | None, flags: dict[str, Any],
+            parameter_names: dict[str, str] | None = None) -> Any:
+    """Build a stage config: the YAML file's settings, then every flag the user gave (defaults fill the rest)."""
+    from rnr_dspy.config import build_config
+
+    def given(name: str) -> bool:
+        # Compared by name: typer ships its own copy of click's ParameterSource enum.
+        source = ctx.get_parameter_source((parameter_names or {}).get(name, name))
+        return path is None or getattr(source, "name", "DEFAULT") != "DEFAULT"
+
+    overrides = {key: value for key, value in flags.items() if not isinstance(value, dict) and given(key)}
+    for key, value in flags.items():
+        if isinstance(value, dict):
+            overrides[key] = {field: v for field, v in value.items() if v is not None}
     try:
-        return cls(**values)
-    except ValidationError as error:
-        problems = "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in error.errors())
-        raise typer.BadParameter(problems) from None
+        return build_config(cls, path, overrides, flag_names=path is None)
+    except ConfigError as error:
+        if path is not None:
+            raise
+        raise typer.BadParameter(str(error)) from None
 
 
 def _run(call: Any) -> Any:

@@ -81,3 +81,20 @@ def test_unreachable_server_is_an_lm_error_with_exit_1(tmp_path):
                                  "--api-base", "http://127.0.0.1:9/v1", "--api-key", "sk-unused"])
     assert result.exit_code == 1, result.output
     assert "LM error" in result.stderr and "sk-unused" not in result.stderr
+
+
+def test_config_file_settings_apply_and_given_flags_override_them(tmp_path, engine):
+    config = tmp_path / "compile.yaml"
+    config.write_text("limit: 20\nk: 3\ntrain_size: 2\nval_size: 5\noptimizer: none\n")
+    result = runner.invoke(app, ["compile", "--config", str(config), "--out", str(tmp_path / "o"), "--val-size", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "o" / "compile_report.json").read_text())
+    assert report["config"]["k"] == 3 and report["optimizer"] == "none"
+    assert report["val_examples"] == 2 and report["train_examples"] == 2
+
+
+def test_a_bad_value_in_the_config_file_names_the_file_and_field(tmp_path):
+    config = tmp_path / "compile.yaml"
+    config.write_text("k: 0\n")
+    result = runner.invoke(app, ["compile", "--config", str(config), "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "compile.yaml" in result.stderr and "k:" in result.stderr
