@@ -17,25 +17,28 @@ class ParseTracker(BaseCallback):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._outermost = threading.local()
         self._stage_of_call: dict[str, str] = {}
         self.parsed: dict[str, int] = defaultdict(int)
         self.failed: dict[str, int] = defaultdict(int)
         self.examples: dict[str, list[str]] = defaultdict(list)
 
     def on_adapter_parse_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
-        signature = inputs.get("signature")
-        if signature is None:
+        # DSPy wraps `parse` once per adapter class, so an adapter subclass that calls its parent's parse reports
+        # nested parses of one reply: only the outermost one counts.
+        if getattr(self._outermost, "call_id", None) is not None:
             return
+        self._outermost.call_id = call_id
+        signature = inputs.get("signature")
         with self._lock:
             self._stage_of_call[call_id] = getattr(signature, "__name__", str(signature))
 
     def on_adapter_parse_end(self, call_id: str, outputs: Any, exception: BaseException | None = None) -> None:
+        if getattr(self._outermost, "call_id", None) != call_id:
+            return
+        self._outermost.call_id = None
         with self._lock:
-            # DSPy wraps `parse` once per adapter subclass, so a subclass reports each parse twice; only the
-            # call whose start named a signature is counted.
-            stage = self._stage_of_call.pop(call_id, None)
-            if stage is None:
-                return
+            stage = self._stage_of_call.pop(call_id)
             self.parsed[stage] += 1
             if exception is not None:
                 self.failed[stage] += 1
