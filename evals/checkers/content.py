@@ -34,10 +34,17 @@ class IncludeKeywords(Checker):
         return CheckResult(not missing, f"missing: {missing}" if missing else "all keywords present")
 
 
+_REAL_WORD = re.compile(r"[^\W\d_]+(?:[-' ][^\W\d_]+)*")
+
+
 class ForbiddenWords(Checker):
     name: Literal["forbidden_words"] = "forbidden_words"
     words: list[Word] = Field(min_length=1, max_length=10)
     kind: ClassVar[str] = "content"
+
+    def trivial(self) -> bool:
+        # Banning something that is not a word (markup, punctuation) constrains no real answer.
+        return not any(_REAL_WORD.fullmatch(word) for word in self.words)
 
     def describe(self) -> str:
         return "Never use these words: " + ", ".join(f'"{w}"' for w in self.words) + "."

@@ -54,3 +54,11 @@ def test_feedback_names_violated_and_undecided_rules_and_rule_set_problems():
     assert "Rule r3" in feedback.feedback and "undecided" in feedback.feedback
     assert "Rule r1" not in feedback.feedback
     assert feedback.score == rnr_score(None, pred)
+
+
+def test_banning_only_non_words_is_trivial():
+    junk = {"name": "forbidden_words", "words": ["]]}, {", "##"]}
+    rules = [checked("r1", junk), checked("r2", {"name": "no_commas"})]
+    assert rule_set_quality(rules).problems == ["r1 is trivially satisfied (forbidden_words)"]
+    real = [checked("r1", {"name": "forbidden_words", "words": ["guarantee"]}), checked("r2", {"name": "no_commas"})]
+    assert rule_set_quality(real).problems == []
