@@ -2,14 +2,17 @@
 
     python tests/benchmarks/bench_compile.py [--out runs/bench-compile] [extra compile flags...]
 
-Runs the real command in a subprocess, then prints its wall time beside the report's own figures.
+Runs the real command in a subprocess with an empty DSPy cache (a cold run), then prints its wall time beside
+the report's own figures.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,7 +23,9 @@ def main() -> None:
     if "--out" not in args:
         args += ["--out", str(out)]
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rnr_dspy.cli", "compile", *args], check=True)
+    with tempfile.TemporaryDirectory() as cache:
+        environment = {**os.environ, "DSPY_CACHEDIR": cache}
+        subprocess.run([sys.executable, "-m", "rnr_dspy.cli", "compile", *args], check=True, env=environment)
     wall = time.perf_counter() - started
     report = json.loads((out / "compile_report.json").read_text())
     keys = ("score_before", "score_after", "pass_rate_before", "pass_rate_after", "lm_calls", "tokens",
