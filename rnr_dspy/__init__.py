@@ -1,5 +1,6 @@
 """rnr-dspy: teach LLMs to follow roles and rules (RNR), as a DSPy plugin."""
 
+from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.data import Seed, SeedColumns, SeedSet, group_seeds, load_seeds
 from rnr_dspy.errors import ConfigError, LMError, LMSpecError, RnrError, SeedError
 from rnr_dspy.lm import embedded_model_path, make_lm
@@ -23,6 +24,7 @@ __all__ = [
     "SeedColumns",
     "SeedError",
     "SeedSet",
+    "StructuredAdapter",
     "SystemPrompt",
     "embedded_model_path",
     "group_seeds",

@@ -77,7 +77,7 @@ class RNRProgram(dspy.Module):
 
     Example:
         >>> program = RNRProgram()
-        >>> with dspy.context(lm=make_lm("embedded"), adapter=dspy.JSONAdapter()):  # doctest: +SKIP
+        >>> with dspy.context(lm=make_lm("embedded"), adapter=StructuredAdapter()):  # doctest: +SKIP
         ...     pred = program(instructions=["Plan a 3-day trip to Kyoto.", "What should I pack for Iceland?"])
         >>> pred.system_prompt, pred.response, pred.verdicts  # doctest: +SKIP
     """
