@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
-from functools import lru_cache
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,20 @@ def _local_lm(path: Path, name: str, settings: dict[str, Any]) -> dspy.LM:
                       "(a folder with config.json)")
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[Path, LlamaCppEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
 def _gguf_engine(path: Path) -> LlamaCppEngine:
     # One engine (one loaded model) per file, shared by every LM made from it.
-    return LlamaCppEngine(path)
+    with _ENGINES_LOCK:
+        if path not in _ENGINES:
+            _ENGINES[path] = LlamaCppEngine(path)
+        return _ENGINES[path]
+
+
+@atexit.register
+def _close_engines() -> None:
+    # Free the models while the interpreter is intact; llama.cpp's own finalizer fails during shutdown.
+    for engine in list(_ENGINES.values()):
+        engine.close()

@@ -3,10 +3,11 @@ import pytest
 
 from rnr_dspy.engine import LlamaCppEngine
 from rnr_dspy.errors import LMSpecError
-from rnr_dspy.lm import EMBEDDED_MODEL_FILE, embedded_model_path, make_lm
+from rnr_dspy.lm import _ENGINES, EMBEDDED_MODEL_FILE, embedded_model_path, make_lm
 
 
 def test_embedded_spec_resolves_to_the_packaged_gguf_without_loading_it():
+    _ENGINES.clear()  # other tests share (and may have loaded) the session's engine
     lm = make_lm("embedded")
     assert isinstance(lm.engine, LlamaCppEngine)
     assert lm.engine.model_path == embedded_model_path()

@@ -36,7 +36,7 @@ def count_sentences(text: str) -> int:
     Other abbreviations (etc., a.m.) close one only before a capital letter; list numbers ("1.") never do, nor do
     line breaks alone. A trailing fragment without a terminator counts when it holds a word.
     """
-    text = re.sub(r"([。！？])(?=\S)", r"\1 ", _LIST_MARKER.sub(" ", text))
+    text = re.sub(r"([。！？])(?=\S)", r"\1 ", _LIST_MARKER.sub(" ", text.strip()))
     tokens = text.split()
     count, open_sentence = 0, False
     for index, token in enumerate(tokens):
