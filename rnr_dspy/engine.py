@@ -21,6 +21,8 @@ from rnr_dspy.grammar import grammar_for
 
 __all__ = ["AsyncLlamaCppEngine", "LlamaCppEngine"]
 
+_CACHED_SYSTEM_CHARS = 500
+
 
 class LlamaCppEngine:
     """Run a GGUF model with llama-cpp-python.
@@ -46,6 +48,7 @@ class LlamaCppEngine:
         self.prompt_cache_bytes = prompt_cache_bytes
         self._lock = threading.Lock()
         self._llama: Any = None
+        self._prompt_cache: Any = None
 
     def _model(self) -> Any:
         if self._llama is None:
@@ -54,7 +57,7 @@ class LlamaCppEngine:
             self._llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                                 verbose=False)
             if self.prompt_cache_bytes:
-                self._llama.set_cache(LlamaRAMCache(capacity_bytes=self.prompt_cache_bytes))
+                self._prompt_cache = LlamaRAMCache(capacity_bytes=self.prompt_cache_bytes)
         return self._llama
 
     def complete(self, request: Request) -> Response:
@@ -74,6 +77,8 @@ class LlamaCppEngine:
         grammar = grammar_for(request)
         with self._lock:
             model = self._model()
+            # Saving a state after every call costs a little; it pays back only for long, reused system messages.
+            model.cache = self._prompt_cache if len(request.system or "") >= _CACHED_SYSTEM_CHARS else None
             if grammar is not None:
                 from llama_cpp import LlamaGrammar
 
