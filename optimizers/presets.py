@@ -26,12 +26,13 @@ class Preset(StrEnum):
 def compile_program(
     program: dspy.Module, trainset: list[dspy.Example], *, preset: Preset | str = Preset.bootstrap,
     valset: list[dspy.Example] | None = None, metric: Metric = rnr_score, feedback_metric: Metric = rnr_feedback,
-    max_demos: int = 2, num_threads: int = 1, auto: Literal["light", "medium", "heavy"] = "light",
+    max_demos: int = 2, max_rounds: int = 1, num_threads: int = 1, auto: Literal["light", "medium", "heavy"] = "light",
     reflection_lm: dspy.BaseLM | None = None, max_metric_calls: int | None = None, seed: int = 0,
 ) -> dspy.Module:
     """Return a new, optimized copy of `program`; the input program is never changed.
 
-    - `bootstrap`: `BootstrapFewShot` keeps, as demos, traces whose rules were all followed.
+    - `bootstrap`: `BootstrapFewShot` keeps, as demos, traces whose rules were all followed; with `max_rounds` > 1
+      it retries the examples that failed at temperature 1.0 (rejection sampling).
     - `mipro`: `MIPROv2` proposes instructions and demo sets and searches them (`auto` sets the budget).
     - `gepa`: `GEPA` rewrites instructions by reflecting, with `reflection_lm`, on `feedback_metric`'s feedback;
       the budget is `max_metric_calls` if given, else `auto`.
@@ -45,7 +46,7 @@ def compile_program(
         raise ConfigError(f"the {preset.value} optimizer needs at least one training example")
     if preset is Preset.bootstrap:
         optimizer = dspy.BootstrapFewShot(metric=metric, max_bootstrapped_demos=max_demos, max_labeled_demos=0,
-                                          max_rounds=1, max_errors=len(trainset))
+                                          max_rounds=max_rounds, max_errors=len(trainset) * max_rounds)
         return optimizer.compile(student, trainset=trainset)
     if preset is Preset.mipro:
         mipro = dspy.MIPROv2(metric=metric, auto=auto, max_bootstrapped_demos=max_demos, max_labeled_demos=0,

@@ -55,6 +55,8 @@ def compile_command(
                                                          rich_help_panel=OPT_PANEL)] = None,
     reflection_lm: Annotated[str | None, typer.Option(help="LM that gepa reflects with.",
                                                       rich_help_panel=OPT_PANEL)] = None,
+    max_rounds: Annotated[int, typer.Option(help="bootstrap: attempts per training example (>1 samples at "
+                                            "temperature 1.0).", rich_help_panel=OPT_PANEL)] = 1,
     train_size: Annotated[int, typer.Option(help="Training groups.")] = 12,
     val_size: Annotated[int, typer.Option(help="Held-out groups scored before and after.")] = 6,
     num_threads: Annotated[int, typer.Option(help="Parallel evaluation threads (HTTP LMs).")] = 1,
@@ -65,7 +67,8 @@ def compile_command(
 
     flags = {"out": out_dir, "lm": lm, "judge_lm": judge_lm, "api_base": api_base, "api_key": api_key,
              "seeds": seeds, "limit": limit, "k": k, "optimizer": optimizer, "auto": auto,
-             "max_metric_calls": max_metric_calls, "reflection_lm": reflection_lm, "train_size": train_size,
+             "max_metric_calls": max_metric_calls, "reflection_lm": reflection_lm, "max_rounds": max_rounds,
+             "train_size": train_size,
              "val_size": val_size, "num_threads": num_threads,
              "columns": {"instruction": instruction_column, "input": input_column, "messages": messages_column}}
     config = _run(lambda: _config(ctx, CompileConfig, config_file, flags, parameter_names={"out": "out_dir"}))

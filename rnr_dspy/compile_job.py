@@ -43,6 +43,7 @@ class CompileConfig(BaseModel):
     max_metric_calls: int | None = Field(None, ge=1, description="Budget of gepa in metric calls (overrides auto).")
     reflection_lm: str | None = Field(None, description="LM spec that gepa reflects with (required by gepa).")
     max_demos: int = Field(2, ge=0, le=16)
+    max_rounds: int = Field(1, ge=1, le=10, description="Bootstrap attempts per training example.")
     num_threads: int = Field(1, ge=1, le=64)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(1024, ge=16)
@@ -87,6 +88,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
         compiled = compile_program(
             program, trainset, preset=config.optimizer, metric=_counting(rnr_score, progress),
             feedback_metric=_counting(rnr_feedback, progress), max_demos=config.max_demos,
+            max_rounds=config.max_rounds,
             num_threads=config.num_threads, auto=config.auto, reflection_lm=reflection,
             max_metric_calls=config.max_metric_calls, seed=config.seed,
         )

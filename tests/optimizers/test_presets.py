@@ -69,3 +69,13 @@ def test_metrics_have_the_arities_dspy_optimizers_expect():
     assert rnr_score(None, pred) == 0.0 and rnr_score(None, pred, trace=[]) is False
     feedback = rnr_feedback(None, pred, None, "responder.respond", None)
     assert feedback.score == 0.0 and "0 rules" in feedback.feedback
+
+
+def test_bootstrap_retries_failed_examples_for_more_rounds():
+    answers = iter([{"response": "Well, no."}] * 4 + [{"response": "Sure, rest it five minutes."}] * 40)
+    engine = scripted_engine(response=lambda request: next(answers))
+    with dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter()):
+        one_round = compile_program(RNRProgram(), trainset()[:2], preset="bootstrap", max_rounds=1)
+        assert len(one_round.responder.respond.demos) == 0
+        two_rounds = compile_program(RNRProgram(), trainset()[:2], preset="bootstrap", max_rounds=2)
+    assert len(two_rounds.responder.respond.demos) >= 1
