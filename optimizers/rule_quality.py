@@ -45,7 +45,7 @@ def _conflicts(rules: list[Rule]) -> list[str]:
     problems = []
     for rule in rules:
         check = rule.check
-        if check is None or not getattr(type(check), "exclusive", False):
+        if check is None or not check.exclusive:
             continue
         earlier = by_name.setdefault(check.name, rule)
         if earlier is not rule and earlier.check != check:
@@ -55,4 +55,4 @@ def _conflicts(rules: list[Rule]) -> list[str]:
 
 def _trivial(rules: list[Rule]) -> list[str]:
     return [f"{rule.id} is trivially satisfied ({rule.check.name})" for rule in rules
-            if rule.check is not None and getattr(rule.check, "trivial", lambda: False)()]
+            if rule.check is not None and rule.check.trivial()]

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-__all__ = ["REGISTRY", "CheckResult", "Checker", "Relation", "Visible", "compare", "count_words", "phrase_pattern"]
+__all__ = [
+    "REGISTRY", "CheckResult", "Checker", "Marker", "Phrase", "Relation", "Sentence", "Visible", "Word", "compare",
+    "count_words", "phrase_pattern",
+]
 
 REGISTRY: dict[str, type[Checker]] = {}
 
@@ -30,6 +33,17 @@ def _strip_visible(value: str) -> str:
 
 # After StringConstraints' own stripping: also strips what Python counts as blank (e.g. "\x1c"), so no phrase is blank.
 Visible = AfterValidator(_strip_visible)
+
+
+def _text(max_length: int) -> Any:
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length), Visible]
+
+
+# Text parameters, by how long they may be: a keyword, a marker ("P.S."), a phrase, a whole sentence.
+Word = _text(40)
+Marker = _text(20)
+Phrase = _text(80)
+Sentence = _text(160)
 
 
 def _require_name(schema: dict[str, Any]) -> None:

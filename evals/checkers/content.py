@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult, Relation, Visible, compare, phrase_pattern
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Marker, Relation, Word, compare, phrase_pattern
 
 __all__ = ["ForbiddenWords", "IncludeKeywords", "KeywordFrequency", "Placeholders", "Postscript", "Word"]
 
-Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Visible]
-Marker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), Visible]
 # Square brackets around a name, on one line, not nested and not a markdown link's text.
 _BRACKETED = re.compile(r"\[([^\[\]\n]*)\](?!\()")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Literal
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult, phrase_pattern
-from rnr_dspy.evals.checkers.style import Phrase
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Phrase, phrase_pattern
 
 __all__ = ["MentionsName", "SignOff"]
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import StringConstraints
-
-from rnr_dspy.evals.checkers.base import Checker, CheckResult, Visible
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Sentence
 
 __all__ = ["RefusalPhrase"]
 
-Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160), Visible]
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 

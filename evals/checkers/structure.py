@@ -8,8 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult
-from rnr_dspy.evals.checkers.content import Marker, Word
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Marker, Word
 from rnr_dspy.evals.checkers.style import BULLET
 
 __all__ = ["BulletCount", "JsonResponse", "NumberedList", "Paragraphs", "Sections"]

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult, Visible
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Phrase
 
 __all__ = ["AllLowercase", "BulletList", "EndsWith", "NoCommas", "NoExclamation", "Phrase", "Quoted", "StartsWith"]
 
 # A marker, blanks on the same line, then content; a line of markers only ("- - -") is a thematic break.
 BULLET = re.compile(r"^[ \t]*[-*•][ \t]+(?!(?:[-*•][ \t]*)+$)\S", re.MULTILINE)
-Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), Visible]
 
 
 class StartsWith(Checker):
