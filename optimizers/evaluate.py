@@ -10,8 +10,8 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 from pydantic import BaseModel
 
-from rnr_dspy.optimizers.metrics import tally, verdicts_for
-from rnr_dspy.optimizers.rule_quality import rule_set_quality
+from rnr_dspy.optimizers.metrics import combined_score, judged_rules, tally
+from rnr_dspy.optimizers.rule_quality import RuleSetQuality, rule_set_quality
 from rnr_dspy.types import Rule, RuleVerdict
 
 __all__ = ["EvalSummary", "Progress", "evaluate_program"]
@@ -57,8 +57,8 @@ def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_
             except AdapterParseError as error:
                 where = (example.get("seed_ids") or ["?"])[0]
                 return _Item(error=f"{where}: {type(error).__name__}: {str(error)[:200]}")
-        rules = [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.rules]
-        return _Item(rules=rules, verdicts=verdicts_for(rules, pred.response, pred.verdicts))
+        rules, verdicts = judged_rules(pred)
+        return _Item(rules=rules, verdicts=verdicts)
 
     items = []
     with ThreadPoolExecutor(max_workers=num_threads) as pool:
@@ -72,7 +72,8 @@ def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_
 def _summarize(items: list[_Item]) -> EvalSummary:
     count = len(items) or 1
     adherences = [tally(item.verdicts) for item in items]
-    qualities = [rule_set_quality(item.rules).score if item.error is None else 0.0 for item in items]
+    # An item that did not parse has no rules, and so no quality.
+    qualities = [rule_set_quality(item.rules) if item.error is None else RuleSetQuality(0.0) for item in items]
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for item in items:
         kinds = {rule.id: rule.kind for rule in item.rules}
@@ -81,10 +82,10 @@ def _summarize(items: list[_Item]) -> EvalSummary:
                 per_kind[kinds[verdict.rule_id]][0] += verdict.followed
                 per_kind[kinds[verdict.rule_id]][1] += 1
     return EvalSummary(
-        score=sum(a.fraction * q for a, q in zip(adherences, qualities, strict=True)) / count,
+        score=sum(combined_score(a, q) for a, q in zip(adherences, qualities, strict=True)) / count,
         adherence=sum(a.fraction for a in adherences) / count,
         pass_rate=sum(a.passed for a in adherences) / count,
-        rule_quality=sum(qualities) / count,
+        rule_quality=sum(q.score for q in qualities) / count,
         per_kind={kind: round(followed / known, 4) for kind, (followed, known) in sorted(per_kind.items())},
         items=len(items), failed_items=sum(item.error is not None for item in items),
         unknown_verdicts=sum(a.unknown for a in adherences),

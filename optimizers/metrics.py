@@ -12,10 +12,13 @@ from typing import Any
 
 import dspy
 
-from rnr_dspy.optimizers.rule_quality import rule_set_quality
+from rnr_dspy.optimizers.rule_quality import RuleSetQuality, rule_set_quality
 from rnr_dspy.types import Rule, RuleVerdict
 
-__all__ = ["Adherence", "rnr_feedback", "rnr_score", "rule_adherence", "tally", "verdicts_for"]
+__all__ = [
+    "Adherence", "combined_score", "judged_rules", "rnr_feedback", "rnr_score", "rule_adherence", "tally",
+    "verdicts_for",
+]
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,26 @@ def verdicts_for(rules: list[Rule], response: str, judged: Iterable[RuleVerdict]
     ]
 
 
+def judged_rules(pred: Any) -> tuple[list[Rule], list[RuleVerdict]]:
+    """A prediction's rules (plain dicts from a saved program are accepted) and one verdict per rule: its check
+    re-run on the response, else the judge's verdict in `pred.verdicts`, else unknown."""
+    rules = [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.get("rules") or []]
+    judged = [v if isinstance(v, RuleVerdict) else RuleVerdict.model_validate(v) for v in pred.get("verdicts") or []]
+    return rules, verdicts_for(rules, pred.get("response") or "", judged)
+
+
+def combined_score(adherence: Adherence, quality: RuleSetQuality) -> float:
+    """`rnr_score`'s value: the fraction of rules followed times the rule set's quality."""
+    return adherence.fraction * quality.score
+
+
 def rule_adherence(example: Any, pred: Any, trace: Any = None) -> float | bool:
     """DSPy metric: the fraction of rules the response followed; while bootstrapping (`trace` set), whether it
     followed all of them.
 
     `pred` needs `rules` and `response`; its `verdicts`, if any, supply the judge's word on rules without a check.
     """
-    adherence = tally(_verdicts(pred))
+    adherence = tally(judged_rules(pred)[1])
     return adherence.passed if trace is not None else adherence.fraction
 
 
@@ -73,28 +89,25 @@ def rnr_score(example: Any, pred: Any, trace: Any = None) -> float | bool:
     """The compile metric: rule adherence times the quality of the rule set (see `rule_set_quality`), so a
     program cannot score by writing few, duplicate, contradictory or trivial rules. While bootstrapping, True only
     for a sound rule set whose every rule was followed."""
-    adherence, quality = tally(_verdicts(pred)), rule_set_quality(_rules(pred))
+    _, _, adherence, quality = _assess(pred)
     if trace is not None:
         return adherence.passed and not quality.problems
-    return adherence.fraction * quality.score
+    return combined_score(adherence, quality)
 
 
 def rnr_feedback(gold: Any, pred: Any, trace: Any = None, pred_name: str | None = None,
                  pred_trace: Any = None) -> dspy.Prediction:
     """GEPA's metric: `rnr_score` plus feedback that names each violated or undecided rule and why, and the
     rule set's problems."""
-    verdicts, rules = _verdicts(pred), {rule.id: rule for rule in _rules(pred)}
-    lines = [f"Rule {v.rule_id} ({rules[v.rule_id].text}) was {'violated' if v.followed is False else 'undecided'}:"
+    rules, verdicts, adherence, quality = _assess(pred)
+    text = {rule.id: rule.text for rule in rules}
+    lines = [f"Rule {v.rule_id} ({text[v.rule_id]}) was {'violated' if v.followed is False else 'undecided'}:"
              f" {v.reason}" for v in verdicts if v.followed is not True]
-    lines += [f"Rule set problem: {problem}" for problem in rule_set_quality(list(rules.values())).problems]
+    lines += [f"Rule set problem: {problem}" for problem in quality.problems]
     feedback = "\n".join(lines) or "Every rule was followed and the rule set is sound."
-    return dspy.Prediction(score=float(rnr_score(gold, pred)), feedback=feedback)
+    return dspy.Prediction(score=combined_score(adherence, quality), feedback=feedback)
 
 
-def _rules(pred: Any) -> list[Rule]:
-    return [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.get("rules") or []]
-
-
-def _verdicts(pred: Any) -> list[RuleVerdict]:
-    judged = [v if isinstance(v, RuleVerdict) else RuleVerdict.model_validate(v) for v in pred.get("verdicts") or []]
-    return verdicts_for(_rules(pred), pred.get("response") or "", judged)
+def _assess(pred: Any) -> tuple[list[Rule], list[RuleVerdict], Adherence, RuleSetQuality]:
+    rules, verdicts = judged_rules(pred)
+    return rules, verdicts, tally(verdicts), rule_set_quality(rules)
