@@ -19,12 +19,32 @@ from dspy.lm15 import Message, Request, Response, Usage, response_to_events
 
 from rnr_dspy.grammar import grammar_for
 
-__all__ = ["AsyncLlamaCppEngine", "LlamaCppEngine"]
+__all__ = ["AsyncLlamaCppEngine", "InProcessEngine", "LlamaCppEngine"]
 
 _CACHED_SYSTEM_CHARS = 500
 
 
-class LlamaCppEngine:
+class InProcessEngine:
+    """What the in-process engines share: the request as chat messages, a stream made from the one reply, and
+    sharing on deep copy (DSPy deep-copies programs and their LMs while optimizing; a loaded model is a shared,
+    lock-protected resource)."""
+
+    def complete(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def stream(self, request: Request) -> Iterator[Any]:
+        yield from response_to_events(self.complete(request))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> InProcessEngine:
+        return self
+
+    @staticmethod
+    def chat_messages(request: Request) -> list[dict[str, str]]:
+        system = [{"role": "system", "content": request.system}] if request.system else []
+        return system + [{"role": message.role, "content": message.text} for message in request.messages]
+
+
+class LlamaCppEngine(InProcessEngine):
     """Run a GGUF model with llama-cpp-python.
 
     Args:
@@ -61,9 +81,7 @@ class LlamaCppEngine:
         return self._llama
 
     def complete(self, request: Request) -> Response:
-        messages = ([{"role": "system", "content": request.system}] if request.system else []) + [
-            {"role": message.role, "content": message.text} for message in request.messages
-        ]
+        messages = self.chat_messages(request)
         config = request.config
         kwargs: dict[str, Any] = {
             "max_tokens": config.max_tokens or 512,
@@ -94,9 +112,6 @@ class LlamaCppEngine:
             usage=Usage(input_tokens=usage.get("prompt_tokens", 0), output_tokens=usage.get("completion_tokens", 0)),
         )
 
-    def stream(self, request: Request) -> Iterator[Any]:
-        yield from response_to_events(self.complete(request))
-
     def close(self) -> None:
         with self._lock:
             if self._llama is not None:
@@ -110,11 +125,6 @@ class LlamaCppEngine:
     @classmethod
     def load_state(cls, state: dict[str, Any]) -> LlamaCppEngine:
         return cls(**state)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> LlamaCppEngine:
-        # DSPy deep-copies programs (and the LMs they hold) while optimizing; the loaded model is a shared,
-        # lock-protected resource, so copies share it.
-        return self
 
 
 class AsyncLlamaCppEngine:

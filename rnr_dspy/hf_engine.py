@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dspy.lm15 import Message, Request, Response, Usage, response_to_events
+from dspy.lm15 import Message, Request, Response, Usage
+
+from rnr_dspy.engine import InProcessEngine
 
 __all__ = ["TransformersEngine"]
 
 
-class TransformersEngine:
+class TransformersEngine(InProcessEngine):
     supported_params = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed"})
 
     def __init__(self, model_dir: str | Path) -> None:
@@ -35,9 +36,7 @@ class TransformersEngine:
     def complete(self, request: Request) -> Response:
         import torch
 
-        messages = ([{"role": "system", "content": request.system}] if request.system else []) + [
-            {"role": message.role, "content": message.text} for message in request.messages
-        ]
+        messages = self.chat_messages(request)
         config = request.config
         with self._lock:
             model, tokenizer = self._model()
@@ -63,12 +62,6 @@ class TransformersEngine:
             usage=Usage(input_tokens=prompt_length, output_tokens=len(new_tokens)),
         )
 
-    def stream(self, request: Request) -> Iterator[Any]:
-        yield from response_to_events(self.complete(request))
-
     def close(self) -> None:
         with self._lock:
             self._loaded = None
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> TransformersEngine:
-        return self
