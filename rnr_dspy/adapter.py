@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any
 
 import dspy
 import pydantic
+from dspy.adapters.utils import translate_field_type
 from dspy.utils.exceptions import AdapterParseError
 
 from rnr_dspy.schema_text import describe_schema
@@ -28,28 +30,11 @@ class StructuredAdapter(dspy.JSONAdapter):
             return None
         if "response_format" not in lm.supported_params or not lm.supports_response_schema:
             return super()._prepare_response_format(lm, lm_kwargs, signature)
-        fields: dict[str, Any] = {
-            name: (_constrained(field), ...)
-            for name, field in signature.output_fields.items()
-        }
-        lm_kwargs["response_format"] = pydantic.create_model(
-            "DSPyProgramOutputs", __config__=pydantic.ConfigDict(extra="forbid"), **fields
-        )
+        lm_kwargs["response_format"] = _response_model(signature)
         return None
 
     def format_field_structure(self, signature: Any) -> str:
-        inputs = super().format_field_structure(signature).split("Outputs will be a JSON object")[0].rstrip()
-        plain = _plain_text_field(signature)
-        if plain:
-            return f"{inputs}\n\nYour reply is the `{plain}` itself: plain text, with no field names, markers or JSON."
-        names = ", ".join(f"`{name}`" for name in signature.output_fields)
-        notes = [
-            f"`{name}` has the type {describe_schema(pydantic.TypeAdapter(_constrained(field)).json_schema())}"
-            for name, field in signature.output_fields.items()
-            if field.annotation is not str
-        ]
-        return "\n\n".join([inputs, f"Outputs will be a JSON object with the fields {names}, holding your answer.",
-                            *notes])
+        return _field_structure(signature)
 
     def user_message_output_requirements(self, signature: Any) -> str:
         plain = _plain_text_field(signature)
@@ -74,7 +59,7 @@ class StructuredAdapter(dspy.JSONAdapter):
             if not field.metadata:
                 continue
             try:
-                pydantic.TypeAdapter(_constrained(field)).validate_python(fields[name])
+                _field_adapter(signature, name).validate_python(fields[name])
             except pydantic.ValidationError as error:
                 raise AdapterParseError(
                     adapter_name=type(self).__name__, signature=signature, lm_response=completion,
@@ -93,3 +78,34 @@ def _plain_text_field(signature: Any) -> str | None:
 
 def _constrained(field: Any) -> Any:
     return Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+
+
+@lru_cache(maxsize=256)
+def _field_structure(signature: Any) -> str:
+    """The system message's structure section: the inputs as the JSON adapter shows them, then the outputs by name
+    (or the plain-text instruction). Built from the inputs alone: the parent's output section holds the full JSON
+    schema, which is costly to build and not shown."""
+    inputs = "\n\n".join(f"[[ ## {name} ## ]]\n{translate_field_type(name, field)}"
+                         for name, field in signature.input_fields.items())
+    header = ("All interactions will be structured in the following way, with the appropriate values filled in."
+              f"\n\nInputs will have the following structure:\n\n{inputs}")
+    plain = _plain_text_field(signature)
+    if plain:
+        return f"{header}\n\nYour reply is the `{plain}` itself: plain text, with no field names, markers or JSON."
+    names = ", ".join(f"`{name}`" for name in signature.output_fields)
+    notes = [f"`{name}` has the type {describe_schema(_field_adapter(signature, name).json_schema())}"
+             for name, field in signature.output_fields.items() if field.annotation is not str]
+    return "\n\n".join([header, f"Outputs will be a JSON object with the fields {names}, holding your answer.", *notes])
+
+
+# Signatures are classes, so validators and schemas are built once per signature rather than on every LM call
+# (those of `list[Rule]`, a union over every checker, take ~20 ms to build).
+@lru_cache(maxsize=256)
+def _field_adapter(signature: Any, name: str) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(_constrained(signature.output_fields[name]))
+
+
+@lru_cache(maxsize=256)
+def _response_model(signature: Any) -> type[pydantic.BaseModel]:
+    fields: dict[str, Any] = {name: (_constrained(field), ...) for name, field in signature.output_fields.items()}
+    return pydantic.create_model("DSPyProgramOutputs", __config__=pydantic.ConfigDict(extra="forbid"), **fields)
