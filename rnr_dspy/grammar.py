@@ -25,15 +25,6 @@ _CHAT_REMINDER = re.compile(r"Respond with the corresponding output fields, star
                             r"ending with the marker for `\[\[ ## completed ## \]\]`", re.DOTALL)
 _CHAT_FIELD = re.compile(r"`\[\[ ## (\w+) ## \]\]`( \(must be formatted as a valid Python [^)]*\))?")
 
-_JSON_VALUE = r"""
-value  ::= object | array | string | number | ("true" | "false" | "null") ws
-object ::= "{" ws ( string ":" ws value ("," ws string ":" ws value)* )? "}" ws
-array  ::= "[" ws ( value ("," ws value)* )? "]" ws
-string ::= "\"" ( [^"\\\x7F\x00-\x1F] | "\\" (["\\bfnrt] | "u" [0-9a-fA-F]{4}) )* "\"" ws
-number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9] [1-9]{0,15})? ws
-ws ::= | " " | "\n" [ \t]{0,20}
-"""
-
 # Free text that never opens a new `[[ ## … ## ]]` section.
 _FREE_TEXT = r"""text ::= ( [^\[] | "[" [^\[] )+"""
 
@@ -44,7 +35,7 @@ def grammar_for(request: Request) -> str | None:
     if response_format is not None:
         if response_format.get("type") == "json_schema":
             return _json_schema_grammar(json.dumps(response_format["schema"]))  # key order is field order
-        return "root ::= object\n" + _JSON_VALUE
+        return "root ::= object\n" + _json_value_rules()
     last_user = next((m for m in reversed(request.messages) if m.role == "user"), None)
     match = _CHAT_REMINDER.search(last_user.text if last_user is not None else "")
     if match is None:
@@ -59,6 +50,13 @@ def _json_schema_grammar(schema: str) -> str:
     return json_schema_to_gbnf(schema)
 
 
+def _json_value_rules() -> str:
+    """llama.cpp's own JSON grammar without its root: `object`, `value` (any JSON value) and the rules under them."""
+    from llama_cpp.llama_grammar import JSON_GBNF
+
+    return JSON_GBNF.replace("root   ::= object", "")
+
+
 @lru_cache(maxsize=128)
 def _chat_sections_grammar(fields: tuple[tuple[str, bool], ...]) -> str:
     parts = []
@@ -66,4 +64,4 @@ def _chat_sections_grammar(fields: tuple[tuple[str, bool], ...]) -> str:
         opening = f"[[ ## {name} ## ]]\n" if index == 0 else f"\n\n[[ ## {name} ## ]]\n"
         parts.append(f"{json.dumps(opening)} {'value' if typed else 'text'}")
     parts.append(json.dumps("\n\n[[ ## completed ## ]]"))
-    return "root ::= " + " ".join(parts) + "\n" + _FREE_TEXT + "\n" + _JSON_VALUE
+    return "root ::= " + " ".join(parts) + "\n" + _FREE_TEXT + "\n" + _json_value_rules()
