@@ -1,5 +1,4 @@
-"""The `rnr-dspy` command line: each command parses options, builds a config, calls one library function and
-renders the result."""
+"""`rnr-dspy compile`: optimize the RNR program's prompts."""
 
 from __future__ import annotations
 
@@ -7,23 +6,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rnr_dspy.errors import ConfigError, RnrError
-
-app = typer.Typer(no_args_is_help=True, help="Teach LLMs to follow roles and rules (RNR) with DSPy.")
-err = Console(stderr=True)
-out = Console()
-
-LM_PANEL = "Language models"
-SEED_PANEL = "Seeds"
-OPT_PANEL = "Optimizer"
-
-
-@app.callback()
-def main() -> None:
-    """Teach LLMs to follow roles and rules (RNR) with DSPy."""
+from rnr_dspy.cli import LM_PANEL, OPT_PANEL, SEED_PANEL, app, guarded, out, progress_bars, stage_config
 
 
 @app.command("compile")
@@ -71,12 +55,12 @@ def compile_command(
              "train_size": train_size,
              "val_size": val_size, "num_threads": num_threads,
              "columns": {"instruction": instruction_column, "input": input_column, "messages": messages_column}}
-    config = _run(lambda: _config(ctx, CompileConfig, config_file, flags, parameter_names={"out": "out_dir"}))
+    config = guarded(lambda: stage_config(ctx, CompileConfig, config_file, flags, parameter_names={"out": "out_dir"}))
     if dry_run:
-        trainset, valset, _ = _run(lambda: make_examples(config))
+        trainset, valset, _ = guarded(lambda: make_examples(config))
         _print_prompts((trainset or valset)[0])
         return
-    with _progress() as bars:
+    with progress_bars() as bars:
         tasks: dict[str, Any] = {}
 
         def report(phase: str, done: int, total: int) -> None:
@@ -84,7 +68,7 @@ def compile_command(
                 tasks[phase] = bars.add_task(phase, total=total or None)
             bars.update(tasks[phase], completed=done)
 
-        result = _run(lambda: run_compile(config, progress=report))
+        result = guarded(lambda: run_compile(config, progress=report))
     out.print(f"score before {result['score_before']:.3f} → after {result['score_after']:.3f} "
               f"(pass rate {result['pass_rate_before']:.2f} → {result['pass_rate_after']:.2f}); "
               f"{result['lm_calls']} LM calls, {result['tokens']} tokens, {result['wall_seconds']:.0f} s")
@@ -100,49 +84,3 @@ def _print_prompts(example: Any) -> None:
         for message in messages:
             out.print(f"[bold]{message['role']}[/bold]")
             out.print(message["content"], markup=False, highlight=False, soft_wrap=True)
-
-
-def _config(ctx: typer.Context, cls: Any, path: Path | None, flags: dict[str, Any],
-            parameter_names: dict[str, str] | None = None) -> Any:
-    """Build a stage config: the YAML file's settings, then every flag the user gave (defaults fill the rest)."""
-    from rnr_dspy.config import build_config
-
-    def given(name: str) -> bool:
-        # Compared by name: typer ships its own copy of click's ParameterSource enum.
-        source = ctx.get_parameter_source((parameter_names or {}).get(name, name))
-        return path is None or getattr(source, "name", "DEFAULT") != "DEFAULT"
-
-    overrides = {key: value for key, value in flags.items() if not isinstance(value, dict) and given(key)}
-    for key, value in flags.items():
-        if isinstance(value, dict):
-            overrides[key] = {field: v for field, v in value.items() if v is not None}
-    try:
-        return build_config(cls, path, overrides, flag_names=path is None)
-    except ConfigError as error:
-        if path is not None:
-            raise
-        raise typer.BadParameter(str(error)) from None
-
-
-def _run(call: Any) -> Any:
-    try:
-        return call()
-    except RnrError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(code=1) from None
-    except Exception as error:
-        from dspy.utils.exceptions import LMError
-
-        if isinstance(error, LMError):
-            err.print(f"[red]LM error:[/red] {error}", highlight=False)
-            raise typer.Exit(code=1) from None
-        raise
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=False)
-
-
-if __name__ == "__main__":
-    app()

@@ -1,0 +1,3 @@
+from rnr_dspy.cli import app
+
+app()

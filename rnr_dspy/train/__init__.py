@@ -1,0 +1,1 @@
+"""Training on generated RNR data with TRL."""
