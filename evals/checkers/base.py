@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 __all__ = [
     "REGISTRY", "CheckResult", "Checker", "Marker", "Phrase", "Relation", "Sentence", "Visible", "Word", "compare",
-    "count_words", "phrase_pattern",
+    "count_words", "phrase_pattern", "split_sentences",
 ]
 
 REGISTRY: dict[str, type[Checker]] = {}
@@ -88,12 +88,23 @@ class Checker(BaseModel):
     def evaluate(self, response: str) -> CheckResult:
         raise NotImplementedError
 
+    def enforce(self, response: str) -> str | None:
+        """A deterministic repair: the response changed as little as possible so that it follows this rule, or
+        None where no honest edit can (it would have to invent content). Callers re-check the result."""
+        return None
+
 
 def count_words(text: str) -> int:
     """Runs of word characters; combining marks (Devanagari vowel signs, accents) belong to their word."""
     if not text.isascii():
         text = "".join("a" if unicodedata.category(char)[0] == "M" else char for char in text)
     return len(_WORD.findall(text))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a plain answer, split after . ! ? and at line breaks; list markers are dropped."""
+    lines = (re.sub(r"^[ \t]*(?:[-*•]|\d+[.)])[ \t]+", "", line).strip() for line in text.splitlines())
+    return [part for line in lines if line for part in re.split(r"(?<=[.!?])\s+(?=\S)", line) if part.strip()]
 
 
 def compare(found: int, relation: Relation, count: int) -> bool:

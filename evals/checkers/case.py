@@ -31,6 +31,9 @@ class AllUppercase(Checker):
         upper = sum(1 for char in response if char.isupper())
         return CheckResult(lower == 0 and upper > 0, f"{lower} lowercase and {upper} uppercase letter(s)")
 
+    def enforce(self, response: str) -> str | None:
+        return response.upper() if response.strip() else None
+
 
 class CapitalWords(Checker):
     name: Literal["capital_words"] = "capital_words"

@@ -7,7 +7,16 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult, Marker, Relation, Word, compare, phrase_pattern
+from rnr_dspy.evals.checkers.base import (
+    Checker,
+    CheckResult,
+    Marker,
+    Relation,
+    Word,
+    compare,
+    phrase_pattern,
+    split_sentences,
+)
 
 __all__ = ["ForbiddenWords", "IncludeKeywords", "KeywordFrequency", "Placeholders", "Postscript", "Word"]
 
@@ -50,6 +59,10 @@ class ForbiddenWords(Checker):
     def evaluate(self, response: str) -> CheckResult:
         used = [w for w in self.words if _contains_word(response, w)]
         return CheckResult(not used, f"used: {used}" if used else "no forbidden word used")
+
+    def enforce(self, response: str) -> str | None:
+        kept = [s for s in split_sentences(response) if not any(_contains_word(s, w) for w in self.words)]
+        return " ".join(kept) or None
 
 
 class KeywordFrequency(Checker):
@@ -99,3 +112,6 @@ class Postscript(Checker):
             return CheckResult(False, f'no line starts with "{self.marker}"')
         body = re.search(r"\w", response[: starts[-1]]) is not None
         return CheckResult(body, "postscript after the answer" if body else "the postscript has no answer before it")
+
+    def enforce(self, response: str) -> str | None:
+        return f"{response.rstrip()}\n\n{self.marker} Ask me if anything is unclear." if response.strip() else None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult, count_words
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, count_words, split_sentences
 
 __all__ = ["MaxCharacters", "MaxSentences", "MaxWords", "MinSentences", "MinWords", "count_sentences"]
 
@@ -49,6 +50,16 @@ def count_sentences(text: str) -> int:
     return count + open_sentence
 
 
+def _leading_sentences(response: str, fits: Callable[[str], bool]) -> str | None:
+    """The longest run of the response's first sentences that still fits, or None when not even one does."""
+    kept: list[str] = []
+    for sentence in split_sentences(response):
+        if not fits(" ".join([*kept, sentence])):
+            break
+        kept.append(sentence)
+    return " ".join(kept) or None
+
+
 class MaxWords(Checker):
     name: Literal["max_words"] = "max_words"
     limit: int = Field(ge=1, le=5000)
@@ -63,6 +74,9 @@ class MaxWords(Checker):
     def evaluate(self, response: str) -> CheckResult:
         words = count_words(response)
         return CheckResult(words <= self.limit, f"{words} words; the limit is {self.limit}")
+
+    def enforce(self, response: str) -> str | None:
+        return _leading_sentences(response, lambda text: count_words(text) <= self.limit)
 
 
 class MinWords(Checker):
@@ -96,6 +110,9 @@ class MaxSentences(Checker):
         sentences = count_sentences(response)
         return CheckResult(sentences <= self.limit, f"{sentences} sentence(s); the limit is {self.limit}")
 
+    def enforce(self, response: str) -> str | None:
+        return _leading_sentences(response, lambda text: count_sentences(text) <= self.limit)
+
 
 class MinSentences(Checker):
     name: Literal["min_sentences"] = "min_sentences"
@@ -127,3 +144,6 @@ class MaxCharacters(Checker):
     def evaluate(self, response: str) -> CheckResult:
         characters = len(response.strip())
         return CheckResult(characters <= self.limit, f"{characters} characters; the limit is {self.limit}")
+
+    def enforce(self, response: str) -> str | None:
+        return _leading_sentences(response, lambda text: len(text) <= self.limit)

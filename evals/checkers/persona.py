@@ -22,6 +22,9 @@ class MentionsName(Checker):
         found = phrase_pattern(self.persona).findall(response)
         return CheckResult(bool(found), f'"{self.persona}" mentioned {len(found)} time(s)')
 
+    def enforce(self, response: str) -> str | None:
+        return f"{self.persona} here. {response.lstrip()}"
+
 
 class SignOff(Checker):
     name: Literal["sign_off"] = "sign_off"
@@ -37,3 +40,6 @@ class SignOff(Checker):
         ok = ending.search(response.strip()) is not None
         last = response.strip().rsplit("\n", 1)[-1]
         return CheckResult(ok, f"last line is {last[-80:]!r}")
+
+    def enforce(self, response: str) -> str | None:
+        return f"{response.rstrip()}\n\n{self.phrase}"

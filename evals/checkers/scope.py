@@ -26,3 +26,6 @@ class RefusalPhrase(Checker):
     def evaluate(self, response: str) -> CheckResult:
         ok = _normalise(self.phrase) in _normalise(response)
         return CheckResult(ok, "the refusal phrase is present" if ok else "the exact refusal phrase is missing")
+
+    def enforce(self, response: str) -> str | None:
+        return self.phrase

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult, Marker, Word
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Marker, Word, split_sentences
 from rnr_dspy.evals.checkers.style import BULLET
 
 __all__ = ["BulletCount", "JsonResponse", "NumberedList", "Paragraphs", "Sections"]
@@ -16,6 +16,16 @@ __all__ = ["BulletCount", "JsonResponse", "NumberedList", "Paragraphs", "Section
 _NUMBERED = re.compile(r"^[ \t]*\d+[.)][ \t]+\S", re.MULTILINE)
 _DIVIDER = re.compile(r"^[ \t]*\*\*\*[ \t]*$", re.MULTILINE)
 _FENCE = re.compile(r"```[ \t]*(?:json)?[ \t]*\n?(.*?)\n?[ \t]*```", re.DOTALL | re.IGNORECASE)
+
+
+def _in_parts(response: str, parts: int) -> list[str] | None:
+    """The response's sentences in `parts` consecutive runs of near-equal size, or None with too few sentences."""
+    sentences = split_sentences(response)
+    if len(sentences) < parts:
+        return None
+    size, extra = divmod(len(sentences), parts)
+    bounds = [index * size + min(index, extra) for index in range(parts + 1)]
+    return [" ".join(sentences[bounds[i] : bounds[i + 1]]) for i in range(parts)]
 
 
 class NumberedList(Checker):
@@ -30,6 +40,12 @@ class NumberedList(Checker):
         items = len(_NUMBERED.findall(response))
         return CheckResult(items >= self.min_items, f"{items} numbered item(s); at least {self.min_items} required")
 
+    def enforce(self, response: str) -> str | None:
+        sentences = split_sentences(response)
+        if len(sentences) < self.min_items:
+            return None
+        return "\n".join(f"{number}. {sentence}" for number, sentence in enumerate(sentences, start=1))
+
 
 class BulletCount(Checker):
     name: Literal["bullet_count"] = "bullet_count"
@@ -42,6 +58,10 @@ class BulletCount(Checker):
     def evaluate(self, response: str) -> CheckResult:
         items = len(BULLET.findall(response))
         return CheckResult(items == self.count, f"{items} bullet item(s); exactly {self.count} required")
+
+    def enforce(self, response: str) -> str | None:
+        parts = _in_parts(response, self.count)
+        return "\n".join(f"- {part}" for part in parts) if parts else None
 
 
 class Paragraphs(Checker):
@@ -62,6 +82,10 @@ class Paragraphs(Checker):
         if "" in parts:
             return CheckResult(False, "an empty paragraph between two *** dividers")
         return CheckResult(len(parts) == self.count, f"{len(parts)} paragraph(s); exactly {self.count} required")
+
+    def enforce(self, response: str) -> str | None:
+        parts = _in_parts(response, self.count)
+        return "\n\n***\n\n".join(parts) if parts else None
 
 
 class Sections(Checker):

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from rnr_dspy.evals.checkers.base import Checker, CheckResult, Phrase
+from rnr_dspy.evals.checkers.base import Checker, CheckResult, Phrase, split_sentences
 
 __all__ = ["AllLowercase", "BulletList", "EndsWith", "NoCommas", "NoExclamation", "Phrase", "Quoted", "StartsWith"]
 
@@ -27,6 +27,9 @@ class StartsWith(Checker):
         ok = response.lstrip().startswith(self.phrase.strip())
         return CheckResult(ok, f'starts with {response.lstrip()[: len(self.phrase) + 10]!r}')
 
+    def enforce(self, response: str) -> str | None:
+        return f"{self.phrase} {response.lstrip()}"
+
 
 class EndsWith(Checker):
     name: Literal["ends_with"] = "ends_with"
@@ -40,6 +43,9 @@ class EndsWith(Checker):
         ok = response.rstrip().endswith(self.phrase.strip())
         return CheckResult(ok, f'ends with {response.rstrip()[-(len(self.phrase) + 10):]!r}')
 
+    def enforce(self, response: str) -> str | None:
+        return f"{response.rstrip()} {self.phrase}"
+
 
 class NoCommas(Checker):
     name: Literal["no_commas"] = "no_commas"
@@ -50,6 +56,9 @@ class NoCommas(Checker):
     def evaluate(self, response: str) -> CheckResult:
         commas = response.count(",")
         return CheckResult(commas == 0, f"{commas} comma(s)")
+
+    def enforce(self, response: str) -> str | None:
+        return re.sub(r"\s*,\s*", " ", response).replace(",", "")
 
 
 class AllLowercase(Checker):
@@ -62,6 +71,9 @@ class AllLowercase(Checker):
     def evaluate(self, response: str) -> CheckResult:
         upper = sum(1 for char in response if char.isupper())
         return CheckResult(upper == 0 and response.strip() != "", f"{upper} uppercase letter(s)")
+
+    def enforce(self, response: str) -> str | None:
+        return response.lower() if response.strip() else None
 
 
 class BulletList(Checker):
@@ -76,6 +88,10 @@ class BulletList(Checker):
         items = len(BULLET.findall(response))
         return CheckResult(items >= self.min_items, f"{items} bullet item(s); at least {self.min_items} required")
 
+    def enforce(self, response: str) -> str | None:
+        sentences = split_sentences(response)
+        return "\n".join(f"- {s}" for s in sentences) if len(sentences) >= self.min_items else None
+
 
 class NoExclamation(Checker):
     name: Literal["no_exclamation"] = "no_exclamation"
@@ -88,6 +104,9 @@ class NoExclamation(Checker):
         marks = sum(response.count(mark) for mark in "!！¡")
         return CheckResult(marks == 0, f"{marks} exclamation mark(s)")
 
+    def enforce(self, response: str) -> str | None:
+        return response.replace("!", ".").replace("！", "。").replace("¡", "")
+
 
 class Quoted(Checker):
     name: Literal["quoted"] = "quoted"
@@ -99,3 +118,6 @@ class Quoted(Checker):
         text = response.strip()
         ok = len(text) > 1 and (text[0], text[-1]) in {('"', '"'), ("“", "”")}
         return CheckResult(ok, f"starts with {text[:1]!r} and ends with {text[-1:]!r}")
+
+    def enforce(self, response: str) -> str | None:
+        return f'"{response.strip()}"' if response.strip() else None
