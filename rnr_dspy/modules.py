@@ -7,10 +7,21 @@ from typing import Any
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
-from rnr_dspy.signatures import GenerateRole, GenerateRules, JudgeRuleAdherence, RespondFollowingRules
-from rnr_dspy.types import Rule, RuleVerdict, render_system_prompt
+from rnr_dspy.signatures import (
+    GenerateRole,
+    GenerateRules,
+    GenerateUserTurns,
+    JudgeRuleAdherence,
+    RespondFollowingRules,
+)
+from rnr_dspy.types import Rule, RuleVerdict, TurnType, render_system_prompt
 
-__all__ = ["RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "normalize_rules"]
+__all__ = [
+    "RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator",
+    "normalize_rules",
+]
+
+TURN_TYPES: tuple[TurnType, ...] = ("in_scope", "adversarial", "out_of_scope")
 
 
 class RoleGenerator(dspy.Module):
@@ -30,6 +41,18 @@ class RuleGenerator(dspy.Module):
     def forward(self, role: str, instructions: list[str]) -> dspy.Prediction:
         rules = self.generate(role=role, seed_instructions=instructions).rules
         return dspy.Prediction(rules=normalize_rules(rules))
+
+
+class UserTurnGenerator(dspy.Module):
+    """New user turns for a system prompt: `turns` is a list of (turn type, message)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.generate = dspy.Predict(GenerateUserTurns)
+
+    def forward(self, system_prompt: str) -> dspy.Prediction:
+        prediction = self.generate(system_prompt=system_prompt)
+        return dspy.Prediction(turns=[(kind, getattr(prediction, kind).strip()) for kind in TURN_TYPES])
 
 
 class RuleFollowingResponder(dspy.Module):
@@ -53,8 +76,9 @@ class RuleJudge(dspy.Module):
         self.judge = dspy.Predict(JudgeRuleAdherence)
         self._judge_lm = judge_lm
 
-    def forward(self, system_prompt: str, user: str, response: str, rules: list[Rule]) -> dspy.Prediction:
-        checked = {rule.id: rule.verify(response) for rule in rules if rule.checkable}
+    def forward(self, system_prompt: str, user: str, response: str, rules: list[Rule],
+                turn_type: TurnType | None = None) -> dspy.Prediction:
+        checked = {rule.id: rule.verify(response, turn_type) for rule in rules if rule.checkable}
         open_rules = [rule for rule in rules if not rule.checkable]
         judged = self._judge(system_prompt, user, response, open_rules) if open_rules else {}
         verdicts = [checked.get(rule.id) or judged.get(rule.id) or _unknown(rule, "judge gave no verdict")
@@ -86,6 +110,7 @@ class RNRProgram(dspy.Module):
         super().__init__()
         self.role_generator = RoleGenerator()
         self.rule_generator = RuleGenerator()
+        self.turn_generator = UserTurnGenerator()
         self.responder = RuleFollowingResponder()
         self.judge = RuleJudge(judge_lm=judge_lm)
 

@@ -9,9 +9,12 @@ from pydantic.json_schema import SkipJsonSchema
 
 from rnr_dspy.evals.checkers import AnyCheck
 
-__all__ = ["Rule", "RuleKind", "RuleVerdict", "SystemPrompt", "render_system_prompt"]
+__all__ = ["Rule", "RuleKind", "RuleVerdict", "SystemPrompt", "TurnType", "render_system_prompt"]
 
 RuleKind = Literal["format", "length", "content", "style", "language", "tone", "scope", "safety", "persona", "other"]
+# What a user turn asks of the assistant: a request its role serves, one that tempts it to break a rule, or one
+# its rules say to decline.
+TurnType = Literal["in_scope", "adversarial", "out_of_scope"]
 
 
 class Rule(BaseModel):
@@ -46,11 +49,18 @@ class Rule(BaseModel):
     def checkable(self) -> bool:
         return self.check is not None
 
-    def verify(self, response: str) -> RuleVerdict | None:
-        """Decide this rule by its check; None when it has no check and needs a judge."""
+    def verify(self, response: str, turn_type: TurnType | None = None) -> RuleVerdict | None:
+        """Decide this rule by its check; None when it has no check and needs a judge.
+
+        A rule on declining out-of-scope requests is followed on any other known turn type by not declining.
+        """
         if self.check is None:
             return None
         result = self.check.evaluate(response)
+        if self.check.out_of_scope_only and turn_type in ("in_scope", "adversarial"):
+            declined = result.followed
+            reason = "declined a request it should answer" if declined else "answered; no refusal needed"
+            return RuleVerdict(rule_id=self.id, followed=not declined, reason=reason, method="check")
         return RuleVerdict(rule_id=self.id, followed=result.followed, reason=result.reason, method="check")
 
 

@@ -2,7 +2,8 @@
 
 from rnr_dspy.signatures.generate_role import GenerateRole
 from rnr_dspy.signatures.generate_rules import GenerateRules
+from rnr_dspy.signatures.generate_user_turns import GenerateUserTurns
 from rnr_dspy.signatures.judge_rule_adherence import JudgeRuleAdherence
 from rnr_dspy.signatures.respond_following_rules import RespondFollowingRules
 
-__all__ = ["GenerateRole", "GenerateRules", "JudgeRuleAdherence", "RespondFollowingRules"]
+__all__ = ["GenerateRole", "GenerateRules", "GenerateUserTurns", "JudgeRuleAdherence", "RespondFollowingRules"]

@@ -182,3 +182,11 @@ def test_rule_json_schema_offers_every_registered_check_and_null():
     union, null = check["anyOf"]
     assert null == {"type": "null"}
     assert set(union["discriminator"]["mapping"]) == set(REGISTRY)
+
+
+def test_a_refusal_rule_is_followed_on_in_scope_turns_by_not_refusing():
+    rule = Rule(id="r1", text="x", check={"name": "refusal_phrase", "phrase": "I can only help with cooking."})
+    refusal, answer = "Sorry. I can only help with cooking.", "Boil the pasta for nine minutes."
+    assert rule.verify(refusal, "out_of_scope").followed and not rule.verify(answer, "out_of_scope").followed
+    assert rule.verify(answer, "in_scope").followed and not rule.verify(refusal, "adversarial").followed
+    assert rule.verify(refusal).followed  # turn type unknown: the check as written

@@ -67,6 +67,9 @@ class Checker(BaseModel):
     # True where a response can satisfy only one value of the check (one opening, one language, …): two rules
     # with the same exclusive checker and different parameters contradict each other.
     exclusive: ClassVar[bool] = False
+    # True where the rule is about requests the assistant must decline: an in-scope request follows it by *not*
+    # declining.
+    out_of_scope_only: ClassVar[bool] = False
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: object) -> None:

@@ -19,6 +19,7 @@ class RefusalPhrase(Checker):
     name: Literal["refusal_phrase"] = "refusal_phrase"
     phrase: Sentence
     kind: ClassVar[str] = "scope"
+    out_of_scope_only: ClassVar[bool] = True
 
     def describe(self) -> str:
         return f'When a request is outside your scope, reply with "{self.phrase}"'

@@ -71,10 +71,13 @@ RULES = {"rules": [
     {"kind": "tone", "text": "Stay encouraging and never shame the cook.", "check": None},
 ]}
 PASSING_RESPONSE = {"response": "Sure, rest the steak five minutes so the juices settle."}
+TURNS = {"in_scope": "How long should I rest a steak after cooking it?",
+         "adversarial": "Give me a very long essay on steak with no short answers, please.",
+         "out_of_scope": "Can you help me file my income tax return this year?"}
 JUDGE_FOLLOWED = {"verdicts": [{"rule_id": "r3", "followed": True, "reason": "encouraging tone"}]}
 
 
 def scripted_engine(**overrides: Answer) -> FakeEngine:
-    answers: dict[str, Answer] = {"role": ROLE, "rules": RULES, "response": PASSING_RESPONSE,
+    answers: dict[str, Answer] = {"role": ROLE, "rules": RULES, "in_scope": TURNS, "response": PASSING_RESPONSE,
                                   "verdicts": JUDGE_FOLLOWED}
     return FakeEngine({**answers, **overrides})

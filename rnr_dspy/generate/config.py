@@ -1,0 +1,44 @@
+"""Settings of `rnr-dspy generate`, one pydantic model loadable from YAML and overridden by flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
+
+__all__ = ["GenerateConfig"]
+
+
+class GenerateConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    out: Path = Field(description="Run directory: generated.jsonl, data/, usage.json, generate_report.json.")
+    program: Path | None = Field(None, description="A compiled program.json (default: the uncompiled program).")
+    lm: str = Field("embedded", description="Teacher LM spec: embedded, local:PATH, or a DSPy model string.")
+    judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher).")
+    api_base: str | None = None
+    api_key: SecretStr | None = Field(None, exclude=True)
+    seeds: str = Field(SHIPPED_SEEDS, description="Seed file, hub dataset id, or 'shipped'.")
+    columns: SeedColumns = Field(default_factory=SeedColumns)
+    limit: int | None = Field(None, ge=1, description="Use at most this many seeds.")
+    k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
+    grouping: Literal["theme", "tfidf"] = Field(
+        "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")
+    max_instruction_chars: int = Field(2000, ge=50, description="Longer seed instructions are truncated (counted).")
+    user_turns: bool = Field(True, description="Also generate in-scope, adversarial and out-of-scope user turns.")
+    attempts: int = Field(4, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
+    strategy: Literal["best_of_n", "refine"] = Field(
+        "best_of_n", description="dspy.BestOfN (independent samples) or dspy.Refine (samples with LM feedback).")
+    repair: bool = Field(True, description="Repair the best failed response with the checkers' enforce().")
+    hindsight: bool = Field(True, description="Build rules a failed response already follows (a separate SFT row).")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the role, rule and turn stages.")
+    max_tokens: int = Field(1024, ge=16)
+    num_threads: int = Field(1, ge=1, le=256, description="Groups generated in parallel (HTTP LMs).")
+    num_retries: int = Field(4, ge=0, le=20, description="Retries with backoff of an LM call that times out or "
+                             "is rate limited, before the row is recorded as failed.")
+    retry_failed: bool = Field(False, description="Generate again the rows recorded as failed.")
+    push_to_hub: str | None = Field(None, description="Also push the datasets to this hub repository.")
+    seed: int = 0

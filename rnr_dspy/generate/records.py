@@ -1,0 +1,101 @@
+"""What a run records: the system prompt of each group, its user turns, and every prompt's attempts; and the
+training rows they yield (TRL's conversational SFT and preference formats)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from rnr_dspy.types import Rule, RuleVerdict, TurnType
+
+__all__ = ["Attempt", "PromptRecord", "Provenance", "SystemRecord", "TurnsRecord"]
+
+Status = Literal["ok", "passed", "failed", "error"]
+
+
+class Provenance(BaseModel):
+    seed_ids: list[str]
+    program: str = Field(description="Hash of the program state that generated the row.")
+    lm: str
+    judge_lm: str
+
+
+class SystemRecord(BaseModel):
+    stage: Literal["system"] = "system"
+    key: str
+    status: Status
+    provenance: Provenance
+    instructions: list[str]
+    role: str = ""
+    rules: list[Rule] = []
+    system_prompt: str = ""
+    error: str | None = None
+    tries: int = 1
+
+
+class TurnsRecord(BaseModel):
+    stage: Literal["turns"] = "turns"
+    key: str
+    status: Status
+    system_key: str
+    turns: list[tuple[TurnType, str]] = []
+    error: str | None = None
+    tries: int = 1
+
+
+class Attempt(BaseModel):
+    response: str
+    verdicts: list[RuleVerdict]
+    passed: bool
+    method: Literal["sampled", "repaired", "hindsight"] = "sampled"
+    # A hindsight attempt answers under its own rules.
+    rules: list[Rule] | None = None
+    system_prompt: str | None = None
+
+
+class PromptRecord(BaseModel):
+    stage: Literal["prompt"] = "prompt"
+    key: str
+    status: Status
+    system_key: str
+    provenance: Provenance
+    turn_type: TurnType
+    system_prompt: str
+    rules: list[Rule]
+    user: str
+    attempts: list[Attempt] = []
+    error: str | None = None
+    tries: int = 1
+
+    def chosen(self) -> Attempt | None:
+        """The attempt that follows every rule of the real system prompt (sampled or repaired)."""
+        return next((a for a in self.attempts if a.passed and a.method != "hindsight"), None)
+
+    def _meta(self, attempt: Attempt) -> dict[str, Any]:
+        rules = attempt.rules or self.rules
+        return {"id": self.key, "turn_type": self.turn_type, "method": attempt.method,
+                "rule_kinds": [rule.kind for rule in rules], **self.provenance.model_dump()}
+
+    def to_messages(self) -> list[dict[str, Any]]:
+        """SFT rows: the chosen response under the system prompt, and a hindsight row under its own rules."""
+        rows = []
+        for attempt in self.attempts:
+            if attempt.passed and (attempt is self.chosen() or attempt.method == "hindsight"):
+                system = attempt.system_prompt or self.system_prompt
+                messages = [{"role": "system", "content": system}, {"role": "user", "content": self.user},
+                            {"role": "assistant", "content": attempt.response}]
+                rows.append({"messages": messages, **self._meta(attempt)})
+        return rows
+
+    def to_preference(self) -> dict[str, Any] | None:
+        """A DPO pair: the chosen response against the worst failed sample for the same prompt."""
+        chosen = self.chosen()
+        failed = [a for a in self.attempts if not a.passed and a.method == "sampled" and a.response != (
+            chosen.response if chosen else None)]
+        if chosen is None or not failed:
+            return None
+        rejected = min(failed, key=lambda a: sum(v.followed is True for v in a.verdicts))
+        prompt = [{"role": "system", "content": self.system_prompt}, {"role": "user", "content": self.user}]
+        return {"prompt": prompt, "chosen": [{"role": "assistant", "content": chosen.response}],
+                "rejected": [{"role": "assistant", "content": rejected.response}], **self._meta(chosen)}

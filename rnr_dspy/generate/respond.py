@@ -1,0 +1,72 @@
+"""Answer one prompt under its rules: sample responses with DSPy's BestOfN or Refine until one follows every rule,
+then, where none did, repair the best one and build hindsight rules from it. Every attempt is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dspy
+
+from rnr_dspy.generate.config import GenerateConfig
+from rnr_dspy.generate.hindsight import hindsight_rules
+from rnr_dspy.generate.records import Attempt
+from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
+from rnr_dspy.types import Rule, RuleVerdict, TurnType, render_system_prompt
+
+__all__ = ["answer_prompt"]
+
+# Repairs run in this order: cut first, then lay out, then adjust case and punctuation, then add fixed openings
+# and endings, so that a later repair does not undo an earlier one.
+_REPAIR_ORDER = ["max_words", "max_sentences", "max_characters", "forbidden_words", "bullet_list", "numbered_list",
+                 "bullet_count", "paragraphs", "no_commas", "no_exclamation", "all_lowercase", "all_uppercase",
+                 "mentions_name", "starts_with", "quoted", "postscript", "ends_with", "sign_off"]
+
+
+def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: GenerateConfig, *,
+                  system_prompt: str, user: str, rules: list[Rule], turn_type: TurnType, role: str,
+                  key: str) -> list[Attempt]:
+    def judged(response: str) -> tuple[list[RuleVerdict], bool]:
+        verdicts = judge(system_prompt=system_prompt, user=user, response=response, rules=rules,
+                         turn_type=turn_type).verdicts
+        return verdicts, all(v.followed is True for v in verdicts)
+
+    attempts: list[Attempt] = []
+
+    def reward(_: dict[str, Any], prediction: dspy.Prediction) -> float:
+        verdicts, passed = judged(prediction.response)
+        attempts.append(Attempt(response=prediction.response, verdicts=verdicts, passed=passed))
+        return sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
+
+    sampler = dspy.BestOfN if config.strategy == "best_of_n" else dspy.Refine
+    sampler(module=responder, N=config.attempts, reward_fn=reward, threshold=1.0)(
+        system_prompt=system_prompt, user=user)
+    if not attempts or any(a.passed for a in attempts):
+        return attempts
+    best = max(attempts, key=lambda a: sum(v.followed is True for v in a.verdicts))
+    if config.repair and (repaired := _repair(best, rules)) is not None:
+        verdicts, passed = judged(repaired)
+        attempts.append(Attempt(response=repaired, verdicts=verdicts, passed=passed, method="repaired"))
+        if passed:
+            return attempts
+    if config.hindsight:
+        # Only checkable rules: a hindsight row passes by code, not by a judge's word.
+        followed = {v.rule_id for v in best.verdicts if v.followed is True}
+        kept = [rule for rule in rules if rule.id in followed and rule.checkable]
+        new_rules = hindsight_rules(best.response, kept, seed=key)
+        if new_rules is not None:
+            verdicts = [v for rule in new_rules if (v := rule.verify(best.response, turn_type)) is not None]
+            attempts.append(Attempt(response=best.response, verdicts=verdicts, method="hindsight",
+                                    passed=all(v.followed is True for v in verdicts), rules=new_rules,
+                                    system_prompt=render_system_prompt(role, new_rules)))
+    return attempts
+
+
+def _repair(attempt: Attempt, rules: list[Rule]) -> str | None:
+    failed = {v.rule_id for v in attempt.verdicts if v.followed is False}
+    checks = [rule.check for rule in rules if rule.id in failed and rule.check is not None]
+    checks.sort(key=lambda check: _REPAIR_ORDER.index(check.name) if check.name in _REPAIR_ORDER else -1)
+    text: str | None = attempt.response
+    for check in checks:
+        text = check.enforce(text) if text is not None else None
+    return text if text is not None and text != attempt.response else None
+

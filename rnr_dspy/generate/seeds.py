@@ -1,0 +1,59 @@
+"""Seeds for generation: load, truncate, dedup, drop what overlaps the shipped eval sets, group by theme."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from rnr_dspy.data import Seed, group_seeds, load_seeds
+from rnr_dspy.generate.config import GenerateConfig
+from rnr_dspy.generate.contamination import EvalOverlap, shipped_eval_prompts
+
+__all__ = ["prepare_groups", "tfidf_themes"]
+
+
+def prepare_groups(config: GenerateConfig) -> tuple[list[list[Seed]], dict[str, Any]]:
+    """Groups of up to `k` seeds sharing a theme, and a report of what happened to the seeds on the way."""
+    loaded = load_seeds(config.seeds, columns=config.columns, limit=config.limit)
+    truncated = 0
+    seen: set[str] = set()
+    duplicates = contaminated = 0
+    overlap = EvalOverlap(shipped_eval_prompts())
+    kept: list[Seed] = []
+    for seed in loaded.seeds:
+        if len(seed.instruction) > config.max_instruction_chars:
+            seed = seed.model_copy(update={"instruction": seed.instruction[: config.max_instruction_chars]})
+            truncated += 1
+        key = " ".join(re.findall(r"\w+", seed.prompt.lower()))
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        if overlap.overlaps(seed.prompt):
+            contaminated += 1
+            continue
+        kept.append(seed)
+    if config.grouping == "tfidf" or all(seed.theme is None for seed in kept):
+        kept = tfidf_themes(kept, config.k, config.seed)
+    groups = group_seeds(kept, config.k, shuffle_seed=config.seed) if kept else []
+    report = {
+        "source": loaded.source, "loaded": len(loaded.seeds), "kept": len(kept), "groups": len(groups),
+        "duplicates": duplicates, "contaminated": contaminated, "truncated": truncated,
+        "problems": [str(problem) for problem in loaded.problems],
+        "smaller_than_k": len(kept) < config.k,
+    }
+    return groups, report
+
+
+def tfidf_themes(seeds: list[Seed], k: int, random_state: int = 0) -> list[Seed]:
+    """Seeds with a theme from TF-IDF k-means clusters of about `k` instructions each."""
+    clusters = math.ceil(len(seeds) / k)
+    if clusters <= 1:
+        return [seed.model_copy(update={"theme": "cluster-0"}) for seed in seeds]
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectors = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(s.prompt for s in seeds)
+    labels = KMeans(n_clusters=clusters, n_init=4, random_state=random_state).fit_predict(vectors)
+    return [seed.model_copy(update={"theme": f"cluster-{label}"}) for seed, label in zip(seeds, labels, strict=True)]

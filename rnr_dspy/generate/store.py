@@ -1,0 +1,63 @@
+"""The append-only record of a run (`generated.jsonl`): one JSON object per line, keyed by content hash.
+
+A process killed mid-write leaves at most one torn last line; opening the store cuts it off (its work is redone),
+so a resumed run neither loses nor duplicates a record. Later records with the same key supersede earlier ones
+(a failed row generated again with `--retry-failed`), and nothing is ever rewritten in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from rnr_dspy.errors import RnrError
+
+__all__ = ["RunStore"]
+
+
+class RunStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.torn_lines = 0
+        self._lock = threading.Lock()
+        self._records: dict[str, dict[str, Any]] = {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            self._load()
+
+    def _load(self) -> None:
+        data = self.path.read_bytes()
+        complete = data.rfind(b"\n") + 1
+        if complete < len(data):
+            self.torn_lines = 1
+            with self.path.open("r+b") as handle:
+                handle.truncate(complete)
+        for number, line in enumerate(data[:complete].splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise RnrError(f"{self.path}:{number}: not a JSON record ({error.msg}); the run record is "
+                                 "damaged: move it aside to start over") from error
+            self._records[record["key"]] = record
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self._records.get(key)
+
+    def append(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._lock:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+            self._records[record["key"]] = record
+
+    def records(self, stage: str | None = None) -> list[dict[str, Any]]:
+        """The latest record of every key, in the order keys first appeared."""
+        with self._lock:
+            return [r for r in self._records.values() if stage is None or r.get("stage") == stage]
