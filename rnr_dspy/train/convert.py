@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rnr_dspy.errors import LMSpecError
 
-__all__ = ["cache_root", "embedded_hf_dir", "hf_dir_from_gguf"]
+__all__ = ["cache_root", "embedded_hf_dir", "hf_dir_from_gguf", "hf_model_dir"]
 
 _COMPLETE_MARKER = "config.json"
 
@@ -38,6 +38,22 @@ def embedded_hf_dir() -> Path:
     from rnr_dspy.lm import embedded_model_path
 
     return hf_dir_from_gguf(embedded_model_path())
+
+
+def hf_model_dir(spec: str) -> Path:
+    """The Hugging Face directory of a model spec: `embedded`, or `local:PATH` (an HF directory or a .gguf file)."""
+    if spec == "embedded":
+        return embedded_hf_dir()
+    if not spec.startswith("local:"):
+        raise LMSpecError(f"unknown model spec {spec!r}: training needs 'embedded' or 'local:PATH' (a Hugging Face "
+                          "model directory or a .gguf file); hosted provider/model specs cannot be trained")
+    path = Path(spec.removeprefix("local:")).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return hf_dir_from_gguf(path)
+    if path.is_dir() and (path / "config.json").is_file():
+        return path
+    raise LMSpecError(f"local model {str(path)!r} is neither a .gguf file nor a Hugging Face model directory "
+                      "(a folder with config.json)")
 
 
 def hf_dir_from_gguf(path: str | Path) -> Path:

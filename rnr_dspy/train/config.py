@@ -1,0 +1,122 @@
+"""`TrainConfig`: what `rnr-dspy train` reads from YAML and flags.
+
+TRL and PEFT settings are not re-declared here: `sft_config`, `dpo_config` and `lora_config` are passed straight to
+`trl.SFTConfig`, `trl.DPOConfig` and `peft.LoraConfig`, and validated by constructing them. Defaults that suit the
+machine (CPU or GPU) fill in only what the user left out.
+
+Example YAML:
+    data: [runs/demo]
+    model: embedded
+    out: runs/demo/model
+    lora: true
+    lora_config: {r: 16, lora_alpha: 32}
+    sft_config: {num_train_epochs: 2, learning_rate: 5.0e-5, max_length: 512}
+    dpo: true
+    dpo_config: {beta: 0.1}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["OWNED_TRL_FIELDS", "TrainConfig", "machine_defaults"]
+
+# Set by rnr-dspy itself: checkpoints go under `out/checkpoints/<stage>`.
+OWNED_TRL_FIELDS = frozenset({"output_dir"})
+
+
+class TrainConfig(BaseModel):
+    """Settings of one `rnr-dspy train` run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: list[Path] = Field(min_length=1, description="Generate run directories or JSONL files.")
+    model: str = Field("embedded", description="embedded, local:PATH (a Hugging Face model dir or a .gguf file).")
+    out: Path = Path("runs/train")
+    overwrite: bool = Field(False, description="Write into an output directory that is not empty.")
+    ift_data: str | None = Field(None, description="Instruction-tuning rows to mix in (Alpaca- or messages-shaped).")
+    mix_ratio: float = Field(1.0, ge=0, description="IFT rows mixed in per RNR row (capped by what the file has).")
+    overlong: Literal["skip", "truncate"] = Field(
+        "skip", description="Rows longer than max_length: skip them, or let TRL truncate them (both are counted).")
+    seed: int = Field(0, description="Seed of the IFT sample (TRL's own `seed` goes in sft_config).")
+    lora: bool = False
+    lora_config: dict[str, Any] = {}
+    dpo: bool = Field(False, description="Run DPO on the preference rows after SFT.")
+    sft_config: dict[str, Any] = {}
+    dpo_config: dict[str, Any] = {}
+
+    @field_validator("sft_config", "dpo_config")
+    @classmethod
+    def _no_owned_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+        owned = sorted(OWNED_TRL_FIELDS & value.keys())
+        if owned:
+            raise ValueError(f"{', '.join(owned)} is set by rnr-dspy (checkpoints go under OUT/checkpoints)")
+        return value
+
+    @model_validator(mode="after")
+    def _trl_settings_are_valid(self) -> TrainConfig:
+        # Constructing the real classes is the only complete check of names, types and combinations.
+        self.sft_arguments()
+        if self.dpo:
+            self.dpo_arguments()
+        if self.lora:
+            self.lora_arguments()
+        return self
+
+    def sft_arguments(self, output_dir: Path | None = None) -> Any:
+        from trl import SFTConfig
+
+        return _construct(SFTConfig, "sft_config", output_dir or self.out / "checkpoints" / "sft", self.sft_config)
+
+    def dpo_arguments(self, output_dir: Path | None = None) -> Any:
+        from trl import DPOConfig
+
+        return _construct(DPOConfig, "dpo_config", output_dir or self.out / "checkpoints" / "dpo", self.dpo_config)
+
+    def lora_arguments(self) -> Any:
+        from peft import LoraConfig
+
+        settings = {"task_type": "CAUSAL_LM", "r": 16, "lora_alpha": 32, "target_modules": "all-linear",
+                    **self.lora_config}
+        try:
+            return LoraConfig(**settings)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"lora_config: {error}") from None
+
+
+def machine_defaults() -> dict[str, Any]:
+    """Trainer settings that suit this machine; a user's own settings win over them.
+
+    On CPU: `use_cpu`, fp32 (bf16 autocast is slower on CPU for small models) and no gradient checkpointing
+    (memory is rarely the limit there, and recomputation costs a third more time). Everywhere: no experiment
+    tracker unless asked for, a log line per step, and no intermediate checkpoints (the final model is saved).
+    """
+    import torch
+
+    defaults: dict[str, Any] = {"report_to": "none", "logging_steps": 1, "save_strategy": "no"}
+    if not torch.cuda.is_available():
+        defaults |= {"use_cpu": True, "bf16": False, "activation_checkpointing": False}
+    return defaults
+
+
+# transformers 5 renamed gradient_checkpointing; a user's setting under either name beats our default.
+_ALIASES = {"activation_checkpointing": "gradient_checkpointing"}
+
+
+def _construct(cls: type, name: str, output_dir: Path, settings: dict[str, Any]) -> Any:
+    defaults = {key: value for key, value in machine_defaults().items() if _ALIASES.get(key) not in settings}
+    try:
+        return cls(output_dir=str(output_dir), **{**defaults, **settings})
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name}: {_short(error)}") from None
+
+
+def _short(error: Exception) -> str:
+    text = str(error)
+    # "SFTConfig.__init__() got an unexpected keyword argument 'x'" -> name the field the way a user wrote it.
+    if "unexpected keyword argument" in text:
+        return f"unknown setting {text.rsplit(' ', 1)[-1]}"
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,174 @@
+"""Training rows from `rnr-dspy generate` output: read, validate, mix with IFT rows, count what was left out.
+
+SFT rows are TRL's conversational format (`{"messages": [...]}`) and are trained as prompt/completion pairs: the
+prompt is every turn before the last assistant turn, the completion that turn, so the loss covers the assistant's
+tokens only. DPO rows are TRL's conversational preference format (`prompt`, `chosen`, `rejected`). Extra keys
+(provenance) are ignored. A bad row never stops a load: it is skipped and counted with its file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from rnr_dspy.errors import RnrError
+
+__all__ = ["DataError", "DataSet", "load_dpo_rows", "load_sft_rows", "mix_ift", "resolve_files"]
+
+_ROLES = frozenset({"system", "user", "assistant"})
+_MAX_PROBLEMS_KEPT = 20
+
+
+class DataError(RnrError):
+    """Training data cannot be read or has no usable row."""
+
+
+class DataSet(BaseModel):
+    """Rows ready for a TRL trainer, and an account of the rows that were not used."""
+
+    rows: list[dict[str, Any]] = []
+    row_sources: list[str] = []
+    skipped: Counter[str] = Counter()
+    problems: list[str] = []
+
+    def add(self, row: dict[str, Any], source: str) -> None:
+        self.rows.append(row)
+        self.row_sources.append(source)
+
+    def keep(self, wanted: list[bool]) -> None:
+        """Keep the rows whose flag is true."""
+        pairs = [pair for pair, keep in zip(zip(self.rows, self.row_sources, strict=True), wanted, strict=True)
+                 if keep]
+        self.rows, self.row_sources = [row for row, _ in pairs], [source for _, source in pairs]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per source file."""
+        return dict(Counter(self.row_sources))
+
+    def skip(self, where: str, reason: str) -> None:
+        self.skipped[reason] += 1
+        if len(self.problems) < _MAX_PROBLEMS_KEPT:
+            self.problems.append(f"{where}: {reason}")
+
+
+def resolve_files(paths: list[Path], name: str) -> list[Path]:
+    """The JSONL files behind `--data`: a run directory contributes `data/<name>`, a file itself."""
+    files = []
+    for path in paths:
+        if path.is_dir():
+            candidate = path / "data" / name
+            if not candidate.is_file():
+                raise DataError(f"{path} is a directory without data/{name} (expected a `rnr-dspy generate` run)")
+            files.append(candidate)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise DataError(f"training data not found: {path}")
+    return files
+
+
+def load_sft_rows(files: list[Path]) -> DataSet:
+    """Prompt/completion rows from conversational SFT files."""
+    data = DataSet()
+    for source, where, row in _jsonl(files, data):
+        pair = _prompt_completion(row.get("messages"))
+        if isinstance(pair, str):
+            data.skip(where, pair)
+        else:
+            data.add(pair, source)
+    return data
+
+
+def load_dpo_rows(files: list[Path]) -> DataSet:
+    """Preference rows (`prompt`, `chosen`, `rejected`, each a list of turns) from DPO files."""
+    data = DataSet()
+    for source, where, row in _jsonl(files, data):
+        turns = {key: row.get(key) for key in ("prompt", "chosen", "rejected")}
+        problem = next((f"{key}: {p}" for key, value in turns.items() if (p := _turns_problem(value))), None)
+        if problem is None and turns["chosen"][-1]["role"] != "assistant":
+            problem = "chosen does not end with an assistant turn"
+        if problem is None and turns["rejected"][-1]["role"] != "assistant":
+            problem = "rejected does not end with an assistant turn"
+        if problem is not None:
+            data.skip(where, problem)
+        else:
+            data.add({key: _clean(value) for key, value in turns.items()}, source)
+    return data
+
+
+def mix_ift(data: DataSet, source: str, ratio: float, seed: int) -> int:
+    """Add about `ratio` IFT rows per RNR row from `source`, sampled without replacement; returns how many."""
+    from rnr_dspy.data import load_seeds
+    from rnr_dspy.errors import SeedError
+
+    try:
+        seeds = load_seeds(source)
+    except SeedError as error:
+        raise DataError(f"--ift-data: {error}") from error
+    for problem in seeds.problems:
+        data.skip(problem.where, f"IFT row: {problem.message}")
+    usable = [seed for seed in seeds.seeds if seed.output.strip()]
+    if len(usable) < len(seeds.seeds):
+        data.skipped["IFT row without an output"] += len(seeds.seeds) - len(usable)
+    wanted = min(len(usable), round(ratio * len(data.rows)))
+    chosen = random.Random(seed).sample(usable, wanted)
+    for seed_row in chosen:
+        data.add({"prompt": [{"role": "user", "content": seed_row.prompt}],
+                  "completion": [{"role": "assistant", "content": seed_row.output}]}, source)
+    return wanted
+
+
+def _jsonl(files: list[Path], data: DataSet) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path in files:
+        try:
+            handle = path.open("rb")
+        except OSError as error:
+            raise DataError(f"cannot read {path}: {error}") from error
+        with handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                where = f"{path}:{number}"
+                try:
+                    row = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                    data.skip(where, f"not a JSON object ({type(error).__name__})")
+                    continue
+                if not isinstance(row, dict):
+                    data.skip(where, "not a JSON object")
+                    continue
+                yield str(path), where, row
+
+
+def _prompt_completion(messages: Any) -> dict[str, Any] | str:
+    problem = _turns_problem(messages)
+    if problem:
+        return f"messages: {problem}"
+    last = max((i for i, turn in enumerate(messages) if turn["role"] == "assistant"), default=None)
+    if last is None:
+        return "no assistant turn"
+    if last != len(messages) - 1:
+        return "turns after the last assistant turn"
+    if last == 0 or not messages[last]["content"].strip():
+        return "no prompt before the assistant turn" if last == 0 else "empty assistant turn"
+    turns = _clean(messages)
+    return {"prompt": turns[:last], "completion": [turns[last]]}
+
+
+def _turns_problem(turns: Any) -> str | None:
+    if not isinstance(turns, list) or not turns:
+        return "expected a non-empty list of turns"
+    for turn in turns:
+        if not isinstance(turn, dict) or turn.get("role") not in _ROLES or not isinstance(turn.get("content"), str):
+            return f"each turn needs a role ({', '.join(sorted(_ROLES))}) and string content"
+    return None
+
+
+def _clean(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"role": turn["role"], "content": turn["content"]} for turn in turns]

@@ -1,0 +1,41 @@
+"""The model card (`README.md`) written next to a trained model: base model, data provenance and counts, the
+settings used, and the losses each stage ended with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+__all__ = ["render_model_card"]
+
+
+def render_model_card(result: Any, config: Any) -> str:
+    """Markdown with Hugging Face front matter, from a `TrainResult` and the `TrainConfig` that produced it."""
+    stages = [stage.stage for stage in result.stages]
+    front = {"base_model": result.base_model, "library_name": "transformers",
+             "tags": ["rnr-dspy", "trl", *stages] + (["lora"] if config.lora else [])}
+    lines = ["---", yaml.safe_dump(front, sort_keys=False).strip(), "---", "",
+             f"# {config.out.name}", "",
+             f"Fine-tuned from `{result.base_model}` (model spec `{config.model}`) with rnr-dspy to follow roles and "
+             f"rules in system prompts: {' then '.join(s.upper() for s in stages)}"
+             + (", LoRA adapters merged into the weights." if config.lora else ", all weights trained."), "",
+             "## Data", "", "| source | rows used |", "|---|---|"]
+    lines += [f"| `{source}` | {count} |" for source, count in result.data_counts.items()]
+    if result.skipped:
+        lines += ["", "Rows left out:", ""] + [f"- {reason}: {count}" for reason, count in result.skipped.items()]
+    if result.too_long:
+        lines += ["", f"Rows longer than max_length: {result.too_long} ({config.overlong})."]
+    lines += ["", "## Training", "",
+              "| stage | rows | steps | mean train loss | final logged loss | tokens | seconds |",
+              "|---|---|---|---|---|---|---|"]
+    lines += [f"| {s.stage} | {s.rows} | {s.steps} | {_number(s.train_loss)} | {_number(s.final_loss)} | "
+              f"{s.tokens if s.tokens is not None else '—'} | {s.runtime_s:.1f} |" for s in result.stages]
+    settings = config.model_dump(mode="json", exclude={"overwrite"})
+    lines += ["", "Settings (`train_config.yaml`; TRL defaults fill the rest, see `train_log.jsonl` for every logged "
+              "step):", "", "```yaml", yaml.safe_dump(settings, sort_keys=False).strip(), "```", ""]
+    return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"

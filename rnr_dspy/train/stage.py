@@ -1,0 +1,110 @@
+"""One training stage: a TRL trainer over rows, the model saved as a plain Hugging Face directory.
+
+The trainer loads the model from its directory itself (so `model_init_kwargs`, distributed placement and DPO's
+reference model all work as TRL intends). With LoRA the adapters are merged into the base weights before saving,
+so the output loads without peft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = ["Progress", "StageResult", "run_stage"]
+
+# (stage, steps done, total steps, the latest logged metrics)
+Progress = Callable[[str, int, int, dict[str, float]], None]
+
+
+class StageResult(BaseModel):
+    stage: str
+    rows: int
+    steps: int
+    train_loss: float | None
+    final_loss: float | None
+    runtime_s: float
+    tokens: int | None
+    log: list[dict[str, Any]]
+
+
+def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: list[dict[str, Any]],
+              tokenizer: Any, save_to: Path, *, peft_config: Any = None,
+              progress: Progress | None = None) -> StageResult:
+    """Train `model_dir` on `rows` with `trainer_cls` (`SFTTrainer` or `DPOTrainer`) and save it to `save_to`."""
+    from datasets import Dataset
+
+    trainer = trainer_cls(model=str(model_dir), args=args, train_dataset=Dataset.from_list(rows),
+                          processing_class=tokenizer, peft_config=peft_config)
+    _quiet(trainer)
+    trainer.add_callback(_progress_callback(stage, progress))
+    try:
+        output = trainer.train()
+    except RuntimeError as error:  # torch.OutOfMemoryError is one
+        hint = _memory_hint(error)
+        if hint is None:
+            raise
+        raise hint from error
+    _save(trainer, tokenizer, save_to)
+    log = [{"stage": stage, **entry} for entry in trainer.state.log_history]
+    losses = [entry["loss"] for entry in log if "loss" in entry]
+    tokens = next((entry["num_tokens"] for entry in reversed(log) if "num_tokens" in entry), None)
+    return StageResult(stage=stage, rows=len(rows), steps=trainer.state.global_step,
+                       train_loss=output.metrics.get("train_loss"), final_loss=losses[-1] if losses else None,
+                       runtime_s=output.metrics.get("train_runtime", 0.0),
+                       tokens=int(tokens) if tokens is not None else None, log=log)
+
+
+def _save(trainer: Any, tokenizer: Any, directory: Path) -> None:
+    from peft import PeftModel
+
+    if isinstance(trainer.model, PeftModel):
+        merged = trainer.model.merge_and_unload()
+        if trainer.accelerator.is_main_process:
+            merged.save_pretrained(directory, safe_serialization=True)
+            tokenizer.save_pretrained(directory)
+    else:
+        trainer.save_model(str(directory))  # gathers sharded (FSDP/DeepSpeed) weights; writes on the main process
+        if trainer.accelerator.is_main_process:
+            # A pickle of the trainer's arguments; the run's settings are written as YAML instead.
+            (directory / "training_args.bin").unlink(missing_ok=True)
+    trainer.accelerator.wait_for_everyone()
+
+
+def _quiet(trainer: Any) -> None:
+    # The library never prints: progress goes through the callback, the log into the result.
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+
+
+def _progress_callback(stage: str, progress: Progress | None) -> Any:
+    from transformers import TrainerCallback
+
+    class _Report(TrainerCallback):
+        def __init__(self) -> None:
+            self.latest: dict[str, float] = {}
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if progress is not None and state.is_world_process_zero:
+                progress(stage, state.global_step, state.max_steps, self.latest)
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None,
+                   **kwargs: Any) -> None:
+            self.latest = {key: value for key, value in (logs or {}).items() if isinstance(value, int | float)}
+
+    return _Report()
+
+
+def _memory_hint(error: RuntimeError) -> Exception | None:
+    from rnr_dspy.errors import RnrError
+
+    text = str(error)
+    if "out of memory" in text.lower() or "DefaultCPUAllocator" in text:
+        return RnrError(f"out of memory while training: {text.splitlines()[0]}. Lower per_device_train_batch_size "
+                        "(raise gradient_accumulation_steps to keep the effective batch), lower max_length, turn on "
+                        "gradient_checkpointing, or train with --lora")
+    return None
