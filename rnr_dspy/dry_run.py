@@ -20,6 +20,7 @@ def render_prompts(program: RNRProgram, instructions: list[str], user: str,
     stages = [
         (program.role_generator.generate, {"seed_instructions": instructions}),
         (program.rule_generator.generate, {"role": "<role from GenerateRole>", "seed_instructions": instructions}),
+        (program.turn_generator.generate, {"system_prompt": "<role and rules rendered as the system prompt>"}),
         (program.responder.respond, {"system_prompt": "<role and rules rendered as the system prompt>", "user": user}),
         (program.judge.judge, {"system_prompt": "<system prompt>", "user": user, "response": "<response>",
                                "rules": "<rules without a check>"}),

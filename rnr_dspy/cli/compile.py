@@ -58,7 +58,8 @@ def compile_command(
     config = guarded(lambda: stage_config(ctx, CompileConfig, config_file, flags, parameter_names={"out": "out_dir"}))
     if dry_run:
         trainset, valset, _ = guarded(lambda: make_examples(config))
-        _print_prompts((trainset or valset)[0])
+        example = (trainset or valset)[0]
+        print_prompts(example.instructions, example.user)
         return
     with progress_bars() as bars:
         tasks: dict[str, Any] = {}
@@ -75,11 +76,11 @@ def compile_command(
     out.print(f"wrote {out_dir / 'program.json'} and {out_dir / 'compile_report.json'}")
 
 
-def _print_prompts(example: Any) -> None:
+def print_prompts(instructions: list[str], user: str) -> None:
     from rnr_dspy.dry_run import render_prompts
     from rnr_dspy.modules import RNRProgram
 
-    for stage, messages in render_prompts(RNRProgram(), example.instructions, example.user):
+    for stage, messages in render_prompts(RNRProgram(), instructions, user):
         out.rule(stage)
         for message in messages:
             out.print(f"[bold]{message['role']}[/bold]")

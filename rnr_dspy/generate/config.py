@@ -31,7 +31,8 @@ class GenerateConfig(BaseModel):
     user_turns: bool = Field(True, description="Also generate in-scope, adversarial and out-of-scope user turns.")
     attempts: int = Field(4, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
     strategy: Literal["best_of_n", "refine"] = Field(
-        "best_of_n", description="dspy.BestOfN (independent samples) or dspy.Refine (samples with LM feedback).")
+        "best_of_n", description="best_of_n: independent samples; refine: dspy.Refine (samples with LM feedback).")
+    response_temperature: float = Field(0.8, ge=0.0, le=2.0, description="Temperature of sampled responses.")
     repair: bool = Field(True, description="Repair the best failed response with the checkers' enforce().")
     hindsight: bool = Field(True, description="Build rules a failed response already follows (a separate SFT row).")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the role, rule and turn stages.")

@@ -114,7 +114,7 @@ class _Run:
 
     def _prompt(self, system: SystemRecord, turn_type: TurnType, user: str, provenance: Provenance) -> None:
         config = self.config
-        settings = [config.attempts, config.strategy, config.repair, config.hindsight]
+        settings = [config.attempts, config.strategy, config.response_temperature, config.repair, config.hindsight]
         key = content_hash("prompt", system.system_prompt, user, turn_type, provenance.model_dump(), settings)
         record = self._stage(PromptRecord, key, lambda: {"attempts": answer_prompt(
             self.program.responder, self.program.judge, config, system_prompt=system.system_prompt, user=user,
@@ -140,8 +140,7 @@ class _Run:
             status = "ok" if model is not PromptRecord else "passed"
             record = model(key=key, status=status, tries=tries, **fields, **result)
             if isinstance(record, PromptRecord):
-                record.status = "passed" if record.chosen() else "failed" if record.attempts else "error"
-                record.error = None if record.attempts else "every sampled response failed with an error"
+                record.status = "passed" if record.chosen() else "failed"
         except Exception as error:  # an LM or parse failure of this row only; recorded, never cached as success
             record = model(key=key, status="error", tries=tries, error=f"{type(error).__name__}: {error}", **fields)
         self.store.append(record.model_dump(mode="json"))

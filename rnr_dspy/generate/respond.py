@@ -1,4 +1,4 @@
-"""Answer one prompt under its rules: sample responses with DSPy's BestOfN or Refine until one follows every rule,
+"""Answer one prompt under its rules: sample responses (best of N, or DSPy's Refine) until one follows every rule,
 then, where none did, repair the best one and build hindsight rules from it. Every attempt is kept."""
 
 from __future__ import annotations
@@ -31,15 +31,27 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
         return verdicts, all(v.followed is True for v in verdicts)
 
     attempts: list[Attempt] = []
+    errors = _Errors()
 
     def reward(_: dict[str, Any], prediction: dspy.Prediction) -> float:
+        if prediction.response is None:
+            return 0.0
         verdicts, passed = judged(prediction.response)
         attempts.append(Attempt(response=prediction.response, verdicts=verdicts, passed=passed))
         return sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
 
-    sampler = dspy.BestOfN if config.strategy == "best_of_n" else dspy.Refine
-    sampler(module=responder, N=config.attempts, reward_fn=reward, threshold=1.0)(
-        system_prompt=system_prompt, user=user)
+    inputs = {"system_prompt": system_prompt, "user": user}
+    if config.strategy == "refine":
+        dspy.Refine(module=_Kept(responder, errors), N=config.attempts, reward_fn=reward, threshold=1.0)(**inputs)
+    else:
+        # DSPy's BestOfN samples at a fixed temperature of 1.0, prints and drops errors: the same loop, kept here.
+        lm = dspy.settings.lm
+        for rollout in range(config.attempts):
+            with dspy.context(lm=lm.copy(rollout_id=rollout, temperature=config.response_temperature)):
+                if reward(inputs, _Kept(responder, errors)(**inputs)) >= 1.0:
+                    break
+    if not attempts and errors:
+        raise errors[-1]
     if not attempts or any(a.passed for a in attempts):
         return attempts
     best = max(attempts, key=lambda a: sum(v.followed is True for v in a.verdicts))
@@ -59,6 +71,27 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
                                     passed=all(v.followed is True for v in verdicts), rules=new_rules,
                                     system_prompt=render_system_prompt(role, new_rules)))
     return attempts
+
+
+class _Errors(list[Exception]):
+    # Shared, not copied, when Refine deep-copies the module holding it.
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Errors:
+        return self
+
+
+class _Kept(dspy.Module):
+    """The responder with its errors kept for the record instead of raised into a sampler that prints them."""
+
+    def __init__(self, responder: RuleFollowingResponder, errors: _Errors) -> None:
+        super().__init__()
+        self.responder, self.errors = responder, errors
+
+    def forward(self, **inputs: Any) -> dspy.Prediction:
+        try:
+            return self.responder(**inputs)
+        except Exception as error:  # an LM or parse failure of one attempt
+            self.errors.append(error)
+            return dspy.Prediction(response=None)
 
 
 def _repair(attempt: Attempt, rules: list[Rule]) -> str | None:
