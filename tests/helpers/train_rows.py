@@ -1,0 +1,26 @@
+"""Rows in the formats `rnr-dspy generate` writes, for the training tests."""
+
+import json
+
+SYSTEM = "You are a terse cooking assistant.\n\n1. Answer in under 20 words.\n2. End with 'Bon appetit.'"
+
+
+def sft_row(index: int, answer: str = "Boil salted water, add pasta, stir. Bon appetit.") -> dict:
+    return {"id": f"row-{index}", "seed_id": f"seed-{index}", "program_hash": "abc",
+            "messages": [{"role": "system", "content": SYSTEM},
+                         {"role": "user", "content": f"How do I cook pasta number {index}?"},
+                         {"role": "assistant", "content": answer}]}
+
+
+def dpo_row(index: int) -> dict:
+    return {"id": f"pref-{index}",
+            "prompt": [{"role": "system", "content": SYSTEM},
+                       {"role": "user", "content": f"How do I cook rice number {index}?"}],
+            "chosen": [{"role": "assistant", "content": "Rinse, simmer covered for 15 minutes. Bon appetit."}],
+            "rejected": [{"role": "assistant", "content": "Rice is a grain grown in paddies across Asia, and it "
+                                                          "has a long and interesting history of cultivation."}]}
+
+
+def write_jsonl(path, rows) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join((row if isinstance(row, str) else json.dumps(row)) + "\n" for row in rows))

@@ -1,0 +1,55 @@
+import pytest
+
+from rnr_dspy.config import build_config
+from rnr_dspy.errors import ConfigError
+from rnr_dspy.train.config import TrainConfig
+
+pytest.importorskip("trl")
+
+
+def make(**settings):
+    return build_config(TrainConfig, None, {"data": ["run"], **settings})
+
+
+def test_trl_settings_pass_through_and_machine_defaults_fill_the_rest():
+    config = make(sft_config={"learning_rate": 1e-4, "max_length": 256, "packing": True})
+    args = config.sft_arguments()
+    assert (args.learning_rate, args.max_length, args.packing) == (1e-4, 256, True)
+    assert args.use_cpu and not args.bf16 and not args.activation_checkpointing
+    assert args.report_to == [] or args.report_to == "none"
+    assert args.output_dir.endswith("runs/train/checkpoints/sft")
+
+
+def test_a_users_gradient_checkpointing_beats_the_cpu_default():
+    args = make(sft_config={"gradient_checkpointing": True}).sft_arguments()
+    assert args.activation_checkpointing is True
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"sft_config": {"learning_rat": 1e-4}}, "sft_config: unknown setting 'learning_rat'"),
+    ({"dpo": True, "dpo_config": {"betaa": 0.1}}, "dpo_config: unknown setting 'betaa'"),
+    ({"sft_config": {"output_dir": "x"}}, "output_dir is set by rnr-dspy"),
+    ({"lora": True, "lora_config": {"rank": 8}}, "lora_config"),
+    ({"overlong": "drop"}, "overlong"),
+    ({"mix_ratio": -1}, "mix_ratio"),
+    ({"epochs": 3}, "epochs: Extra inputs are not permitted"),
+])
+def test_invalid_settings_name_the_field(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        make(**settings)
+
+
+def test_dpo_settings_are_checked_only_when_dpo_runs():
+    assert make(dpo_config={"betaa": 0.1}).dpo is False
+
+
+def test_yaml_errors_name_the_file(tmp_path):
+    path = tmp_path / "train.yaml"
+    path.write_text("data: [run]\nsft_config:\n  num_train_epoch: 2\n")
+    with pytest.raises(ConfigError, match=r"train\.yaml: .*num_train_epoch"):
+        build_config(TrainConfig, path, {})
+
+
+def test_data_is_required():
+    with pytest.raises(ConfigError, match="data"):
+        build_config(TrainConfig, None, {})
