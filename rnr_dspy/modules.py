@@ -68,20 +68,23 @@ class RuleJudge(dspy.Module):
     """Verdicts for every rule: its check where it has one, the judge LM for the rest.
 
     A judge reply that does not parse, or that skips a rule, gives `followed=None` (unknown): counted, never
-    guessed. Pass `judge_lm` to judge with another LM than the one in the current DSPy context.
+    guessed. Pass `judge_lm` to judge with another LM than the one in the current DSPy context, or
+    `use_judge=False` to decide only checkable rules (the others stay unknown: a weak model's judgement is noise).
     """
 
-    def __init__(self, judge_lm: dspy.BaseLM | None = None) -> None:
+    def __init__(self, judge_lm: dspy.BaseLM | None = None, use_judge: bool = True) -> None:
         super().__init__()
         self.judge = dspy.Predict(JudgeRuleAdherence)
         self._judge_lm = judge_lm
+        self._use_judge = use_judge
 
     def forward(self, system_prompt: str, user: str, response: str, rules: list[Rule],
                 turn_type: TurnType | None = None) -> dspy.Prediction:
         checked = {rule.id: rule.verify(response, turn_type) for rule in rules if rule.checkable}
         open_rules = [rule for rule in rules if not rule.checkable]
-        judged = self._judge(system_prompt, user, response, open_rules) if open_rules else {}
-        verdicts = [checked.get(rule.id) or judged.get(rule.id) or _unknown(rule, "judge gave no verdict")
+        judged = self._judge(system_prompt, user, response, open_rules) if open_rules and self._use_judge else {}
+        missing = "judge gave no verdict" if self._use_judge else "no judge LM: rules without a check stay unknown"
+        verdicts = [checked.get(rule.id) or judged.get(rule.id) or _unknown(rule, missing)
                     for rule in rules]
         return dspy.Prediction(verdicts=verdicts)
 
@@ -106,13 +109,13 @@ class RNRProgram(dspy.Module):
         >>> pred.system_prompt, pred.response, pred.verdicts  # doctest: +SKIP
     """
 
-    def __init__(self, judge_lm: dspy.BaseLM | None = None) -> None:
+    def __init__(self, judge_lm: dspy.BaseLM | None = None, use_judge: bool = True) -> None:
         super().__init__()
         self.role_generator = RoleGenerator()
         self.rule_generator = RuleGenerator()
         self.turn_generator = UserTurnGenerator()
         self.responder = RuleFollowingResponder()
-        self.judge = RuleJudge(judge_lm=judge_lm)
+        self.judge = RuleJudge(judge_lm=judge_lm, use_judge=use_judge)
 
     def forward(self, instructions: list[str], user: str | None = None) -> dspy.Prediction:
         user = user or instructions[0]

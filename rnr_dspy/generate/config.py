@@ -18,7 +18,8 @@ class GenerateConfig(BaseModel):
     out: Path = Field(description="Run directory: generated.jsonl, data/, usage.json, generate_report.json.")
     program: Path | None = Field(None, description="A compiled program.json (default: the uncompiled program).")
     lm: str = Field("embedded", description="Teacher LM spec: embedded, local:PATH, or a DSPy model string.")
-    judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher).")
+    judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher); "
+                                 "'none': such rules stay unknown, so only fully checkable prompts can pass.")
     api_base: str | None = None
     api_key: SecretStr | None = Field(None, exclude=True)
     seeds: str = Field(SHIPPED_SEEDS, description="Seed file, hub dataset id, or 'shipped'.")
@@ -36,7 +37,8 @@ class GenerateConfig(BaseModel):
     repair: bool = Field(True, description="Repair the best failed response with the checkers' enforce().")
     hindsight: bool = Field(True, description="Build rules a failed response already follows (a separate SFT row).")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the role, rule and turn stages.")
-    max_tokens: int = Field(1024, ge=16)
+    max_tokens: int = Field(1024, ge=16, description="Token limit of the role, rule, turn and judge stages.")
+    response_max_tokens: int = Field(512, ge=16, description="Token limit of a sampled response.")
     num_threads: int = Field(1, ge=1, le=256, description="Groups generated in parallel (HTTP LMs).")
     num_retries: int = Field(4, ge=0, le=20, description="Retries with backoff of an LM call that times out or "
                              "is rate limited, before the row is recorded as failed.")

@@ -55,15 +55,17 @@ def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], 
     settings: dict[str, Any] = {"api_base": config.api_base, "api_key": key, "temperature": config.temperature,
                                 "max_tokens": config.max_tokens, "num_retries": config.num_retries}
     teacher = make_lm(config.lm, **settings)
-    judge = make_lm(config.judge_lm, **settings) if config.judge_lm else teacher
-    program = RNRProgram(judge_lm=judge)
+    use_judge = config.judge_lm != "none"
+    judge = make_lm(config.judge_lm, **settings) if config.judge_lm and use_judge else teacher
+    program = RNRProgram(judge_lm=judge, use_judge=use_judge)
     if config.program is not None:
         program.load(str(config.program))
     store = RunStore(config.out / "generated.jsonl")
     per_group = 3 * config.user_turns
     ledger = Ledger()
     run = _Run(config, program, store, ledger, Provenance(
-        seed_ids=[], program=content_hash(program.dump_state()), lm=lm_id(teacher), judge_lm=lm_id(judge)),
+        seed_ids=[], program=content_hash(program.dump_state()), lm=lm_id(teacher),
+        judge_lm=lm_id(judge) if use_judge else "none"),
         GenerateProgress(total=sum(len(group) + per_group for group in groups)), progress)
     with dspy.context(lm=teacher, adapter=StructuredAdapter(), usage_tracker=ledger):
         with ThreadPoolExecutor(max_workers=config.num_threads) as pool:
@@ -114,7 +116,8 @@ class _Run:
 
     def _prompt(self, system: SystemRecord, turn_type: TurnType, user: str, provenance: Provenance) -> None:
         config = self.config
-        settings = [config.attempts, config.strategy, config.response_temperature, config.repair, config.hindsight]
+        settings = [config.attempts, config.strategy, config.response_temperature, config.response_max_tokens,
+                    config.repair, config.hindsight, config.judge_lm == "none"]
         key = content_hash("prompt", system.system_prompt, user, turn_type, provenance.model_dump(), settings)
         record = self._stage(PromptRecord, key, lambda: {"attempts": answer_prompt(
             self.program.responder, self.program.judge, config, system_prompt=system.system_prompt, user=user,

@@ -47,7 +47,9 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
         # DSPy's BestOfN samples at a fixed temperature of 1.0, prints and drops errors: the same loop, kept here.
         lm = dspy.settings.lm
         for rollout in range(config.attempts):
-            with dspy.context(lm=lm.copy(rollout_id=rollout, temperature=config.response_temperature)):
+            sampling = lm.copy(rollout_id=rollout, temperature=config.response_temperature,
+                               max_tokens=config.response_max_tokens)
+            with dspy.context(lm=sampling):
                 if reward(inputs, _Kept(responder, errors)(**inputs)) >= 1.0:
                     break
     if not attempts and errors:

@@ -1,0 +1,61 @@
+import json
+
+from typer.testing import CliRunner
+
+from rnr_dspy.cli import app
+
+runner = CliRunner()
+
+
+def test_generate_writes_the_datasets_and_says_what_it_made(tmp_path, engine):
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "4", "--k", "4"])
+    assert result.exit_code == 0, result.output
+    assert "7 prompts, pass rate 1.0; 7 SFT rows" in result.output
+    for name in ("generated.jsonl", "usage.json", "generate_report.json", "data/sft.jsonl", "data/dpo.jsonl",
+                 "data/README.md", "data/hf/sft"):
+        assert (tmp_path / name).exists(), name
+
+
+def test_dry_run_prints_each_stage_of_the_first_groups_and_calls_no_lm(tmp_path, engine):
+    result = runner.invoke(app, ["generate", "--dry-run", "--dry-run-groups", "2", "--out", str(tmp_path),
+                                 "--limit", "8"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("GenerateUserTurns") == 2 and "group 2" in result.output
+    assert engine.requests == [] and not tmp_path.joinpath("generated.jsonl").exists()
+
+
+def test_malformed_seed_lines_are_reported_and_the_rest_is_used(tmp_path, engine):
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_bytes(b'{"instruction": "Name a river."}\nnot json\n{"instruction": "Name a lake."}\n'
+                      b'\xff\xfe{"instruction": "x"}\n')
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds), "--k", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "run/generate_report.json").read_text())
+    assert report["seeds"]["kept"] == 2
+    assert [p.split(": ", 1)[0][-len("seeds.jsonl:2"):] for p in report["seeds"]["problems"]] == [
+        "seeds.jsonl:2", "seeds.jsonl:4"]
+
+
+def test_a_missing_instruction_column_names_the_columns_and_the_flag(tmp_path, engine):
+    seeds = tmp_path / "dolly.jsonl"
+    seeds.write_text(json.dumps({"query": "Name a river.", "answer": "Nile"}) + "\n")
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds)])
+    assert result.exit_code == 1
+    assert "['answer', 'query']" in result.output and "--instruction-column" in result.output
+    mapped = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds),
+                                 "--instruction-column", "query", "--output-column", "answer"])
+    assert mapped.exit_code == 0, mapped.output
+
+
+def test_dolly_and_messages_shaped_seeds_load(tmp_path, engine):
+    dolly = tmp_path / "dolly.jsonl"
+    dolly.write_text(json.dumps({"instruction": "Summarize the passage.", "context": "Rivers flow.",
+                                 "response": "Rivers move.", "category": "summarization"}) + "\n")
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text(json.dumps({"messages": [{"role": "user", "content": "Name a lake."},
+                                             {"role": "assistant", "content": "Lake Baikal."}]}) + "\n")
+    for seeds in (dolly, chat):
+        result = runner.invoke(app, ["generate", "--out", str(tmp_path / seeds.stem), "--seeds", str(seeds)])
+        assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "dolly/data/sft.jsonl").read_text().splitlines()]
+    assert rows[0]["messages"][1]["content"] == "Summarize the passage.\n\nRivers flow."
