@@ -22,8 +22,14 @@ PHRASES = {"starts_with": "phrase", "ends_with": "phrase", "sign_off": "phrase",
 
 
 def _jsonl(name):
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [(number, json.loads(line)) for number, line in enumerate(lines, start=1) if line.strip()]
+    rows = []
+    for number, line in enumerate((DATA / name).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append((number, json.loads(line)))
+            except json.JSONDecodeError as error:
+                raise AssertionError(f"{name} line {number}: not JSON: {error}") from error
+    return rows
 
 
 ROWS = _jsonl("rnr_bench.jsonl")
