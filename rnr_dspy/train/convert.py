@@ -73,6 +73,7 @@ def hf_dir_from_gguf(path: str | Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         _convert(source, staging)
+        staging.chmod(0o755)  # mkdtemp makes it private; the cache is as readable as any model download
         try:
             staging.rename(target)
         except OSError:
