@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from rnr_dspy.errors import LMSpecError
 
@@ -93,7 +94,7 @@ def _convert(source: Path, directory: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
     tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
-    model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name)
+    model: Any = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name)
     # Loaded from GGUF, the model counts as quantized although its weights are plain de-quantized tensors.
     model.is_quantized = False
     model.hf_quantizer = None

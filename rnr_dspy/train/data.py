@@ -89,7 +89,7 @@ def load_dpo_rows(files: list[Path]) -> DataSet:
     """Preference rows (`prompt`, `chosen`, `rejected`, each a list of turns) from DPO files."""
     data = DataSet()
     for source, where, row in _jsonl(files, data):
-        turns = {key: row.get(key) for key in ("prompt", "chosen", "rejected")}
+        turns: dict[str, Any] = {key: row.get(key) for key in ("prompt", "chosen", "rejected")}
         problem = next((f"{key}: {p}" for key, value in turns.items() if (p := _turns_problem(value))), None)
         if problem is None and turns["chosen"][-1]["role"] != "assistant":
             problem = "chosen does not end with an assistant turn"
