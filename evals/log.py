@@ -1,0 +1,76 @@
+"""The eval log (`log.json`): every prompt, response, score and reason, per model and suite, with the metrics
+computed at run time. Reports and plots are rendered from it alone.
+
+Example:
+    >>> log = read_log("runs/eval/log.json")  # doctest: +SKIP
+    >>> log.runs[0].suites[0].metrics["pass_rate"].value  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from rnr_dspy.errors import RnrError
+from rnr_dspy.evals.metrics import Metric
+from rnr_dspy.evals.task import ScoredSample
+
+__all__ = ["LOG_VERSION", "EvalLog", "LogError", "ModelRun", "SuiteLog", "read_log", "write_log"]
+
+LOG_VERSION = 1
+
+
+class LogError(RnrError):
+    """An eval log cannot be read."""
+
+
+class SuiteLog(BaseModel):
+    task: str
+    metrics: dict[str, Metric]
+    samples: list[ScoredSample]
+    # Caveats to show with the numbers (e.g. judge-only rules left unknown for want of a judge).
+    notes: list[str] = Field(default_factory=list)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    generation_errors: int = 0
+    wall_seconds: float = 0.0
+
+
+class ModelRun(BaseModel):
+    spec: str
+    model_id: str
+    backend: str
+    load_seconds: float = 0.0
+    suites: list[SuiteLog] = Field(default_factory=list)
+
+    def suite(self, task: str) -> SuiteLog | None:
+        return next((suite for suite in self.suites if suite.task == task), None)
+
+
+class EvalLog(BaseModel):
+    version: int = LOG_VERSION
+    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    # The settings of the run, API keys never included.
+    config: dict[str, Any] = Field(default_factory=dict)
+    runs: list[ModelRun] = Field(default_factory=list)
+
+
+def write_log(log: EvalLog, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(log.model_dump_json(indent=1), encoding="utf-8")
+    return path
+
+
+def read_log(path: str | Path) -> EvalLog:
+    path = Path(path)
+    try:
+        return EvalLog.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise LogError(f"cannot read eval log {path}: {error}") from error
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "log"
+        raise LogError(f"{path} is not an eval log: {where}: {first['msg']}") from None

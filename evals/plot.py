@@ -1,0 +1,45 @@
+"""`plot.png` from an eval log: per suite, the headline rate per model, then each rule kind's adherence
+(IFEval: strict accuracy per instruction group), with 95% bootstrap intervals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rnr_dspy.evals.log import EvalLog
+
+__all__ = ["write_plot"]
+
+HEADLINE = {"rnr": "pass_rate", "ifeval": "prompt_strict"}
+
+
+def write_plot(log: EvalLog, path: str | Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = list(dict.fromkeys(suite.task for run in log.runs for suite in run.suites))
+    figure, axes = plt.subplots(len(tasks), 1, figsize=(11, 3.6 * max(1, len(tasks))), squeeze=False)
+    for axis, task in zip(axes[:, 0], tasks, strict=True):
+        suites = [run.suite(task) for run in log.runs]
+        names = list(dict.fromkeys(n for s in suites if s for n in s.metrics))
+        headline = HEADLINE.get(task, "pass_rate" if "pass_rate" in names else names[0])
+        columns = [headline] + [name for name in names if name.startswith("kind:")]
+        width = 0.8 / len(log.runs)
+        for index, (run, suite) in enumerate(zip(log.runs, suites, strict=True)):
+            metrics = [suite.metrics.get(name) if suite else None for name in columns]
+            values = [m.value if m and m.value is not None else 0.0 for m in metrics]
+            errors = [[max(0.0, v - (m.low or v)) if m else 0 for v, m in zip(values, metrics, strict=True)],
+                      [max(0.0, (m.high or v) - v) if m else 0 for v, m in zip(values, metrics, strict=True)]]
+            positions = [x + (index - (len(log.runs) - 1) / 2) * width for x in range(len(columns))]
+            axis.bar(positions, values, width, yerr=errors, capsize=2, label=f"{chr(65 + index)}: {run.spec}")
+        axis.set_xticks(range(len(columns)), [name.removeprefix("kind:") for name in columns], rotation=30,
+                        ha="right", fontsize=8)
+        axis.set_ylim(0, 1.05)
+        axis.set_title(f"{task}: {headline} and per-kind rate")
+        axis.legend(fontsize=8)
+    figure.tight_layout()
+    path = Path(path)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path

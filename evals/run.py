@@ -1,0 +1,99 @@
+"""Running suites against models: what `rnr-dspy eval` calls.
+
+Example:
+    >>> log = run_eval(EvalConfig(models=["embedded", "local:runs/x/model"], suite="all", limit=20))  # doctest: +SKIP
+    >>> # runs/eval/log.json, report.md, plot.png
+
+Your own suite is a `Task`: `evaluate(my_task, make_generator("embedded"))` returns its `SuiteLog`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
+from rnr_dspy.evals.solvers import Backend, Generator, make_generator
+from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
+from rnr_dspy.lm import make_lm
+
+__all__ = ["EvalConfig", "Progress", "build_tasks", "evaluate", "run_eval"]
+
+Progress = Callable[[str, int, int], None]
+
+
+class EvalConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    models: list[str] = Field(default_factory=lambda: ["embedded"], min_length=1,
+                              description="Models under test: embedded, local:PATH, or provider/model.")
+    out: Path = Field(Path("runs/eval"), description="Directory for log.json, report.md and plot.png.")
+    suite: str = Field("rnr", description="rnr, ifeval, all, or a path to a suite file (.jsonl).")
+    limit: int | None = Field(None, ge=1, description="Use at most N items of each suite.")
+    judge_lm: str | None = Field(None, description="Judge LM for judge-only rules (none: they stay unknown).")
+    api_base: str | None = None
+    api_key: str | None = Field(None, exclude=True, repr=False)
+    max_tokens: int = Field(512, ge=1, description="Longest answer, in tokens.")
+    batch_size: int = Field(8, ge=1, description="Prompts per batch (transformers) or concurrent requests (HTTP).")
+    backend: Backend = Field("auto", description="auto, lm (the DSPy LM), or transformers (batched).")
+
+
+def build_tasks(config: EvalConfig) -> list[Task]:
+    from rnr_dspy.evals.rnr_suite import rnr_task
+
+    judge = (make_lm(config.judge_lm, api_base=config.api_base, api_key=config.api_key, cache=False)
+             if config.judge_lm else None)
+    if config.suite in ("rnr", "all"):
+        tasks = [rnr_task(judge_lm=judge, limit=config.limit)]
+    elif config.suite == "ifeval":
+        tasks = []
+    elif Path(config.suite).suffix == ".jsonl":
+        tasks = [rnr_task(config.suite, judge_lm=judge, limit=config.limit)]
+    else:
+        raise SuiteError(f"unknown suite {config.suite!r}: use rnr, ifeval, all, or a path to a .jsonl suite file")
+    if config.suite in ("ifeval", "all"):
+        from rnr_dspy.evals.ifeval_suite import ifeval_task
+
+        tasks.append(ifeval_task(limit=config.limit))
+    return tasks
+
+
+def evaluate(task: Task, generator: Generator, progress: Progress | None = None) -> SuiteLog:
+    """Answer every sample of `task` with `generator`, score each answer, and compute the task's metrics."""
+    start = time.perf_counter()
+    total = len(task.dataset)
+    generations = generator.generate(task.dataset, done=(lambda n: progress(f"{task.name}", n, total))
+                                     if progress else None)
+    scored = []
+    for count, (sample, generation) in enumerate(zip(task.dataset, generations, strict=True), start=1):
+        scored.append(ScoredSample(sample=sample, generation=generation, score=task.score(sample, generation)))
+        if progress:
+            progress("scoring", count, total)
+    return SuiteLog(task=task.name, metrics=task.metrics(scored), samples=scored, notes=task.notes,
+                    settings=task.settings, generation_errors=sum(g.error is not None for g in generations),
+                    wall_seconds=time.perf_counter() - start)
+
+
+def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[Task] | None = None) -> EvalLog:
+    """Evaluate every model on every suite; writes `out/log.json`, then `report.md` and `plot.png` from it."""
+    from rnr_dspy.evals.report import write_report
+
+    tasks = tasks if tasks is not None else build_tasks(config)
+    log = EvalLog(config=config.model_dump(mode="json"))
+    for spec in config.models:
+        start = time.perf_counter()
+        generator = make_generator(spec, backend=config.backend, batch_size=config.batch_size,
+                                   max_tokens=config.max_tokens, api_base=config.api_base, api_key=config.api_key)
+        run = ModelRun(spec=spec, model_id=generator.model_id, backend=generator.backend,
+                       load_seconds=time.perf_counter() - start)
+        labelled = (lambda phase, done, total, spec=spec: progress(f"{spec} {phase}", done, total)) if progress \
+            else None
+        run.suites = [evaluate(task, generator, labelled) for task in tasks]
+        log.runs.append(run)
+        del generator
+    write_log(log, config.out / "log.json")
+    write_report(log, config.out)
+    return log

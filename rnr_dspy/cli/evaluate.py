@@ -1,0 +1,86 @@
+"""`rnr-dspy eval` and `rnr-dspy report`: evaluate models side by side, and re-render a report from its log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rnr_dspy.cli import LM_PANEL, app, err, guarded, out, progress_bars, stage_config
+
+EVAL_PANEL = "Suites"
+
+
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", help="Model under test (repeat to compare; the first is the baseline): embedded, local:PATH "
+        "(Hugging Face dir or .gguf), or provider/model.", rich_help_panel=LM_PANEL)] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output directory: log.json, report.md, plot.png.")]
+    = Path("runs/eval"),
+    config_file: Annotated[Path | None, typer.Option("--config", help="YAML file of settings; flags override it.",
+                                                     exists=True, dir_okay=False)] = None,
+    suite: Annotated[str, typer.Option(help="rnr, ifeval, all, or a suite file (.jsonl).",
+                                       rich_help_panel=EVAL_PANEL)] = "rnr",
+    limit: Annotated[int | None, typer.Option(help="Use at most N items of each suite.",
+                                              rich_help_panel=EVAL_PANEL)] = None,
+    judge_lm: Annotated[str | None, typer.Option(help="Judge LM for judge-only rules (without one they are "
+                                                 "reported as unknown).", rich_help_panel=LM_PANEL)] = None,
+    api_base: Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.",
+                                                 rich_help_panel=LM_PANEL)] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="RNR_DSPY_API_KEY", show_envvar=True, help="API key.",
+                                                rich_help_panel=LM_PANEL)] = None,
+    max_tokens: Annotated[int, typer.Option(help="Longest answer, in tokens.")] = 512,
+    batch_size: Annotated[int, typer.Option(help="Prompts per batch (transformers) or concurrent requests "
+                                            "(HTTP models).")] = 8,
+    backend: Annotated[str, typer.Option(help="auto (batched transformers for a Hugging Face dir, llama.cpp for "
+                                         "GGUF), lm, or transformers (also for GGUF, converted once).")] = "auto",
+) -> None:
+    """Evaluate one or more models on the role-and-rule benchmark and/or IFEval; write a log, report and plot."""
+    from rnr_dspy.evals.run import EvalConfig, run_eval
+
+    flags = {"models": model or ["embedded"], "out": out_dir, "suite": suite, "limit": limit, "judge_lm": judge_lm,
+             "api_base": api_base, "api_key": api_key, "max_tokens": max_tokens, "batch_size": batch_size,
+             "backend": backend}
+    config = guarded(lambda: stage_config(ctx, EvalConfig, config_file, flags,
+                                          parameter_names={"out": "out_dir", "models": "model"}))
+    with progress_bars() as bars:
+        tasks: dict[str, Any] = {}
+
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bars.add_task(phase, total=total or None)
+            bars.update(tasks[phase], completed=done)
+
+        log = guarded(lambda: run_eval(config, progress=report))
+    for note in dict.fromkeys(note for run in log.runs for suite in run.suites for note in suite.notes):
+        err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    for run in log.runs:
+        summary = ", ".join(f"{suite.task} {_headline(suite)}" for suite in run.suites)
+        out.print(f"{run.spec}: {summary}", highlight=False)
+    out.print(f"wrote {config.out / 'log.json'}, {config.out / 'report.md'} and {config.out / 'plot.png'}")
+
+
+@app.command("report")
+def report_command(
+    log_path: Annotated[Path, typer.Argument(help="An eval log (log.json).", exists=True, dir_okay=False)],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write report.md and plot.png "
+                                                 "(default: next to the log).")] = None,
+) -> None:
+    """Re-render report.md and plot.png from an eval log."""
+    from rnr_dspy.evals.log import read_log
+    from rnr_dspy.evals.report import write_report
+
+    log = guarded(lambda: read_log(log_path))
+    report, plot = write_report(log, out_dir or log_path.parent)
+    out.print(f"wrote {report}" + (f" and {plot}" if plot else ""))
+
+
+def _headline(suite: Any) -> str:
+    name = "pass_rate" if "pass_rate" in suite.metrics else next(iter(suite.metrics), None)
+    metric = suite.metrics.get(name) if name else None
+    if metric is None or metric.value is None:
+        return "n/a"
+    return f"{name} {metric.value:.3f} [{metric.low:.2f}, {metric.high:.2f}]"
