@@ -1,0 +1,73 @@
+"""`rnr-dspy eval` end to end with a fake model under test (no LM is loaded)."""
+
+import json
+import sys
+from pathlib import Path
+
+import dspy
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+from echo_model import EchoEngine
+
+from rnr_dspy.cli import app
+from rnr_dspy.evals import run as run_module
+from rnr_dspy.evals.solvers import LMGenerator
+
+TINY = Path(__file__).parent / "suites" / "tiny.jsonl"
+
+
+@pytest.fixture
+def fake_models(monkeypatch):
+    made = []
+
+    def make(spec, **settings):
+        made.append((spec, settings))
+        return LMGenerator(dspy.LM(f"fake/{spec}", engine=EchoEngine(), cache=False), max_tokens=settings["max_tokens"])
+
+    monkeypatch.setattr(run_module, "make_generator", make)
+    return made
+
+
+def test_two_models_side_by_side_write_log_report_and_plot(tmp_path, fake_models):
+    result = CliRunner().invoke(app, ["eval", "--model", "base", "--model", "trained", "--suite", str(TINY),
+                                      "--out", str(tmp_path), "--max-tokens", "32", "--api-key", "sk-secret"])
+    assert result.exit_code == 0, result.output
+    log = json.loads((tmp_path / "log.json").read_text(encoding="utf-8"))
+    assert [run["spec"] for run in log["runs"]] == ["base", "trained"]
+    samples = log["runs"][0]["suites"][0]["samples"]
+    assert len(samples) == 3 and samples[0]["generation"]["text"] == "How long should I rest a steak?"
+    assert samples[0]["score"]["metadata"]["verdicts"][0]["reason"]
+    assert "| metric | A | B | Δ B−A |" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert (tmp_path / "plot.png").is_file()
+    assert "sk-secret" not in (tmp_path / "log.json").read_text(encoding="utf-8")
+    assert [settings["max_tokens"] for _, settings in fake_models] == [32, 32]
+    assert "no judge LM" in _flat(result.output)
+
+
+def test_a_malformed_suite_file_exits_1_naming_the_line(tmp_path, fake_models):
+    result = CliRunner().invoke(app, ["eval", "--suite", str(TINY.parent / "malformed.jsonl"),
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "malformed.jsonl:3: not JSON" in _flat(result.output)
+    assert not fake_models, "no model is loaded for a suite that does not load"
+
+
+def test_an_unknown_suite_name_exits_1(tmp_path, fake_models):
+    result = CliRunner().invoke(app, ["eval", "--suite", "mmlu", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "unknown suite 'mmlu'" in _flat(result.output)
+
+
+def test_a_model_that_does_not_load_exits_1_naming_it(tmp_path):
+    result = CliRunner().invoke(app, ["eval", "--model", "local:/nowhere/model.gguf", "--suite", str(TINY),
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "/nowhere/model.gguf" in _flat(result.output)
+
+
+def test_bad_option_values_are_usage_errors(tmp_path):
+    result = CliRunner().invoke(app, ["eval", "--batch-size", "0", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "batch-size" in _flat(result.output)
+
+
+def _flat(text):
+    return " ".join(text.split())
