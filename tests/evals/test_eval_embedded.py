@@ -1,0 +1,60 @@
+"""The real models: the embedded GGUF end to end on a few items, and batched transformers generation (a tiny
+random Llama with SmolLM2's real tokenizer) answering exactly as it does one prompt at a time."""
+
+from pathlib import Path
+
+import pytest
+
+from rnr_dspy.evals.log import read_log
+from rnr_dspy.evals.run import EvalConfig, run_eval
+from rnr_dspy.evals.task import Sample
+
+pytestmark = pytest.mark.embedded
+
+TINY = Path(__file__).parent / "suites" / "tiny.jsonl"
+
+
+def test_embedded_model_end_to_end_on_a_few_items(tmp_path):
+    log = run_eval(EvalConfig(suite=str(TINY), limit=2, max_tokens=16, out=tmp_path))
+    [run] = read_log(tmp_path / "log.json").runs
+    assert run.spec == "embedded" and run.backend == "lm"
+    samples = run.suites[0].samples
+    assert [s.sample.id for s in samples] == ["t-1", "t-2"]
+    assert all(s.generation.text and 0 < s.generation.output_tokens <= 16 for s in samples)
+    assert all(len(s.score.metadata["verdicts"]) == len(s.sample.metadata["rules"]) for s in samples)
+    assert log.runs[0].suites[0].metrics["checkable_pass_rate"].n == 2
+    assert (tmp_path / "report.md").is_file() and (tmp_path / "plot.png").is_file()
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from rnr_dspy.lm import EMBEDDED_MODEL_FILE, embedded_model_path
+
+    directory = tmp_path_factory.mktemp("tiny-llama")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(embedded_model_path().parent, gguf_file=EMBEDDED_MODEL_FILE)
+    config = transformers.LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=512, eos_token_id=tokenizer.eos_token_id,
+    )
+    torch.manual_seed(0)
+    transformers.LlamaForCausalLM(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_batched_generation_matches_one_prompt_at_a_time_in_input_order(tiny_model_dir):
+    from rnr_dspy.evals.solvers import make_generator
+
+    samples = [Sample(id=str(i), system="You are terse." if i % 2 else None, user="Hi " * (1 + 3 * i))
+               for i in range(5)]
+    batched = make_generator(f"local:{tiny_model_dir}", batch_size=4, max_tokens=6)
+    single = make_generator(f"local:{tiny_model_dir}", batch_size=1, max_tokens=6)
+    assert batched.backend == "transformers, batch 4"
+    done = []
+    together = batched.generate(samples, done=done.append)
+    alone = single.generate(samples)
+    assert [g.text for g in together] == [g.text for g in alone]
+    assert all(g.error is None and 0 < g.output_tokens <= 6 for g in together)
+    assert done == [4, 5]
