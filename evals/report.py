@@ -25,11 +25,12 @@ def write_report(log: EvalLog, out: str | Path) -> tuple[Path, Path | None]:
     out.mkdir(parents=True, exist_ok=True)
     report = out / "report.md"
     report.write_text(render_report(log), encoding="utf-8")
+    from rnr_dspy.evals.plot import write_plot
+
     try:
-        from rnr_dspy.evals.plot import write_plot
-    except ImportError:
+        return report, write_plot(log, out / "plot.png")
+    except ImportError:  # matplotlib is an optional extra: pip install 'rnr-dspy[eval]'
         return report, None
-    return report, write_plot(log, out / "plot.png")
 
 
 def render_report(log: EvalLog) -> str:

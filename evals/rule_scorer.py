@@ -54,9 +54,13 @@ def _judge(judge_lm: dspy.BaseLM | None, sample: Sample, response: str,
     from rnr_dspy.adapter import StructuredAdapter
     from rnr_dspy.modules import RuleJudge
 
-    with dspy.context(lm=judge_lm, adapter=StructuredAdapter()):
-        verdicts = RuleJudge(judge_lm=judge_lm)(system_prompt=sample.system or "", user=sample.user,
-                                                response=response, rules=rules).verdicts
+    try:
+        with dspy.context(lm=judge_lm, adapter=StructuredAdapter()):
+            verdicts = RuleJudge(judge_lm=judge_lm)(system_prompt=sample.system or "", user=sample.user,
+                                                    response=response, rules=rules).verdicts
+    except Exception as error:  # a judge that fails on one item leaves that item's verdicts unknown
+        reason = f"judge failed: {type(error).__name__}: {error}"
+        return {rule.id: RuleVerdict(rule_id=rule.id, followed=None, reason=reason) for rule in rules}
     return {verdict.rule_id: verdict for verdict in verdicts}
 
 

@@ -60,7 +60,8 @@ def eval_command(
     for run in log.runs:
         summary = ", ".join(f"{suite.task} {_headline(suite)}" for suite in run.suites)
         out.print(f"{run.spec}: {summary}", highlight=False)
-    out.print(f"wrote {config.out / 'log.json'}, {config.out / 'report.md'} and {config.out / 'plot.png'}")
+    written = [config.out / name for name in ("log.json", "report.md", "plot.png") if (config.out / name).is_file()]
+    out.print("wrote " + ", ".join(str(path) for path in written))
 
 
 @app.command("report")

@@ -118,3 +118,12 @@ def test_metrics_with_fixed_responses():
     assert metrics["turn:in_scope"].value == 1.0 and metrics["turn:out_of_scope"].value == 0.0
     assert metrics["turn:adversarial"].value is None and metrics["turn:adversarial"].unknown == 1
     assert scored[2].score.explanation.startswith("generation failed: boom")
+
+
+def test_a_judge_that_fails_leaves_that_items_verdicts_unknown():
+    def fail(request):
+        raise RuntimeError("judge server down")
+
+    task = rnr_task(TINY, judge_lm=fake_lm(FakeEngine({"verdicts": fail})))
+    score = task.score(task.dataset[0], Generation(text="Sure, rest it five minutes."))
+    assert score.value is None and "judge failed" in score.metadata["verdicts"][2]["reason"]

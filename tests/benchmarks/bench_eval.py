@@ -1,0 +1,64 @@
+"""Eval throughput on the embedded model: items per minute single-stream vs batched, in one process.
+
+    python tests/benchmarks/bench_eval.py [--items 16] [--max-tokens 64] [--batch-sizes 8 16] [--rounds 2]
+
+The same benchmark items (the shipped role-and-rule suite: a system prompt and a user turn each) are answered,
+greedily, by
+- llama.cpp single-stream: the embedded GGUF through `dspy.LM`, the default back end for `--model embedded`;
+- transformers single-stream: the GGUF converted to a Hugging Face dir, batch size 1;
+- transformers batched: the same model, several prompts per forward pass (`--backend transformers`).
+Rounds alternate the back ends so drift in machine load hits them alike; the median round counts. Ratios are
+against both single-stream references.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from rnr_dspy.evals.rnr_suite import rnr_task
+from rnr_dspy.evals.solvers import Generator, make_generator
+
+
+def items_per_minute(generator: Generator, samples: list) -> float:
+    started = time.perf_counter()
+    generations = generator.generate(samples)
+    if any(generation.error for generation in generations):
+        raise RuntimeError(next(generation.error for generation in generations if generation.error))
+    return len(samples) / (time.perf_counter() - started) * 60
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=16)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[8, 16])
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    samples = rnr_task(limit=args.items).dataset
+    generators = {"llama.cpp single": make_generator("embedded", backend="lm", max_tokens=args.max_tokens),
+                  "transformers single": make_generator("embedded", backend="transformers", batch_size=1,
+                                                        max_tokens=args.max_tokens)}
+    for size in args.batch_sizes:
+        generators[f"transformers batch {size}"] = make_generator("embedded", backend="transformers",
+                                                                  batch_size=size, max_tokens=args.max_tokens)
+    for generator in generators.values():  # warm up: first-call costs (threads, caches) out of the timings
+        generator.generate(samples[:1])
+    rates: dict[str, list[float]] = {name: [] for name in generators}
+    for _ in range(args.rounds):
+        for name, generator in generators.items():
+            rates[name].append(items_per_minute(generator, samples))
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    llama, single = medians["llama.cpp single"], medians["transformers single"]
+    print(json.dumps({
+        "items": args.items, "max_tokens": args.max_tokens, "rounds": args.rounds,
+        "items_per_minute": {name: round(value, 1) for name, value in medians.items()},
+        "ratio_vs_transformers_single": {name: round(value / single, 2) for name, value in medians.items()},
+        "ratio_vs_llama_cpp_single": {name: round(value / llama, 2) for name, value in medians.items()},
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
