@@ -25,11 +25,11 @@ def rule_scorer(judge_lm: dspy.BaseLM | None = None) -> Scorer:
     def score(sample: Sample, response: str) -> Score:
         rules = [Rule.model_validate(rule) for rule in sample.metadata["rules"]]
         turn_type = sample.metadata.get("turn_type")
-        verdicts = {rule.id: rule.verify(response, turn_type) for rule in rules if rule.checkable}
+        verdicts = {rule.id: verdict for rule in rules if (verdict := rule.verify(response, turn_type))}
         open_rules = [rule for rule in rules if not rule.checkable]
         if open_rules:
             verdicts |= _judge(judge_lm, sample, response, open_rules)
-        ordered = [_record(rule, verdicts[rule.id]) for rule in rules]
+        ordered = [_record(rule, verdicts.get(rule.id)) for rule in rules]
         checkable = [v["followed"] for v in ordered if v["method"] == "check"]
         return Score(
             value=item_passed([v["followed"] for v in ordered]),
@@ -64,7 +64,8 @@ def _judge(judge_lm: dspy.BaseLM | None, sample: Sample, response: str,
     return {verdict.rule_id: verdict for verdict in verdicts}
 
 
-def _record(rule: Rule, verdict: RuleVerdict) -> dict[str, Any]:
+def _record(rule: Rule, verdict: RuleVerdict | None) -> dict[str, Any]:
+    verdict = verdict or RuleVerdict(rule_id=rule.id, followed=None, reason="judge gave no verdict")
     return {"rule_id": rule.id, "kind": rule.kind, "text": rule.text, "followed": verdict.followed,
             "reason": verdict.reason, "method": "check" if rule.checkable else "judge"}
 
