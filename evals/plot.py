@@ -1,4 +1,5 @@
-"""`plot.png` from an eval log: per suite, the headline rate per model, then each rule kind's adherence
+"""`plot.png` from an eval log: per suite, the headline rate per model (and the checkable pass rate), then each
+rule kind's adherence
 (IFEval: strict accuracy per instruction group), with 95% bootstrap intervals."""
 
 from __future__ import annotations
@@ -24,15 +25,20 @@ def write_plot(log: EvalLog, path: str | Path) -> Path:
         suites = [run.suite(task) for run in log.runs]
         names = list(dict.fromkeys(n for s in suites if s for n in s.metrics))
         headline = HEADLINE.get(task, "pass_rate" if "pass_rate" in names else names[0])
-        columns = [headline] + [name for name in names if name.startswith("kind:")]
+        extra = [name for name in ("checkable_pass_rate",) if name in names and name != headline]
+        columns = [headline, *extra] + [name for name in names if name.startswith("kind:")]
         width = 0.8 / len(log.runs)
         for index, (run, suite) in enumerate(zip(log.runs, suites, strict=True)):
             metrics = [suite.metrics.get(name) if suite else None for name in columns]
-            values = [m.value if m and m.value is not None else 0.0 for m in metrics]
-            errors = [[max(0.0, v - (m.low or v)) if m else 0 for v, m in zip(values, metrics, strict=True)],
-                      [max(0.0, (m.high or v) - v) if m else 0 for v, m in zip(values, metrics, strict=True)]]
+            known = [m if m is not None and m.value is not None and m.low is not None and m.high is not None
+                     else None for m in metrics]
+            values = [m.value if m else 0.0 for m in known]
+            errors = [[m.value - m.low if m else 0.0 for m in known], [m.high - m.value if m else 0.0 for m in known]]
             positions = [x + (index - (len(log.runs) - 1) / 2) * width for x in range(len(columns))]
             axis.bar(positions, values, width, yerr=errors, capsize=2, label=f"{chr(65 + index)}: {run.spec}")
+            for position, metric in zip(positions, known, strict=True):
+                if metric is None:  # undecided (e.g. judge-only rules without a judge): say so, do not draw a 0
+                    axis.text(position, 0.02, "n/a", ha="center", fontsize=7, rotation=90)
         axis.set_xticks(range(len(columns)), [name.removeprefix("kind:") for name in columns], rotation=30,
                         ha="right", fontsize=8)
         axis.set_ylim(0, 1.05)
