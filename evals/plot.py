@@ -1,6 +1,5 @@
 """`plot.png` from an eval log: per suite, the headline rate per model (and the checkable pass rate), then each
-rule kind's adherence
-(IFEval: strict accuracy per instruction group), with 95% bootstrap intervals."""
+rule kind's adherence (IFEval: strict accuracy per instruction group), with 95% bootstrap intervals."""
 
 from __future__ import annotations
 
