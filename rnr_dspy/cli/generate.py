@@ -38,6 +38,8 @@ def generate_command(
     messages_column: Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)] = None,
     limit: Annotated[int | None, typer.Option(help="Use at most N seeds.", rich_help_panel=SEED_PANEL)] = None,
     k: Annotated[int, typer.Option(help="Instructions per group (one role each).", rich_help_panel=SEED_PANEL)] = 4,
+    user_turns: Annotated[bool, typer.Option(help="Also generate in-scope, adversarial and out-of-scope turns.",
+                                             rich_help_panel=GEN_PANEL)] = True,
     attempts: Annotated[int, typer.Option(help="Responses sampled per prompt.", rich_help_panel=GEN_PANEL)] = 4,
     strategy: Annotated[str, typer.Option(help="best_of_n or refine (with LM feedback).",
                                           rich_help_panel=GEN_PANEL)] = "best_of_n",
@@ -56,7 +58,8 @@ def generate_command(
     from rnr_dspy.generate import GenerateConfig, GenerateProgress, run_generate
 
     flags = {"out": out_dir, "program": program, "lm": lm, "judge_lm": judge_lm, "api_base": api_base,
-             "api_key": api_key, "seeds": seeds, "limit": limit, "k": k, "attempts": attempts, "strategy": strategy,
+             "api_key": api_key, "seeds": seeds, "limit": limit, "k": k, "user_turns": user_turns,
+             "attempts": attempts, "strategy": strategy,
              "repair": repair, "hindsight": hindsight, "num_threads": num_threads, "retry_failed": retry_failed,
              "push_to_hub": push_to_hub,
              "columns": {"instruction": instruction_column, "input": input_column, "output": output_column,
