@@ -8,6 +8,7 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 
 from rnr_dspy.signatures import (
+    ChooseRuleChecks,
     GenerateRole,
     GenerateRules,
     GenerateUserTurns,
@@ -34,13 +35,19 @@ class RoleGenerator(dspy.Module):
 
 
 class RuleGenerator(dspy.Module):
-    def __init__(self) -> None:
+    """Rules for a role. With `checks_only`, the LM only chooses registry checks and each rule's text is rendered
+    from its check: every rule is then decided by code (the setting for a weak teacher)."""
+
+    def __init__(self, checks_only: bool = False) -> None:
         super().__init__()
-        self.generate = dspy.Predict(GenerateRules)
+        self.checks_only = checks_only
+        self.generate = dspy.Predict(ChooseRuleChecks if checks_only else GenerateRules)
 
     def forward(self, role: str, instructions: list[str]) -> dspy.Prediction:
-        rules = self.generate(role=role, seed_instructions=instructions).rules
-        return dspy.Prediction(rules=normalize_rules(rules))
+        prediction = self.generate(role=role, seed_instructions=instructions)
+        if self.checks_only:
+            return dspy.Prediction(rules=normalize_rules([{"text": "-", "check": c} for c in prediction.checks]))
+        return dspy.Prediction(rules=normalize_rules(prediction.rules))
 
 
 class UserTurnGenerator(dspy.Module):
@@ -109,10 +116,10 @@ class RNRProgram(dspy.Module):
         >>> pred.system_prompt, pred.response, pred.verdicts  # doctest: +SKIP
     """
 
-    def __init__(self, judge_lm: dspy.BaseLM | None = None, use_judge: bool = True) -> None:
+    def __init__(self, judge_lm: dspy.BaseLM | None = None, use_judge: bool = True, checks_only: bool = False) -> None:
         super().__init__()
         self.role_generator = RoleGenerator()
-        self.rule_generator = RuleGenerator()
+        self.rule_generator = RuleGenerator(checks_only=checks_only)
         self.turn_generator = UserTurnGenerator()
         self.responder = RuleFollowingResponder()
         self.judge = RuleJudge(judge_lm=judge_lm, use_judge=use_judge)

@@ -29,6 +29,8 @@ class GenerateConfig(BaseModel):
     grouping: Literal["theme", "tfidf"] = Field(
         "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")
     max_instruction_chars: int = Field(2000, ge=50, description="Longer seed instructions are truncated (counted).")
+    checks_only: bool = Field(False, description="Rules are registry checks only, each decided by code (for a weak "
+                              "teacher, whose free-text rules and judgements are noise).")
     user_turns: bool = Field(True, description="Also generate in-scope, adversarial and out-of-scope user turns.")
     attempts: int = Field(4, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
     strategy: Literal["best_of_n", "refine"] = Field(

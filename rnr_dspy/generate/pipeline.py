@@ -57,7 +57,7 @@ def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], 
     teacher = make_lm(config.lm, **settings)
     use_judge = config.judge_lm != "none"
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm and use_judge else teacher
-    program = RNRProgram(judge_lm=judge, use_judge=use_judge)
+    program = RNRProgram(judge_lm=judge, use_judge=use_judge, checks_only=config.checks_only)
     if config.program is not None:
         program.load(str(config.program))
     store = RunStore(config.out / "generated.jsonl")
