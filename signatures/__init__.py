@@ -7,4 +7,7 @@ from rnr_dspy.signatures.generate_user_turns import GenerateUserTurns
 from rnr_dspy.signatures.judge_rule_adherence import JudgeRuleAdherence
 from rnr_dspy.signatures.respond_following_rules import RespondFollowingRules
 
-__all__ = ["ChooseRuleChecks", "GenerateRole", "GenerateRules", "GenerateUserTurns", "JudgeRuleAdherence", "RespondFollowingRules"]
+__all__ = [
+    "ChooseRuleChecks", "GenerateRole", "GenerateRules", "GenerateUserTurns", "JudgeRuleAdherence",
+    "RespondFollowingRules",
+]
