@@ -90,16 +90,24 @@ class TrainConfig(BaseModel):
 def machine_defaults() -> dict[str, Any]:
     """Trainer settings that suit this machine; a user's own settings win over them.
 
-    On CPU: `use_cpu`, fp32 (bf16 autocast is slower on CPU for small models) and no gradient checkpointing
-    (memory is rarely the limit there, and recomputation costs a third more time). Everywhere: no experiment
+    On CPU: `use_cpu`; bf16 autocast where the CPU computes bf16 natively (AVX512-BF16 or AMX: measured 1.25-1.3x
+    the tokens/s of fp32 on SmolLM2-135M), fp32 elsewhere (emulated bf16 is slow); no activation checkpointing
+    (memory is rarely the limit there, and recomputation costs about a fifth more time). Everywhere: no experiment
     tracker unless asked for, a log line per step, and no intermediate checkpoints (the final model is saved).
     """
     import torch
 
     defaults: dict[str, Any] = {"report_to": "none", "logging_steps": 1, "save_strategy": "no"}
     if not torch.cuda.is_available():
-        defaults |= {"use_cpu": True, "bf16": False, "activation_checkpointing": False}
+        defaults |= {"use_cpu": True, "bf16": _cpu_has_native_bf16(), "activation_checkpointing": False}
     return defaults
+
+
+def _cpu_has_native_bf16() -> bool:
+    import torch
+
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(torch.cpu, probe, lambda: False)()) for probe in probes)
 
 
 # transformers 5 renamed gradient_checkpointing; a user's setting under either name beats our default.

@@ -5,9 +5,10 @@
 
 Same model, rows, settings and process for both: the plain script builds `SFTConfig` and `SFTTrainer` itself on
 prompt/completion rows; `run_train` reads the same rows from a JSONL file and adds its own checks, length
-counting, saving and reports. Runs alternate (plain, rnr, plain, rnr, ...) so load from other processes hits both
-alike; the best run of each is compared. Tokens/s counts real (unpadded) tokens per second of training.
-Then `run_train` with packing, and with bf16 autocast, against the same baseline.
+counting, saving and reports. Also `run_train` with packing, and in the machine's other precision (fp32 where
+the default is bf16, and the reverse), against the same baseline. Runs alternate (plain, rnr, rnr+packing,
+rnr+other precision, plain, ...) so load from other processes hits all alike; best, median and paired ratios
+are reported. Tokens/s counts real (unpadded) tokens per second of training.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -83,8 +85,9 @@ def main() -> None:
     settings = {**machine_defaults(), "max_steps": options.steps, "per_device_train_batch_size": 4,
                 "max_length": 256, "learning_rate": 1e-5, "seed": 0}
     data = rows(options.rows)
-    results: dict[str, list[float]] = {"plain TRL": [], "run_train": [], "run_train packing": [],
-                                       "run_train bf16": []}
+    precision = not settings["bf16"]  # the other precision than this machine's default
+    other = f"run_train {'bf16' if precision else 'fp32'}"
+    results: dict[str, list[float]] = {"plain TRL": [], "run_train": [], "run_train packing": [], other: []}
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         data_file = work / "sft.jsonl"
@@ -99,20 +102,20 @@ def main() -> None:
         for _ in range(options.repeats):
             results["plain TRL"].append(plain_trl(model_dir, data, settings, out()))
             results["run_train"].append(rnr_train(options.model, data_file, settings, out())[0])
-        for _ in range(options.repeats):
             results["run_train packing"].append(rnr_train(options.model, data_file, {**settings, "packing": True},
                                                           out())[0])
-            results["run_train bf16"].append(rnr_train(options.model, data_file, {**settings, "bf16": True},
-                                                       out())[0])
-    baseline = max(results["plain TRL"])
+            results[other].append(rnr_train(options.model, data_file, {**settings, "bf16": precision}, out())[0])
+    baseline, baseline_median = max(results["plain TRL"]), statistics.median(results["plain TRL"])
     import torch
 
     print(f"model {options.model}, {options.steps} steps x batch 4, max_length 256, {options.rows} short rows, "
-          f"best of {options.repeats}, {torch.get_num_threads()} torch threads")
-    print("| run | tokens/s (best) | all runs | ratio to plain TRL |\n|---|---|---|---|")
+          f"{options.repeats} repeats, {torch.get_num_threads()} torch threads, default bf16={settings['bf16']}")
+    print("| run | tokens/s, each run | best | ratio (best) | ratio (median) | median of paired ratios |")
+    print("|---|---|---|---|---|---|")
     for name, values in results.items():
-        print(f"| {name} | {max(values):.0f} | {', '.join(f'{v:.0f}' for v in values)} | "
-              f"{max(values) / baseline:.2f} |")
+        paired = statistics.median(v / p for v, p in zip(values, results["plain TRL"], strict=True))
+        print(f"| {name} | {', '.join(f'{v:.0f}' for v in values)} | {max(values):.0f} | "
+              f"{max(values) / baseline:.2f} | {statistics.median(values) / baseline_median:.2f} | {paired:.2f} |")
 
 
 if __name__ == "__main__":

@@ -15,9 +15,22 @@ def test_trl_settings_pass_through_and_machine_defaults_fill_the_rest():
     config = make(sft_config={"learning_rate": 1e-4, "max_length": 256, "packing": True})
     args = config.sft_arguments()
     assert (args.learning_rate, args.max_length, args.packing) == (1e-4, 256, True)
-    assert args.use_cpu and not args.bf16 and not args.activation_checkpointing
+    assert args.use_cpu and not args.activation_checkpointing
     assert args.report_to == [] or args.report_to == "none"
     assert args.output_dir.endswith("runs/train/checkpoints/sft")
+
+
+def test_cpu_precision_follows_native_bf16_support(monkeypatch):
+    import torch
+
+    from rnr_dspy.train import config
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert config.machine_defaults()["bf16"] is False
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert config.machine_defaults()["bf16"] is True
+    assert make(sft_config={"bf16": False}).sft_arguments().bf16 is False
 
 
 def test_a_users_gradient_checkpointing_beats_the_cpu_default():
