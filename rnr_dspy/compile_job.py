@@ -36,6 +36,8 @@ class CompileConfig(BaseModel):
     columns: SeedColumns = Field(default_factory=SeedColumns)
     limit: int | None = Field(None, ge=1, description="Use at most this many seeds.")
     k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
+    checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), as for a weak "
+                              "teacher; compile with the setting generate will use.")
     train_size: int = Field(12, ge=1)
     val_size: int = Field(6, ge=1)
     optimizer: Preset = Preset.bootstrap
@@ -81,7 +83,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm else teacher
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
     tracker = ParseTracker()
-    program = RNRProgram(judge_lm=judge)
+    program = RNRProgram(judge_lm=judge, checks_only=config.checks_only)
     with dspy.track_usage() as usage, dspy.context(lm=teacher, adapter=StructuredAdapter(), callbacks=[tracker]):
         before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
         # The held-out valset is never shown to the optimizer; mipro and gepa split the trainset themselves.

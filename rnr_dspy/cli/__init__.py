@@ -70,6 +70,7 @@ def progress_bars() -> Progress:
 
 # Each command module registers itself on `app` when imported.
 from rnr_dspy.cli import compile as _compile  # noqa: E402, F401
-from rnr_dspy.cli import generate as _generate  # noqa: E402, F401
-from rnr_dspy.cli import train as _train  # noqa: E402, F401
 from rnr_dspy.cli import evaluate as _evaluate  # noqa: E402, F401
+from rnr_dspy.cli import generate as _generate  # noqa: E402, F401
+from rnr_dspy.cli import run as _run  # noqa: E402, F401
+from rnr_dspy.cli import train as _train  # noqa: E402, F401

@@ -1,0 +1,121 @@
+"""`rnr-dspy run RECIPE.yaml`: compile → generate → train → eval into one run directory, resumable by stage.
+
+A recipe names the stages it runs and the settings of each (any field of that stage's config); the runner wires
+their paths (the compiled program feeds generate, generate's data feeds train, eval compares the base model with
+the trained one). `run_state.json` records each finished stage and its wall time; running the recipe again skips
+them (`force` re-runs one), and an interrupted stage picks up where it stopped (generate resumes row by row).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rnr_dspy.errors import ConfigError
+
+__all__ = ["Recipe", "load_recipe", "run_recipe", "stage_configs"]
+
+Stage = Literal["compile", "generate", "train", "eval"]
+STAGES: tuple[Stage, ...] = ("compile", "generate", "train", "eval")
+
+
+class Recipe(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    out: Path = Field(description="The run directory.")
+    lm: str = Field("embedded", description="Teacher LM of compile and generate (a stage's own `lm` wins).")
+    student: str = Field("embedded", description="The model trained, and evaluated before and after.")
+    stages: list[Stage] = Field(default_factory=lambda: list(STAGES))
+    compile: dict[str, Any] = {}
+    generate: dict[str, Any] = {}
+    train: dict[str, Any] = {}
+    eval: dict[str, Any] = {}
+
+
+def load_recipe(source: str | Path, out: Path | None = None) -> Recipe:
+    """A recipe from a YAML file, or a shipped one by name (`embedded-smollm2`, `teacher-vllm-7b`)."""
+    path = Path(source)
+    if not path.is_file():
+        shipped = resources.files("rnr_dspy") / "recipes" / f"{source}.yaml"
+        if not shipped.is_file():
+            names = sorted(p.name.removesuffix(".yaml") for p in (resources.files("rnr_dspy") / "recipes").iterdir()
+                           if p.name.endswith(".yaml"))
+            raise ConfigError(f"recipe {str(source)!r}: no such file, and not a shipped recipe ({', '.join(names)})")
+        path = Path(str(shipped))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return Recipe.model_validate({**data, **({"out": out} if out else {})})
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise ConfigError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from error
+
+
+def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
+    """Each stage's config with the run's paths wired in; all validated before any stage runs."""
+    from rnr_dspy.compile_job import CompileConfig
+    from rnr_dspy.evals.run import EvalConfig
+    from rnr_dspy.generate import GenerateConfig
+    from rnr_dspy.train import TrainConfig
+
+    out = recipe.out
+    program = out / "compile" / "program.json" if "compile" in recipe.stages else None
+    wiring: dict[Stage, tuple[type[BaseModel], dict[str, Any]]] = {
+        "compile": (CompileConfig, {"out": out / "compile", "lm": recipe.lm}),
+        "generate": (GenerateConfig, {"out": out / "generate", "lm": recipe.lm, "program": program}),
+        "train": (TrainConfig, {"data": [out / "generate"], "out": out / "model", "model": recipe.student,
+                                "overwrite": True}),
+        "eval": (EvalConfig, {"models": [recipe.student, f"local:{out / 'model'}"], "out": out / "eval"}),
+    }
+    configs: dict[Stage, Any] = {}
+    for stage in recipe.stages:
+        cls, wired = wiring[stage]
+        try:
+            configs[stage] = cls.model_validate({**wired, **getattr(recipe, stage)})
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise ConfigError(f"recipe {recipe.name}: {stage}.{'.'.join(map(str, first['loc']))}: "
+                              f"{first['msg']}") from error
+    return configs
+
+
+def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
+               on_stage: Callable[[Stage, str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run the recipe's stages in order, skipping those `run_state.json` records as done (unless in `force`)."""
+    from rnr_dspy.compile_job import run_compile
+    from rnr_dspy.evals.run import run_eval
+    from rnr_dspy.generate import run_generate
+    from rnr_dspy.train import run_train
+
+    runners: dict[Stage, Callable[[Any], Any]] = {"compile": run_compile, "generate": run_generate,
+                                                  "train": run_train, "eval": run_eval}
+    configs = stage_configs(recipe)
+    recipe.out.mkdir(parents=True, exist_ok=True)
+    (recipe.out / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
+    state_path = recipe.out / "run_state.json"
+    state: dict[str, Any] = json.loads(state_path.read_text()) if state_path.exists() else {}
+    for stage in recipe.stages:
+        if state.get(stage, {}).get("status") == "done" and stage not in (force or []):
+            if on_stage:
+                on_stage(stage, "skipped", state[stage])
+            continue
+        if on_stage:
+            on_stage(stage, "started", {})
+        started = time.perf_counter()
+        runners[stage](configs[stage])
+        state[stage] = {"status": "done", "wall_seconds": round(time.perf_counter() - started, 1),
+                        "finished": datetime.datetime.now().isoformat(timespec="seconds")}
+        state_path.write_text(json.dumps(state, indent=2))
+        if on_stage:
+            on_stage(stage, "done", state[stage])
+    return state

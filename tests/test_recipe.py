@@ -1,0 +1,83 @@
+"""`rnr-dspy run`: recipes load and wire their stages; a CI-sized recipe runs end to end and resumes by stage."""
+
+import json
+
+import pytest
+import yaml
+from fake_engine import fake_lm, scripted_engine
+from typer.testing import CliRunner
+
+from rnr_dspy.cli import app
+from rnr_dspy.errors import ConfigError
+from rnr_dspy.recipe import load_recipe, run_recipe, stage_configs
+
+
+@pytest.mark.parametrize("name", ["embedded-smollm2", "teacher-vllm-7b"])
+def test_shipped_recipes_are_valid_for_every_stage(name, tmp_path):
+    recipe = load_recipe(name, out=tmp_path)
+    configs = stage_configs(recipe)
+    assert list(configs) == ["compile", "generate", "train", "eval"]
+    assert configs["generate"].program == tmp_path / "compile" / "program.json"
+    assert configs["train"].data == [tmp_path / "generate"] and configs["train"].out == tmp_path / "model"
+    assert configs["eval"].models == [recipe.student, f"local:{tmp_path / 'model'}"]
+
+
+def test_an_unknown_recipe_lists_the_shipped_ones():
+    with pytest.raises(ConfigError, match="embedded-smollm2, teacher-vllm-7b"):
+        load_recipe("no-such-recipe")
+
+
+def test_a_bad_stage_setting_names_the_stage_and_field(tmp_path):
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "generate": {"atempts": 2}}))
+    with pytest.raises(ConfigError, match=r"generate\.atempts: Extra inputs are not permitted"):
+        stage_configs(load_recipe(path))
+
+
+@pytest.fixture
+def ci_recipe(tmp_path, tiny_model_dir, monkeypatch):
+    engine = scripted_engine()
+    for module in ("rnr_dspy.compile_job", "rnr_dspy.generate.pipeline"):
+        monkeypatch.setattr(f"{module}.make_lm", lambda spec, **_: fake_lm(engine))
+    path = tmp_path / "ci.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "ci", "out": str(tmp_path / "run"), "lm": "fake", "student": f"local:{tiny_model_dir}",
+        "compile": {"limit": 8, "k": 4, "train_size": 1, "val_size": 1, "optimizer": "none"},
+        "generate": {"limit": 4, "k": 4},
+        "train": {"sft_config": {"max_steps": 2, "per_device_train_batch_size": 2, "max_length": 256}},
+        "eval": {"suite": "rnr", "limit": 2, "max_tokens": 8, "backend": "transformers"},
+    }))
+    return path, engine
+
+
+def test_a_ci_sized_recipe_runs_end_to_end_and_resumes_after_an_interruption(ci_recipe, monkeypatch):
+    path, engine = ci_recipe
+    import rnr_dspy.evals.run as eval_run
+
+    real_eval = eval_run.run_eval
+
+    def interrupted(config, **_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(eval_run, "run_eval", interrupted)
+    recipe = load_recipe(path)
+    with pytest.raises(KeyboardInterrupt):
+        run_recipe(recipe)
+    state = json.loads((recipe.out / "run_state.json").read_text())
+    assert list(state) == ["compile", "generate", "train"]
+    calls = len(engine.requests)
+
+    monkeypatch.setattr(eval_run, "run_eval", real_eval)
+    result = CliRunner().invoke(app, ["run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "compile: skipped" in result.output and "eval: done" in result.output
+    assert len(engine.requests) == calls  # nothing before eval ran again
+
+    from transformers import AutoModelForCausalLM
+
+    assert AutoModelForCausalLM.from_pretrained(recipe.out / "model") is not None
+    assert (recipe.out / "compile/program.json").is_file() and (recipe.out / "generate/data/sft.jsonl").is_file()
+    log = json.loads((recipe.out / "eval/log.json").read_text())
+    assert [run["spec"] for run in log["runs"]] == [recipe.student, f"local:{recipe.out / 'model'}"]
+    assert (recipe.out / "eval/report.md").is_file()
+    assert set(json.loads((recipe.out / "run_state.json").read_text())) == {"compile", "generate", "train", "eval"}
