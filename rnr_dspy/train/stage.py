@@ -38,6 +38,11 @@ def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: l
 
     trainer = trainer_cls(model=str(model_dir), args=args, train_dataset=Dataset.from_list(rows),
                           processing_class=tokenizer, peft_config=peft_config)
+    if peft_config is not None and trainer.is_fsdp_enabled:
+        from rnr_dspy.errors import ConfigError
+
+        raise ConfigError("LoRA under FSDP is not supported: merging the adapters on save needs the whole model on "
+                          "one process; train all weights under FSDP, or use LoRA with DDP")
     _quiet(trainer)
     trainer.add_callback(_progress_callback(stage, progress))
     try:
