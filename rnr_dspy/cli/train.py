@@ -21,8 +21,9 @@ TRAIN_PANEL = "Training"
 def train_command(
     ctx: typer.Context,
     data: Annotated[list[Path] | None, typer.Option(
-        help="A generate run directory (reads data/sft.jsonl, and data/dpo.jsonl with --dpo) or JSONL files; "
-             "repeat for several.", rich_help_panel=DATA_PANEL)] = None,
+        help="A generate run directory (reads data/sft.jsonl, and data/dpo.jsonl with --dpo) or JSONL files "
+             "(SFT or preference rows; each file goes to the stage its rows belong to); repeat for several.",
+        rich_help_panel=DATA_PANEL)] = None,
     model: Annotated[str, typer.Option(help="Model to train: embedded, or local:PATH (a Hugging Face model "
                                        "directory or a .gguf file).")] = "embedded",
     out_dir: Annotated[Path, typer.Option("--out", help="Output directory of the trained model.")] = Path("runs/train"),

@@ -58,7 +58,11 @@ class DataSet(BaseModel):
 
 
 def resolve_files(paths: list[Path], name: str) -> list[Path]:
-    """The JSONL files behind `--data`: a run directory contributes `data/<name>`, a file itself."""
+    """The JSONL files behind `--data` for `name` (`sft.jsonl` or `dpo.jsonl`).
+
+    A run directory contributes `data/<name>`. A file given itself goes where its first row belongs: preference
+    rows (with `chosen`) to DPO, anything else to SFT (where a malformed file's problems are reported).
+    """
     files = []
     for path in paths:
         if path.is_dir():
@@ -67,10 +71,24 @@ def resolve_files(paths: list[Path], name: str) -> list[Path]:
                 raise DataError(f"{path} is a directory without data/{name} (expected a `rnr-dspy generate` run)")
             files.append(candidate)
         elif path.is_file():
-            files.append(path)
+            if _holds_preferences(path) == (name == "dpo.jsonl"):
+                files.append(path)
         else:
             raise DataError(f"training data not found: {path}")
+    if not files:
+        kind = "preference rows (prompt, chosen, rejected)" if name == "dpo.jsonl" else "SFT rows (messages)"
+        raise DataError(f"none of {', '.join(map(str, paths))} holds {kind}")
     return files
+
+
+def _holds_preferences(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            first = next((line for line in handle if line.strip()), b"")
+        row = json.loads(first)
+    except (OSError, ValueError):
+        return False
+    return isinstance(row, dict) and "chosen" in row
 
 
 def load_sft_rows(files: list[Path]) -> DataSet:

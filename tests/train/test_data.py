@@ -54,6 +54,16 @@ def test_preference_rows_are_validated(tmp_path):
                             "chosen: expected a non-empty list of turns": 1}
 
 
+def test_explicit_files_go_to_the_stage_their_rows_belong_to(run_dir, tmp_path):
+    sft, dpo = run_dir / "data" / "sft.jsonl", run_dir / "data" / "dpo.jsonl"
+    assert resolve_files([sft, dpo], "sft.jsonl") == [sft]
+    assert resolve_files([sft, dpo], "dpo.jsonl") == [dpo]
+    (tmp_path / "broken.jsonl").write_text("{oops\n")
+    assert resolve_files([tmp_path / "broken.jsonl"], "sft.jsonl") == [tmp_path / "broken.jsonl"]
+    with pytest.raises(DataError, match="holds preference rows"):
+        resolve_files([sft], "dpo.jsonl")
+
+
 def test_data_paths_must_exist(tmp_path):
     with pytest.raises(DataError, match=r"without data/dpo\.jsonl"):
         resolve_files([tmp_path], "dpo.jsonl")
