@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 __all__ = ["OWNED_TRL_FIELDS", "TrainConfig", "machine_defaults"]
 
@@ -48,43 +48,55 @@ class TrainConfig(BaseModel):
     sft_config: dict[str, Any] = {}
     dpo_config: dict[str, Any] = {}
 
-    @field_validator("sft_config", "dpo_config")
+    @field_validator("sft_config", "dpo_config", "lora_config")
     @classmethod
-    def _no_owned_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _settings_are_valid(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # Constructing the real classes is the only complete check of names, types and combinations; DPO and LoRA
+        # settings are checked when those stages are on (fields validate in order, so `dpo` and `lora` are known).
         owned = sorted(OWNED_TRL_FIELDS & value.keys())
-        if owned:
+        if owned and info.field_name != "lora_config":
             raise ValueError(f"{', '.join(owned)} is set by rnr-dspy (checkpoints go under OUT/checkpoints)")
+        if info.field_name == "sft_config":
+            _sft_config(Path("checkpoints"), value)
+        elif info.field_name == "dpo_config" and info.data.get("dpo"):
+            _dpo_config(Path("checkpoints"), value)
+        elif info.field_name == "lora_config" and info.data.get("lora"):
+            _lora_config(value)
         return value
 
-    @model_validator(mode="after")
-    def _trl_settings_are_valid(self) -> TrainConfig:
-        # Constructing the real classes is the only complete check of names, types and combinations.
-        self.sft_arguments()
-        if self.dpo:
-            self.dpo_arguments()
-        if self.lora:
-            self.lora_arguments()
-        return self
-
     def sft_arguments(self, output_dir: Path | None = None) -> Any:
-        from trl import SFTConfig
-
-        return _construct(SFTConfig, "sft_config", output_dir or self.out / "checkpoints" / "sft", self.sft_config)
+        """The `trl.SFTConfig` of this run."""
+        return _sft_config(output_dir or self.out / "checkpoints" / "sft", self.sft_config)
 
     def dpo_arguments(self, output_dir: Path | None = None) -> Any:
-        from trl import DPOConfig
-
-        return _construct(DPOConfig, "dpo_config", output_dir or self.out / "checkpoints" / "dpo", self.dpo_config)
+        """The `trl.DPOConfig` of this run."""
+        return _dpo_config(output_dir or self.out / "checkpoints" / "dpo", self.dpo_config)
 
     def lora_arguments(self) -> Any:
-        from peft import LoraConfig
+        """The `peft.LoraConfig` of this run (all linear layers, r=16, alpha=32 unless set)."""
+        return _lora_config(self.lora_config)
 
-        settings = {"task_type": "CAUSAL_LM", "r": 16, "lora_alpha": 32, "target_modules": "all-linear",
-                    **self.lora_config}
-        try:
-            return LoraConfig(**settings)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"lora_config: {error}") from None
+
+def _sft_config(output_dir: Path, settings: dict[str, Any]) -> Any:
+    from trl import SFTConfig
+
+    return _construct(SFTConfig, output_dir, settings)
+
+
+def _dpo_config(output_dir: Path, settings: dict[str, Any]) -> Any:
+    from trl import DPOConfig
+
+    return _construct(DPOConfig, output_dir, settings)
+
+
+def _lora_config(settings: dict[str, Any]) -> Any:
+    from peft import LoraConfig
+
+    try:
+        return LoraConfig(**{"task_type": "CAUSAL_LM", "r": 16, "lora_alpha": 32, "target_modules": "all-linear",
+                             **settings})
+    except (TypeError, ValueError) as error:
+        raise ValueError(_short(error)) from None
 
 
 def machine_defaults() -> dict[str, Any]:
@@ -114,12 +126,12 @@ def _cpu_has_native_bf16() -> bool:
 _ALIASES = {"activation_checkpointing": "gradient_checkpointing"}
 
 
-def _construct(cls: type, name: str, output_dir: Path, settings: dict[str, Any]) -> Any:
+def _construct(cls: type, output_dir: Path, settings: dict[str, Any]) -> Any:
     defaults = {key: value for key, value in machine_defaults().items() if _ALIASES.get(key) not in settings}
     try:
         return cls(output_dir=str(output_dir), **{**defaults, **settings})
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{name}: {_short(error)}") from None
+        raise ValueError(_short(error)) from None
 
 
 def _short(error: Exception) -> str:

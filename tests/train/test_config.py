@@ -39,10 +39,10 @@ def test_a_users_gradient_checkpointing_beats_the_cpu_default():
 
 
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"sft_config": {"learning_rat": 1e-4}}, "sft_config: unknown setting 'learning_rat'"),
-    ({"dpo": True, "dpo_config": {"betaa": 0.1}}, "dpo_config: unknown setting 'betaa'"),
-    ({"sft_config": {"output_dir": "x"}}, "output_dir is set by rnr-dspy"),
-    ({"lora": True, "lora_config": {"rank": 8}}, "lora_config"),
+    ({"sft_config": {"learning_rat": 1e-4}}, "sft_config: Value error, unknown setting 'learning_rat'"),
+    ({"dpo": True, "dpo_config": {"betaa": 0.1}}, "dpo_config: Value error, unknown setting 'betaa'"),
+    ({"sft_config": {"output_dir": "x"}}, "sft_config: Value error, output_dir is set by rnr-dspy"),
+    ({"lora": True, "lora_config": {"rank": 8}}, "lora_config: Value error, unknown setting 'rank'"),
     ({"overlong": "drop"}, "overlong"),
     ({"mix_ratio": -1}, "mix_ratio"),
     ({"epochs": 3}, "epochs: Extra inputs are not permitted"),
@@ -52,8 +52,8 @@ def test_invalid_settings_name_the_field(settings, message):
         make(**settings)
 
 
-def test_dpo_settings_are_checked_only_when_dpo_runs():
-    assert make(dpo_config={"betaa": 0.1}).dpo is False
+def test_dpo_and_lora_settings_are_checked_only_when_those_stages_run():
+    assert make(dpo_config={"betaa": 0.1}, lora_config={"rank": 8}).dpo is False
 
 
 def test_yaml_errors_name_the_file(tmp_path):
