@@ -5,25 +5,14 @@ import pytest
 from dspy.lm15 import Config, Message, Request
 
 from rnr_dspy.hf_engine import TransformersEngine
-from rnr_dspy.lm import EMBEDDED_MODEL_FILE, embedded_model_path, make_lm
+from rnr_dspy.lm import make_lm
 
 pytestmark = pytest.mark.embedded
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    directory = tmp_path_factory.mktemp("tiny-llama")
-    tokenizer = transformers.AutoTokenizer.from_pretrained(embedded_model_path().parent, gguf_file=EMBEDDED_MODEL_FILE)
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=512, eos_token_id=tokenizer.eos_token_id,
-    )
-    torch.manual_seed(0)
-    transformers.LlamaForCausalLM(config).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+@pytest.fixture
+def model_dir(tiny_model_dir):
+    return tiny_model_dir
 
 
 def test_hf_directory_resolves_to_the_transformers_engine(model_dir):
