@@ -2,6 +2,7 @@
 score each answer, and metrics over the scores.
 
 Example:
+    >>> from rnr_dspy.evals.metrics import mean_metric
     >>> def exact(sample, response):
     ...     return Score(value=float(response.strip() == sample.target))
     >>> task = Task(name="echo", dataset=[Sample(id="1", user="hi", target="hi")], scorer=exact,
@@ -17,9 +18,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from rnr_dspy.errors import RnrError
-from rnr_dspy.evals.metrics import Metric, mean_metric
+from rnr_dspy.evals.metrics import Metric
 
-__all__ = ["Generation", "Sample", "Score", "ScoredSample", "Scorer", "SuiteError", "Task", "mean_metric"]
+__all__ = ["Generation", "Sample", "Score", "ScoredSample", "Scorer", "SuiteError", "Task"]
 
 
 class SuiteError(RnrError):
