@@ -1,6 +1,6 @@
 """Eval throughput on the embedded model: items per minute single-stream vs batched, in one process.
 
-    python tests/benchmarks/bench_eval.py [--items 16] [--max-tokens 64] [--batch-sizes 8 16] [--rounds 2]
+    python tests/benchmarks/bench_eval.py [--items 16] [--max-tokens 64] [--batch-sizes 8 16] [--rounds 2] [--threads N]
 
 The same benchmark items (the shipped role-and-rule suite: a system prompt and a user turn each) are answered,
 greedily, by
@@ -8,18 +8,24 @@ greedily, by
 - transformers single-stream: the GGUF converted to a Hugging Face dir, batch size 1;
 - transformers batched: the same model, several prompts per forward pass (`--backend transformers`).
 Rounds alternate the back ends so drift in machine load hits them alike; the median round counts. Ratios are
-against both single-stream references.
+against both single-stream references. `--threads N` gives both torch and llama.cpp N threads: on a machine
+shared with other jobs, threads that spin-wait for a busy core slow both back ends many times over.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
+import dspy
+
+from rnr_dspy.engine import LlamaCppEngine
 from rnr_dspy.evals.rnr_suite import rnr_task
-from rnr_dspy.evals.solvers import Generator, make_generator
+from rnr_dspy.evals.solvers import Generator, LMGenerator, make_generator
+from rnr_dspy.lm import embedded_model_path
 
 
 def items_per_minute(generator: Generator, samples: list) -> float:
@@ -36,9 +42,15 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     samples = rnr_task(limit=args.items).dataset
-    generators = {"llama.cpp single": make_generator("embedded", backend="lm", max_tokens=args.max_tokens),
+    engine = LlamaCppEngine(embedded_model_path(), n_threads=args.threads)
+    llama = LMGenerator(dspy.LM("local/embedded", engine=engine, cache=False), max_tokens=args.max_tokens)
+    generators = {"llama.cpp single": llama,
                   "transformers single": make_generator("embedded", backend="transformers", batch_size=1,
                                                         max_tokens=args.max_tokens)}
     for size in args.batch_sizes:
@@ -53,7 +65,7 @@ def main() -> None:
     medians = {name: statistics.median(values) for name, values in rates.items()}
     llama, single = medians["llama.cpp single"], medians["transformers single"]
     print(json.dumps({
-        "items": args.items, "max_tokens": args.max_tokens, "rounds": args.rounds,
+        "items": args.items, "max_tokens": args.max_tokens, "rounds": args.rounds, "threads": args.threads,
         "items_per_minute": {name: round(value, 1) for name, value in medians.items()},
         "ratio_vs_transformers_single": {name: round(value / single, 2) for name, value in medians.items()},
         "ratio_vs_llama_cpp_single": {name: round(value / llama, 2) for name, value in medians.items()},
