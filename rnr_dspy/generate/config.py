@@ -29,6 +29,9 @@ class GenerateConfig(BaseModel):
     grouping: Literal["theme", "tfidf"] = Field(
         "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")
     max_instruction_chars: int = Field(2000, ge=50, description="Longer seed instructions are truncated (counted).")
+    rule_source: Literal["lm", "sampled"] = Field(
+        "lm", description="lm: the program writes the rules; sampled: 2-4 compatible registry rules drawn without an "
+        "LM (for a teacher too weak to write or choose rules; the role still comes from the LM).")
     checks_only: bool = Field(False, description="Rules are registry checks only, each decided by code (for a weak "
                               "teacher, whose free-text rules and judgements are noise).")
     user_turns: bool = Field(True, description="Also generate in-scope, adversarial and out-of-scope user turns.")

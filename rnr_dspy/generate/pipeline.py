@@ -27,6 +27,7 @@ from rnr_dspy.generate.hashing import content_hash
 from rnr_dspy.generate.ledger import Ledger
 from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
 from rnr_dspy.generate.respond import answer_prompt
+from rnr_dspy.generate.sampled_rules import sample_rules
 from rnr_dspy.generate.seeds import prepare_groups
 from rnr_dspy.generate.store import RunStore
 from rnr_dspy.lm import lm_id, make_lm
@@ -75,7 +76,7 @@ def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], 
     report = {
         **counts, "seeds": seed_report, "torn_lines_dropped": store.torn_lines,
         "this_run": {**ledger.summary(), "wall_seconds": round(time.perf_counter() - started, 2)},
-        "lm": lm_id(teacher), "judge_lm": lm_id(judge), "program": run.provenance.program,
+        "lm": lm_id(teacher), "judge_lm": run.provenance.judge_lm, "program": run.provenance.program,
         "config": config.model_dump(mode="json"),
     }
     ledger.write(config.out / "usage.json", wall_seconds=report["this_run"]["wall_seconds"])
@@ -94,8 +95,10 @@ class _Run:
     def group(self, seeds: list[Seed]) -> None:
         provenance = self.provenance.model_copy(update={"seed_ids": [seed.id for seed in seeds]})
         instructions = [seed.prompt for seed in seeds]
-        system_key = content_hash("system", instructions, provenance.model_dump())
-        system = self._stage(SystemRecord, system_key, lambda: self._system(instructions),
+        rules_from = [self.config.rule_source, self.config.checks_only]
+        system_key = content_hash("system", instructions, provenance.model_dump(), rules_from)
+        system = self._stage(SystemRecord, system_key, lambda: self._system(instructions, seeds[0].theme or "",
+                                                                            system_key),
                              provenance=provenance, instructions=instructions)
         prompts: list[tuple[TurnType, str]] = [("in_scope", text) for text in instructions]
         if system.status == "ok" and self.config.user_turns:
@@ -109,9 +112,12 @@ class _Run:
             self._prompt(system, turn_type, user, provenance)
         self._count(None, skipped=len(seeds) + 3 * self.config.user_turns - len(prompts))
 
-    def _system(self, instructions: list[str]) -> dict[str, Any]:
+    def _system(self, instructions: list[str], theme: str, key: str) -> dict[str, Any]:
         role = self.program.role_generator(instructions=instructions).role
-        rules = self.program.rule_generator(role=role, instructions=instructions).rules
+        if self.config.rule_source == "sampled":
+            rules = sample_rules(instructions, theme, seed=key)
+        else:
+            rules = self.program.rule_generator(role=role, instructions=instructions).rules
         return {"role": role, "rules": rules, "system_prompt": render_system_prompt(role, rules)}
 
     def _prompt(self, system: SystemRecord, turn_type: TurnType, user: str, provenance: Provenance) -> None:
