@@ -35,6 +35,9 @@ class Recipe(BaseModel):
     lm: str = Field("embedded", description="Teacher LM of compile and generate (a stage's own `lm` wins).")
     student: str = Field("embedded", description="The model trained, and evaluated before and after.")
     stages: list[Stage] = Field(default_factory=lambda: list(STAGES))
+    eval_as_gguf: bool = Field(False, description="Evaluate the base and the trained student as F16 GGUFs on "
+                               "llama.cpp (several times faster than transformers on a CPU; the student must be "
+                               "the embedded model or a GGUF of the same shapes).")
     compile: dict[str, Any] = {}
     generate: dict[str, Any] = {}
     train: dict[str, Any] = {}
@@ -75,7 +78,7 @@ def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
         "generate": (GenerateConfig, {"out": out / "generate", "lm": recipe.lm, "program": program}),
         "train": (TrainConfig, {"data": [out / "generate"], "out": out / "model", "model": recipe.student,
                                 "overwrite": True}),
-        "eval": (EvalConfig, {"models": [recipe.student, f"local:{out / 'model'}"], "out": out / "eval"}),
+        "eval": (EvalConfig, {"models": _eval_models(recipe), "out": out / "eval"}),
     }
     configs: dict[Stage, Any] = {}
     for stage in recipe.stages:
@@ -87,6 +90,24 @@ def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
             raise ConfigError(f"recipe {recipe.name}: {stage}.{'.'.join(map(str, first['loc']))}: "
                               f"{first['msg']}") from error
     return configs
+
+
+def _eval_models(recipe: Recipe) -> list[str]:
+    if recipe.eval_as_gguf:
+        return [f"local:{recipe.out / 'eval' / 'base.gguf'}", f"local:{recipe.out / 'model' / 'model.gguf'}"]
+    return [recipe.student, f"local:{recipe.out / 'model'}"]
+
+
+def _write_ggufs(recipe: Recipe) -> None:
+    """The base (from the student's GGUF) and the trained model as F16 GGUFs, for llama.cpp."""
+    from rnr_dspy.lm import embedded_model_path
+    from rnr_dspy.train import hf_model_dir
+    from rnr_dspy.train.to_gguf import write_gguf
+
+    template = embedded_model_path() if recipe.student == "embedded" else Path(recipe.student.removeprefix("local:"))
+    (recipe.out / "eval").mkdir(parents=True, exist_ok=True)
+    write_gguf(hf_model_dir(recipe.student), template, recipe.out / "eval" / "base.gguf")
+    write_gguf(recipe.out / "model", template, recipe.out / "model" / "model.gguf")
 
 
 def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
@@ -112,6 +133,8 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
         if on_stage:
             on_stage(stage, "started", {})
         started = time.perf_counter()
+        if stage == "eval" and recipe.eval_as_gguf:
+            _write_ggufs(recipe)
         runners[stage](configs[stage])
         state[stage] = {"status": "done", "wall_seconds": round(time.perf_counter() - started, 1),
                         "finished": datetime.datetime.now().isoformat(timespec="seconds")}
