@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dspy
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field
 
 from rnr_dspy.adapter import StructuredAdapter
-from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns, group_seeds, load_seeds
+from rnr_dspy.config import TeacherStageConfig
+from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
 from rnr_dspy.lm import lm_id, make_lm
 from rnr_dspy.modules import RNRProgram
@@ -24,20 +25,8 @@ from rnr_dspy.tracking import ParseTracker, usage_summary
 __all__ = ["CompileConfig", "make_examples", "run_compile"]
 
 
-class CompileConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CompileConfig(TeacherStageConfig):
     out: Path = Field(description="Directory for program.json and compile_report.json.")
-    lm: str = Field("embedded", description="Teacher LM spec: embedded, local:PATH, or a DSPy model string.")
-    judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher).")
-    api_base: str | None = None
-    api_key: SecretStr | None = Field(None, exclude=True)
-    seeds: str = Field(SHIPPED_SEEDS, description="Seed file, hub dataset id, or 'shipped'.")
-    columns: SeedColumns = Field(default_factory=SeedColumns)
-    limit: int | None = Field(None, ge=1, description="Use at most this many seeds.")
-    k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
-    checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), as for a weak "
-                              "teacher; compile with the setting generate will use.")
     train_size: int = Field(12, ge=1)
     val_size: int = Field(6, ge=1)
     optimizer: Preset = Preset.bootstrap

@@ -6,11 +6,31 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.errors import ConfigError
 
-__all__ = ["build_config"]
+__all__ = ["TeacherStageConfig", "build_config"]
+
+
+class TeacherStageConfig(BaseModel):
+    """What the stages that run the RNR program (compile, generate) share: the teacher and judge LMs, and the
+    seeds and how they are grouped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lm: str = Field("embedded", description="Teacher LM spec: embedded, local:PATH, or a DSPy model string.")
+    judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher); "
+                                 "'none' (generate): such rules stay unknown, so only fully checkable prompts pass.")
+    api_base: str | None = None
+    api_key: SecretStr | None = Field(None, exclude=True)
+    seeds: str = Field(SHIPPED_SEEDS, description="Seed file, hub dataset id, or 'shipped'.")
+    columns: SeedColumns = Field(default_factory=SeedColumns)
+    limit: int | None = Field(None, ge=1, description="Use at most this many seeds.")
+    k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
+    checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
+                              "code: for a weak teacher, whose free-text rules and judgements are noise.")
 
 Config = TypeVar("Config", bound=BaseModel)
 

@@ -4,7 +4,7 @@ renders the result. Commands live one per module; this module holds the app and 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,24 @@ out = Console()
 LM_PANEL = "Language models"
 SEED_PANEL = "Seeds"
 OPT_PANEL = "Optimizer"
+
+# Options that several commands share, declared once.
+ConfigFile = Annotated[Path | None, typer.Option("--config", help="YAML file of settings; flags override it.",
+                                                 exists=True, dir_okay=False)]
+TeacherLM = Annotated[str, typer.Option("--lm", help="Teacher LM: embedded, local:PATH, or provider/model.",
+                                        rich_help_panel=LM_PANEL)]
+JudgeLM = Annotated[str | None, typer.Option("--judge-lm", help="Judge LM for rules without a check (default: "
+                                             "--lm).", rich_help_panel=LM_PANEL)]
+ApiBase = Annotated[str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible server.",
+                                             rich_help_panel=LM_PANEL)]
+ApiKey = Annotated[str | None, typer.Option("--api-key", envvar="RNR_DSPY_API_KEY", show_envvar=True,
+                                            help="API key.", rich_help_panel=LM_PANEL)]
+Seeds = Annotated[str, typer.Option("--seeds", help="Seed file (jsonl/json/csv/parquet), hub dataset id, or "
+                                    "'shipped'.", rich_help_panel=SEED_PANEL)]
+Column = Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)]
+SeedLimit = Annotated[int | None, typer.Option("--limit", help="Use at most N seeds.", rich_help_panel=SEED_PANEL)]
+GroupSize = Annotated[int, typer.Option("--k", help="Instructions per group (one role each).",
+                                        rich_help_panel=SEED_PANEL)]
 
 
 @app.callback()
@@ -61,6 +79,18 @@ def guarded(call: Any) -> Any:
             err.print(f"[red]LM error:[/red] {error}", highlight=False)
             raise typer.Exit(code=1) from None
         raise
+
+
+def phase_reporter(bars: Progress) -> Any:
+    """A `progress(phase, done, total)` callback drawing one bar per phase (total 0: not known yet)."""
+    tasks: dict[str, Any] = {}
+
+    def report(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            tasks[phase] = bars.add_task(phase, total=total or None)
+        bars.update(tasks[phase], completed=done)
+
+    return report
 
 
 def progress_bars() -> Progress:

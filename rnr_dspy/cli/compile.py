@@ -3,34 +3,45 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from rnr_dspy.cli import LM_PANEL, OPT_PANEL, SEED_PANEL, app, guarded, out, progress_bars, stage_config
+from rnr_dspy.cli import (
+    OPT_PANEL,
+    ApiBase,
+    ApiKey,
+    Column,
+    ConfigFile,
+    GroupSize,
+    JudgeLM,
+    SeedLimit,
+    Seeds,
+    TeacherLM,
+    app,
+    guarded,
+    out,
+    phase_reporter,
+    progress_bars,
+    stage_config,
+)
 
 
 @app.command("compile")
 def compile_command(
     ctx: typer.Context,
     out_dir: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("runs/compile"),
-    config_file: Annotated[Path | None, typer.Option("--config", help="YAML file of settings; flags override it.",
-                                                     exists=True, dir_okay=False)] = None,
-    lm: Annotated[str, typer.Option(help="Teacher LM: embedded, local:PATH, or provider/model.",
-                                    rich_help_panel=LM_PANEL)] = "embedded",
-    judge_lm: Annotated[str | None, typer.Option(help="Judge LM for rules without a check (default: --lm).",
-                                                 rich_help_panel=LM_PANEL)] = None,
-    api_base: Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.",
-                                                 rich_help_panel=LM_PANEL)] = None,
-    api_key: Annotated[str | None, typer.Option(envvar="RNR_DSPY_API_KEY", show_envvar=True, help="API key.",
-                                                rich_help_panel=LM_PANEL)] = None,
-    seeds: Annotated[str, typer.Option(help="Seed file (jsonl/json/csv/parquet), hub dataset id, or 'shipped'.",
-                                       rich_help_panel=SEED_PANEL)] = "shipped",
-    instruction_column: Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)] = None,
-    input_column: Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)] = None,
-    messages_column: Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)] = None,
-    limit: Annotated[int | None, typer.Option(help="Use at most N seeds.", rich_help_panel=SEED_PANEL)] = None,
-    k: Annotated[int, typer.Option(help="Instructions per group (one role each).", rich_help_panel=SEED_PANEL)] = 4,
+    config_file: ConfigFile = None,
+    lm: TeacherLM = "embedded",
+    judge_lm: JudgeLM = None,
+    api_base: ApiBase = None,
+    api_key: ApiKey = None,
+    seeds: Seeds = "shipped",
+    instruction_column: Column = None,
+    input_column: Column = None,
+    messages_column: Column = None,
+    limit: SeedLimit = None,
+    k: GroupSize = 4,
     optimizer: Annotated[str, typer.Option(help="bootstrap, mipro, gepa or none.",
                                            rich_help_panel=OPT_PANEL)] = "bootstrap",
     auto: Annotated[str, typer.Option(help="Budget of mipro/gepa: light, medium, heavy.",
@@ -62,14 +73,7 @@ def compile_command(
         print_prompts(example.instructions, example.user)
         return
     with progress_bars() as bars:
-        tasks: dict[str, Any] = {}
-
-        def report(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = bars.add_task(phase, total=total or None)
-            bars.update(tasks[phase], completed=done)
-
-        result = guarded(lambda: run_compile(config, progress=report))
+        result = guarded(lambda: run_compile(config, progress=phase_reporter(bars)))
     out.print(f"score before {result['score_before']:.3f} → after {result['score_after']:.3f} "
               f"(pass rate {result['pass_rate_before']:.2f} → {result['pass_rate_after']:.2f}); "
               f"{result['lm_calls']} LM calls, {result['tokens']} tokens, {result['wall_seconds']:.0f} s")

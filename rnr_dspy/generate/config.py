@@ -5,35 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field
 
-from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
+from rnr_dspy.config import TeacherStageConfig
 
 __all__ = ["GenerateConfig"]
 
 
-class GenerateConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class GenerateConfig(TeacherStageConfig):
     out: Path = Field(description="Run directory: generated.jsonl, data/, usage.json, generate_report.json.")
     program: Path | None = Field(None, description="A compiled program.json (default: the uncompiled program).")
-    lm: str = Field("embedded", description="Teacher LM spec: embedded, local:PATH, or a DSPy model string.")
-    judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher); "
-                                 "'none': such rules stay unknown, so only fully checkable prompts can pass.")
-    api_base: str | None = None
-    api_key: SecretStr | None = Field(None, exclude=True)
-    seeds: str = Field(SHIPPED_SEEDS, description="Seed file, hub dataset id, or 'shipped'.")
-    columns: SeedColumns = Field(default_factory=SeedColumns)
-    limit: int | None = Field(None, ge=1, description="Use at most this many seeds.")
-    k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
     grouping: Literal["theme", "tfidf"] = Field(
         "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")
     max_instruction_chars: int = Field(2000, ge=50, description="Longer seed instructions are truncated (counted).")
     rule_source: Literal["lm", "sampled"] = Field(
         "lm", description="lm: the program writes the rules; sampled: 2-4 compatible registry rules drawn without an "
         "LM (for a teacher too weak to write or choose rules; the role still comes from the LM).")
-    checks_only: bool = Field(False, description="Rules are registry checks only, each decided by code (for a weak "
-                              "teacher, whose free-text rules and judgements are noise).")
     user_turns: bool = Field(True, description="Also generate in-scope, adversarial and out-of-scope user turns.")
     attempts: int = Field(4, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
     strategy: Literal["best_of_n", "refine"] = Field(
