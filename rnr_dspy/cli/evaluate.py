@@ -7,7 +7,19 @@ from typing import Annotated, Any
 
 import typer
 
-from rnr_dspy.cli import LM_PANEL, app, err, guarded, out, progress_bars, stage_config
+from rnr_dspy.cli import (
+    LM_PANEL,
+    ApiBase,
+    ApiKey,
+    ConfigFile,
+    app,
+    err,
+    guarded,
+    out,
+    phase_reporter,
+    progress_bars,
+    stage_config,
+)
 
 EVAL_PANEL = "Suites"
 
@@ -20,18 +32,15 @@ def eval_command(
         "(Hugging Face dir or .gguf), or provider/model.", rich_help_panel=LM_PANEL)] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Output directory: log.json, report.md, plot.png.")]
     = Path("runs/eval"),
-    config_file: Annotated[Path | None, typer.Option("--config", help="YAML file of settings; flags override it.",
-                                                     exists=True, dir_okay=False)] = None,
+    config_file: ConfigFile = None,
     suite: Annotated[str, typer.Option(help="rnr, ifeval, all, or a suite file (.jsonl).",
                                        rich_help_panel=EVAL_PANEL)] = "rnr",
     limit: Annotated[int | None, typer.Option(help="Use at most N items of each suite.",
                                               rich_help_panel=EVAL_PANEL)] = None,
     judge_lm: Annotated[str | None, typer.Option(help="Judge LM for judge-only rules (without one they are "
                                                  "reported as unknown).", rich_help_panel=LM_PANEL)] = None,
-    api_base: Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.",
-                                                 rich_help_panel=LM_PANEL)] = None,
-    api_key: Annotated[str | None, typer.Option(envvar="RNR_DSPY_API_KEY", show_envvar=True, help="API key.",
-                                                rich_help_panel=LM_PANEL)] = None,
+    api_base: ApiBase = None,
+    api_key: ApiKey = None,
     max_tokens: Annotated[int, typer.Option(help="Longest answer, in tokens.")] = 512,
     batch_size: Annotated[int, typer.Option(help="Prompts per batch (transformers) or concurrent requests "
                                             "(HTTP models).")] = 8,
@@ -47,14 +56,7 @@ def eval_command(
     config = guarded(lambda: stage_config(ctx, EvalConfig, config_file, flags,
                                           parameter_names={"out": "out_dir", "models": "model"}))
     with progress_bars() as bars:
-        tasks: dict[str, Any] = {}
-
-        def report(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = bars.add_task(phase, total=total or None)
-            bars.update(tasks[phase], completed=done)
-
-        log = guarded(lambda: run_eval(config, progress=report))
+        log = guarded(lambda: run_eval(config, progress=phase_reporter(bars)))
     for note in dict.fromkeys(note for run in log.runs for suite in run.suites for note in suite.notes):
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     for run in log.runs:

@@ -26,24 +26,6 @@ def test_embedded_model_end_to_end_on_a_few_items(tmp_path):
     assert (tmp_path / "report.md").is_file() and (tmp_path / "plot.png").is_file()
 
 
-@pytest.fixture(scope="module")
-def tiny_model_dir(tmp_path_factory):
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    from rnr_dspy.lm import EMBEDDED_MODEL_FILE, embedded_model_path
-
-    directory = tmp_path_factory.mktemp("tiny-llama")
-    tokenizer = transformers.AutoTokenizer.from_pretrained(embedded_model_path().parent, gguf_file=EMBEDDED_MODEL_FILE)
-    config = transformers.LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=512, eos_token_id=tokenizer.eos_token_id,
-    )
-    torch.manual_seed(0)
-    transformers.LlamaForCausalLM(config).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
-
-
 def test_batched_generation_matches_one_prompt_at_a_time_in_input_order(tiny_model_dir):
     from rnr_dspy.evals.solvers import make_generator
 
