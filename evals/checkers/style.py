@@ -28,7 +28,9 @@ class StartsWith(Checker):
         return CheckResult(ok, f'starts with {response.lstrip()[: len(self.phrase) + 10]!r}')
 
     def enforce(self, response: str) -> str | None:
-        return f"{self.phrase} {response.lstrip()}"
+        # Before a list or a heading the opening goes on its own line, so the first item keeps its marker.
+        separator = "\n" if re.match(r"(?:[-*•#]|\d+[.)])\s", response.lstrip()) else " "
+        return f"{self.phrase}{separator}{response.lstrip()}"
 
 
 class EndsWith(Checker):

@@ -48,6 +48,12 @@ def test_repairs_exist_for_an_ordinary_answer(params):
     assert REGISTRY[params["name"]].model_validate(params).enforce(RESPONSES[0]) is not None
 
 
+def test_an_opening_before_a_list_goes_on_its_own_line():
+    repaired = REGISTRY["starts_with"](phrase="Right away").enforce(RESPONSES[2])
+    assert repaired.startswith("Right away\n1. Preheat the oven.")
+    assert REGISTRY["numbered_list"](min_items=3).evaluate(repaired).followed
+
+
 def test_length_repairs_keep_whole_leading_sentences():
     check = REGISTRY["max_words"](limit=12)
     assert check.enforce(RESPONSES[0]) == "Sure, here is a plan. First, warm up for ten minutes!"
