@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +23,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rnr_dspy.errors import ConfigError
+from rnr_dspy.errors import ConfigError, RnrError
 
 __all__ = ["Recipe", "load_recipe", "run_recipe", "stage_configs"]
 
@@ -35,6 +39,8 @@ class Recipe(BaseModel):
     lm: str = Field("embedded", description="Teacher LM of compile and generate (a stage's own `lm` wins).")
     student: str = Field("embedded", description="The model trained, and evaluated before and after.")
     stages: list[Stage] = Field(default_factory=lambda: list(STAGES))
+    isolate_stages: bool = Field(True, description="Run each stage as its own `rnr-dspy STAGE --config` process: "
+                                 "memory is returned between stages (one process held 22 GB by the train stage).")
     eval_as_gguf: bool = Field(False, description="Evaluate the base and the trained student as F16 GGUFs on "
                                "llama.cpp (several times faster than transformers on a CPU; the student must be "
                                "the embedded model or a GGUF of the same shapes).")
@@ -110,6 +116,22 @@ def _write_ggufs(recipe: Recipe) -> None:
     write_gguf(recipe.out / "model", template, recipe.out / "model" / "model.gguf")
 
 
+def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel) -> None:
+    """Run one stage as `rnr-dspy STAGE --config FILE` (its settings written to `out/configs/STAGE.yaml`)."""
+    path = out / "configs" / f"{stage}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = config.model_dump(mode="json", exclude_none=True)
+    path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    environment = dict(os.environ)
+    key = getattr(config, "api_key", None)
+    if key is not None:  # never written to the settings file
+        environment["RNR_DSPY_API_KEY"] = key.get_secret_value() if hasattr(key, "get_secret_value") else str(key)
+    done = subprocess.run([sys.executable, "-m", "rnr_dspy.cli", stage, "--config", str(path)], env=environment,
+                          check=False)
+    if done.returncode != 0:
+        raise RnrError(f"stage {stage} failed (exit code {done.returncode}); its settings: {path}")
+
+
 def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
                on_stage: Callable[[Stage, str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run the recipe's stages in order, skipping those `run_state.json` records as done (unless in `force`)."""
@@ -120,6 +142,8 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
 
     runners: dict[Stage, Callable[[Any], Any]] = {"compile": run_compile, "generate": run_generate,
                                                   "train": run_train, "eval": run_eval}
+    if recipe.isolate_stages:
+        runners = {stage: partial(_in_process_of_its_own, stage, recipe.out) for stage in runners}
     configs = stage_configs(recipe)
     recipe.out.mkdir(parents=True, exist_ok=True)
     (recipe.out / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))

@@ -43,6 +43,7 @@ def ci_recipe(tmp_path, tiny_model_dir, monkeypatch):
     path = tmp_path / "ci.yaml"
     path.write_text(yaml.safe_dump({
         "name": "ci", "out": str(tmp_path / "run"), "lm": "fake", "student": f"local:{tiny_model_dir}",
+        "isolate_stages": False,  # the fake LM lives in this process
         "compile": {"limit": 8, "k": 4, "train_size": 1, "val_size": 1, "optimizer": "none"},
         "generate": {"limit": 4, "k": 4},
         "train": {"sft_config": {"max_steps": 2, "per_device_train_batch_size": 2, "max_length": 256}},
