@@ -83,3 +83,21 @@ def test_a_ci_sized_recipe_runs_end_to_end_and_resumes_after_an_interruption(ci_
     assert [run["spec"] for run in log["runs"]] == [recipe.student, f"local:{recipe.out / 'model'}"]
     assert (recipe.out / "eval/report.md").is_file()
     assert set(json.loads((recipe.out / "run_state.json").read_text())) == {"compile", "generate", "train", "eval"}
+
+
+def test_an_isolated_stage_runs_as_its_own_command_and_its_key_stays_out_of_files(tmp_path, monkeypatch):
+    import rnr_dspy.recipe as recipe_module
+    from rnr_dspy.config import build_config
+    from rnr_dspy.generate import GenerateConfig
+
+    calls = []
+    monkeypatch.setattr(recipe_module.subprocess, "run", lambda command, env, check: calls.append((command, env))
+                        or type("Done", (), {"returncode": 0})())
+    config = GenerateConfig(out=tmp_path / "generate", api_key="sk-secret", limit=3)
+    recipe_module._in_process_of_its_own("generate", tmp_path, config)
+    (command, env), = calls
+    assert command[-4:] == ["generate", "--config", str(tmp_path / "configs/generate.yaml")]
+    assert env["RNR_DSPY_API_KEY"] == "sk-secret"
+    written = (tmp_path / "configs/generate.yaml").read_text()
+    assert "sk-secret" not in written
+    assert build_config(GenerateConfig, tmp_path / "configs/generate.yaml", {}).limit == 3
