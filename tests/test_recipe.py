@@ -96,7 +96,7 @@ def test_an_isolated_stage_runs_as_its_own_command_and_its_key_stays_out_of_file
     config = GenerateConfig(out=tmp_path / "generate", api_key="sk-secret", limit=3)
     recipe_module._in_process_of_its_own("generate", tmp_path, config)
     (command, env), = calls
-    assert command[-4:] == ["generate", "--config", str(tmp_path / "configs/generate.yaml")]
+    assert command[-3:] == ["generate", "--config", str(tmp_path / "configs/generate.yaml")]
     assert env["RNR_DSPY_API_KEY"] == "sk-secret"
     written = (tmp_path / "configs/generate.yaml").read_text()
     assert "sk-secret" not in written
