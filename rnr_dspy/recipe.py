@@ -112,8 +112,12 @@ def _write_ggufs(recipe: Recipe) -> None:
 
     template = embedded_model_path() if recipe.student == "embedded" else Path(recipe.student.removeprefix("local:"))
     (recipe.out / "eval").mkdir(parents=True, exist_ok=True)
-    write_gguf(hf_model_dir(recipe.student), template, recipe.out / "eval" / "base.gguf")
-    write_gguf(recipe.out / "model", template, recipe.out / "model" / "model.gguf")
+    # Each is written once per version of its weights: a re-run eval (--force eval) reuses them.
+    for source, target in ((hf_model_dir(recipe.student), recipe.out / "eval" / "base.gguf"),
+                           (recipe.out / "model", recipe.out / "model" / "model.gguf")):
+        weights = max(path.stat().st_mtime for path in source.glob("*.safetensors"))
+        if not target.exists() or target.stat().st_mtime < weights:
+            write_gguf(source, template, target)
 
 
 def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel) -> None:

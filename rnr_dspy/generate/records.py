@@ -80,8 +80,9 @@ class PromptRecord(BaseModel):
     def to_messages(self) -> list[dict[str, Any]]:
         """SFT rows: the chosen response under the system prompt, and a hindsight row under its own rules."""
         rows = []
+        chosen = self.chosen()
         for attempt in self.attempts:
-            if attempt.passed and (attempt is self.chosen() or attempt.method == "hindsight"):
+            if attempt is chosen or (attempt.passed and attempt.method == "hindsight"):
                 system = attempt.system_prompt or self.system_prompt
                 messages = [{"role": "system", "content": system}, {"role": "user", "content": self.user},
                             {"role": "assistant", "content": attempt.response}]
