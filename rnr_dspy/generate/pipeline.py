@@ -146,10 +146,7 @@ class _Run:
         try:
             with dspy.context(lm=lm):
                 result = work()
-            status = "ok" if model is not PromptRecord else "passed"
-            record = model(key=key, status=status, tries=tries, **fields, **result)
-            if isinstance(record, PromptRecord):
-                record.status = "passed" if record.chosen() else "failed"
+            record = model(key=key, status="ok", tries=tries, **fields, **result)
         except Exception as error:  # an LM or parse failure of this row only; recorded, never cached as success
             record = model(key=key, status="error", tries=tries, error=f"{type(error).__name__}: {error}", **fields)
         self.store.append(record.model_dump(mode="json"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from rnr_dspy.types import Rule, RuleVerdict, TurnType
 
@@ -67,6 +67,13 @@ class PromptRecord(BaseModel):
     attempts: list[Attempt] = []
     error: str | None = None
     tries: int = 1
+
+    @model_validator(mode="after")
+    def _status_from_attempts(self) -> PromptRecord:
+        # Whether a prompt passed follows from its attempts; only an error is stated by the caller.
+        if self.status != "error":
+            self.status = "passed" if self.chosen() else "failed"
+        return self
 
     def chosen(self) -> Attempt | None:
         """The attempt that follows every rule of the real system prompt (sampled or repaired)."""
