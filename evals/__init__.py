@@ -1,29 +1,18 @@
-"""Evaluation: rule checkers, benchmark suites (tasks), scorers, metrics, logs and reports.
+"""Evaluation: benchmark suites (tasks), scorers, metrics, logs and reports. The rules it scores live in
+`rnr_dspy.rules`; this package only imports downward."""
 
-The eval API is imported lazily: `rnr_dspy.types` imports the checkers from here, and the suites import types.
-"""
+from rnr_dspy.evals.ifeval_suite import ifeval_task
+from rnr_dspy.evals.log import EvalLog, read_log, write_log
+from rnr_dspy.evals.metrics import Metric, mean_metric, ratio_metric
+from rnr_dspy.evals.report import render_report, write_report
+from rnr_dspy.evals.rnr_suite import load_rnr_items, rnr_task
+from rnr_dspy.evals.rule_scorer import rule_scorer
+from rnr_dspy.evals.run import EvalConfig, build_tasks, evaluate, run_eval
+from rnr_dspy.evals.solvers import LMGenerator, make_generator
+from rnr_dspy.evals.task import Generation, Sample, Score, ScoredSample, SuiteError, Task
 
-from importlib import import_module
-from typing import Any
-
-from rnr_dspy.evals.checkers import REGISTRY, AnyCheck, Checker, CheckResult
-
-_LAZY = {
-    "EvalConfig": "run", "build_tasks": "run", "evaluate": "run", "run_eval": "run",
-    "Generation": "task", "Sample": "task", "Score": "task", "ScoredSample": "task", "SuiteError": "task",
-    "Task": "task",
-    "Metric": "metrics", "mean_metric": "metrics", "ratio_metric": "metrics",
-    "EvalLog": "log", "read_log": "log", "write_log": "log",
-    "render_report": "report", "write_report": "report",
-    "make_generator": "solvers", "LMGenerator": "solvers",
-    "rnr_task": "rnr_suite", "load_rnr_items": "rnr_suite", "rule_scorer": "rule_scorer",
-    "ifeval_task": "ifeval_suite",
-}
-
-__all__ = ["REGISTRY", "AnyCheck", "CheckResult", "Checker", *sorted(_LAZY)]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(f"rnr_dspy.evals.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'rnr_dspy.evals' has no attribute {name!r}")
+__all__ = [
+    "EvalConfig", "EvalLog", "Generation", "LMGenerator", "Metric", "Sample", "Score", "ScoredSample", "SuiteError",
+    "Task", "build_tasks", "evaluate", "ifeval_task", "load_rnr_items", "make_generator", "mean_metric",
+    "ratio_metric", "read_log", "render_report", "rnr_task", "rule_scorer", "run_eval", "write_log", "write_report",
+]

@@ -1,7 +1,7 @@
 """Batched generation with transformers: many prompts per forward pass, left-padded, greedy by default.
 
 Prompts are sorted by length before batching, so a batch pads little; answers come back in the input order.
-A GGUF file is converted once to a Hugging Face directory (`rnr_dspy.train.convert`) and loaded from there.
+A GGUF file is converted once to a Hugging Face directory (`rnr_dspy.models.convert`) and loaded from there.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def _load(path: Path) -> tuple[Any, Any]:
         raise LMSpecError("batched generation needs transformers and torch: pip install 'rnr-dspy[hf]'") from None
     try:
         if path.is_file() and path.suffix == ".gguf":
-            from rnr_dspy.train.convert import hf_dir_from_gguf
+            from rnr_dspy.models.convert import hf_dir_from_gguf
 
             path = hf_dir_from_gguf(path)
         tokenizer = AutoTokenizer.from_pretrained(path)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rnr_dspy.evals.metrics import Metric, grouped, mean_metric, ratio_metric
 from rnr_dspy.evals.rule_scorer import rule_scorer
 from rnr_dspy.evals.task import Sample, ScoredSample, SuiteError, Task
-from rnr_dspy.types import Rule, TurnType, render_system_prompt
+from rnr_dspy.rules import Rule, TurnType, render_system_prompt
 
 __all__ = ["BenchItem", "load_rnr_items", "rnr_metrics", "rnr_task", "shipped_bench_path"]
 

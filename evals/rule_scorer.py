@@ -11,12 +11,12 @@ from typing import Any
 
 import dspy
 
+from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.evals.task import Sample, Score, Scorer
-from rnr_dspy.types import Rule, RuleVerdict
+from rnr_dspy.modules import RuleJudge
+from rnr_dspy.rules import Rule, RuleVerdict, decide, tally
 
 __all__ = ["item_passed", "rule_scorer"]
-
-NO_JUDGE = "judge-only rule and no judge LM was given"
 
 
 def rule_scorer(judge_lm: dspy.BaseLM | None = None) -> Scorer:
@@ -25,11 +25,10 @@ def rule_scorer(judge_lm: dspy.BaseLM | None = None) -> Scorer:
     def score(sample: Sample, response: str) -> Score:
         rules = [Rule.model_validate(rule) for rule in sample.metadata["rules"]]
         turn_type = sample.metadata.get("turn_type")
-        verdicts = {rule.id: verdict for rule in rules if (verdict := rule.verify(response, turn_type))}
         open_rules = [rule for rule in rules if not rule.checkable]
-        if open_rules:
-            verdicts |= _judge(judge_lm, sample, response, open_rules)
-        ordered = [_record(rule, verdicts.get(rule.id)) for rule in rules]
+        judged = _judge(judge_lm, sample, response, open_rules) if open_rules and judge_lm is not None else None
+        verdicts = decide(rules, response, turn_type=turn_type, judged=judged)
+        ordered = [_record(rule, verdict) for rule, verdict in zip(rules, verdicts, strict=True)]
         checkable = [v["followed"] for v in ordered if v["method"] == "check"]
         return Score(
             value=item_passed([v["followed"] for v in ordered]),
@@ -42,30 +41,20 @@ def rule_scorer(judge_lm: dspy.BaseLM | None = None) -> Scorer:
 
 def item_passed(followed: list[bool | None]) -> float | None:
     """1.0 when every rule is followed, 0.0 when one is broken, None when the rest are unknown."""
-    if any(value is False for value in followed):
-        return 0.0
-    return None if any(value is None for value in followed) else 1.0
+    return tally(RuleVerdict(rule_id="", followed=value) for value in followed).outcome
 
 
-def _judge(judge_lm: dspy.BaseLM | None, sample: Sample, response: str,
-           rules: list[Rule]) -> dict[str, RuleVerdict]:
-    if judge_lm is None:
-        return {rule.id: RuleVerdict(rule_id=rule.id, followed=None, reason=NO_JUDGE) for rule in rules}
-    from rnr_dspy.adapter import StructuredAdapter
-    from rnr_dspy.modules import RuleJudge
-
+def _judge(judge_lm: dspy.BaseLM, sample: Sample, response: str, rules: list[Rule]) -> list[RuleVerdict]:
     try:
         with dspy.context(lm=judge_lm, adapter=StructuredAdapter()):
-            verdicts = RuleJudge(judge_lm=judge_lm)(system_prompt=sample.system or "", user=sample.user,
-                                                    response=response, rules=rules).verdicts
+            return RuleJudge(judge_lm=judge_lm)(system_prompt=sample.system or "", user=sample.user,
+                                                response=response, rules=rules).verdicts
     except Exception as error:  # a judge that fails on one item leaves that item's verdicts unknown
         reason = f"judge failed: {type(error).__name__}: {error}"
-        return {rule.id: RuleVerdict(rule_id=rule.id, followed=None, reason=reason) for rule in rules}
-    return {verdict.rule_id: verdict for verdict in verdicts}
+        return [RuleVerdict(rule_id=rule.id, followed=None, reason=reason) for rule in rules]
 
 
-def _record(rule: Rule, verdict: RuleVerdict | None) -> dict[str, Any]:
-    verdict = verdict or RuleVerdict(rule_id=rule.id, followed=None, reason="judge gave no verdict")
+def _record(rule: Rule, verdict: RuleVerdict) -> dict[str, Any]:
     return {"rule_id": rule.id, "kind": rule.kind, "text": rule.text, "followed": verdict.followed,
             "reason": verdict.reason, "method": "check" if rule.checkable else "judge"}
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
 from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
-from rnr_dspy.lm import make_lm
+from rnr_dspy.models.lm import make_lm
 
 __all__ = ["EvalConfig", "Progress", "build_tasks", "evaluate", "run_eval"]
 

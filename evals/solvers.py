@@ -1,7 +1,7 @@
 """Answering samples with the model under test: its rules in a real system message, greedy by default.
 
 Two back ends:
-- `LMGenerator`: any `dspy.LM` from `rnr_dspy.lm.make_lm` (the embedded GGUF on llama.cpp, `local:PATH`,
+- `LMGenerator`: any `dspy.LM` from `rnr_dspy.models.lm.make_lm` (the embedded GGUF on llama.cpp, `local:PATH`,
   a served or hosted model), called with a raw chat request (system + user), so DSPy's prompt formatting never
   wraps the system prompt. HTTP models get `batch_size` concurrent requests; in-process ones run one at a time.
 - `HFBatchGenerator` (`rnr_dspy.evals.hf_batch`): batched transformers generation for a Hugging Face directory
@@ -25,7 +25,7 @@ from dspy.lm15 import Config, Message, Request
 
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.evals.task import Generation, Sample
-from rnr_dspy.lm import lm_id, make_lm
+from rnr_dspy.models.lm import lm_id, make_lm
 
 __all__ = ["Backend", "Generator", "LMGenerator", "make_generator"]
 
@@ -110,7 +110,7 @@ def make_generator(spec: str, *, backend: Backend = "auto", batch_size: int = 8,
 
 def _local_path(spec: str) -> Path | None:
     if spec == "embedded":
-        from rnr_dspy.lm import embedded_model_path
+        from rnr_dspy.models.lm import embedded_model_path
 
         return embedded_model_path()
     if spec.startswith("local:"):

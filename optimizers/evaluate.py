@@ -10,9 +10,9 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 from pydantic import BaseModel
 
-from rnr_dspy.optimizers.metrics import combined_score, judged_rules, tally
+from rnr_dspy.optimizers.metrics import combined_score, judged_rules
 from rnr_dspy.optimizers.rule_quality import RuleSetQuality, rule_set_quality
-from rnr_dspy.types import Rule, RuleVerdict
+from rnr_dspy.rules import Rule, RuleVerdict, tally
 
 __all__ = ["EvalSummary", "Progress", "evaluate_program"]
 
@@ -57,7 +57,7 @@ def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_
             except AdapterParseError as error:
                 where = (example.get("seed_ids") or ["?"])[0]
                 return _Item(error=f"{where}: {type(error).__name__}: {str(error)[:200]}")
-        rules, verdicts = judged_rules(pred)
+        rules, verdicts = judged_rules(pred, example)
         return _Item(rules=rules, verdicts=verdicts)
 
     items = []

@@ -6,68 +6,24 @@ how the program's own judge answers; judge verdicts are used only for rules with
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import dspy
 
 from rnr_dspy.optimizers.rule_quality import RuleSetQuality, rule_set_quality
-from rnr_dspy.types import Rule, RuleVerdict
+from rnr_dspy.rules import Adherence, Rule, RuleVerdict, decide, tally
 
-__all__ = [
-    "Adherence", "combined_score", "judged_rules", "rnr_feedback", "rnr_score", "rule_adherence", "tally",
-    "verdicts_for",
-]
+__all__ = ["combined_score", "judged_rules", "rnr_feedback", "rnr_score", "rule_adherence"]
 
 
-@dataclass(frozen=True)
-class Adherence:
-    followed: int = 0
-    violated: int = 0
-    unknown: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.followed + self.violated + self.unknown
-
-    @property
-    def fraction(self) -> float:
-        """Share of rules with a known verdict that were followed; 0.0 when none is known."""
-        known = self.followed + self.violated
-        return self.followed / known if known else 0.0
-
-    @property
-    def passed(self) -> bool:
-        """A response passes only if every rule is known to be followed (and there is at least one rule)."""
-        return self.total > 0 and self.followed == self.total
-
-
-def tally(verdicts: Iterable[RuleVerdict]) -> Adherence:
-    counts = {True: 0, False: 0, None: 0}
-    for verdict in verdicts:
-        counts[verdict.followed] += 1
-    return Adherence(followed=counts[True], violated=counts[False], unknown=counts[None])
-
-
-def verdicts_for(rules: list[Rule], response: str, judged: Iterable[RuleVerdict] = ()) -> list[RuleVerdict]:
-    """One verdict per rule: its check when it has one, else the judge's verdict, else unknown."""
-    by_id = {verdict.rule_id: verdict for verdict in judged if verdict.method == "judge"}
-    missing = "no judge verdict"
-    return [
-        rule.verify(response)
-        or by_id.get(rule.id)
-        or RuleVerdict(rule_id=rule.id, followed=None, reason=missing, method="judge")
-        for rule in rules
-    ]
-
-
-def judged_rules(pred: Any) -> tuple[list[Rule], list[RuleVerdict]]:
-    """A prediction's rules (plain dicts from a saved program are accepted) and one verdict per rule: its check
-    re-run on the response, else the judge's verdict in `pred.verdicts`, else unknown."""
+def judged_rules(pred: Any, example: Any = None) -> tuple[list[Rule], list[RuleVerdict]]:
+    """A prediction's rules (plain dicts from a saved program are accepted) and one verdict per rule by the one
+    verdict policy: its check re-run on the response for the prediction's (else the example's) turn type, else
+    the judge's verdict in `pred.verdicts`, else unknown."""
     rules = [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.get("rules") or []]
     judged = [v if isinstance(v, RuleVerdict) else RuleVerdict.model_validate(v) for v in pred.get("verdicts") or []]
-    return rules, verdicts_for(rules, pred.get("response") or "", judged)
+    turn_type = pred.get("turn_type") or (example.get("turn_type") if example is not None else None)
+    return rules, decide(rules, pred.get("response") or "", turn_type=turn_type, judged=judged)
 
 
 def combined_score(adherence: Adherence, quality: RuleSetQuality) -> float:
@@ -81,7 +37,7 @@ def rule_adherence(example: Any, pred: Any, trace: Any = None) -> float | bool:
 
     `pred` needs `rules` and `response`; its `verdicts`, if any, supply the judge's word on rules without a check.
     """
-    adherence = tally(judged_rules(pred)[1])
+    adherence = tally(judged_rules(pred, example)[1])
     return adherence.passed if trace is not None else adherence.fraction
 
 
@@ -89,7 +45,7 @@ def rnr_score(example: Any, pred: Any, trace: Any = None) -> float | bool:
     """The compile metric: rule adherence times the quality of the rule set (see `rule_set_quality`), so a
     program cannot score by writing few, duplicate, contradictory or trivial rules. While bootstrapping, True only
     for a sound rule set whose every rule was followed."""
-    _, _, adherence, quality = _assess(pred)
+    _, _, adherence, quality = _assess(pred, example)
     if trace is not None:
         return adherence.passed and not quality.problems
     return combined_score(adherence, quality)
@@ -99,7 +55,7 @@ def rnr_feedback(gold: Any, pred: Any, trace: Any = None, pred_name: str | None 
                  pred_trace: Any = None) -> dspy.Prediction:
     """GEPA's metric: `rnr_score` plus feedback that names each violated or undecided rule and why, and the
     rule set's problems."""
-    rules, verdicts, adherence, quality = _assess(pred)
+    rules, verdicts, adherence, quality = _assess(pred, gold)
     text = {rule.id: rule.text for rule in rules}
     lines = [f"Rule {v.rule_id} ({text[v.rule_id]}) was {'violated' if v.followed is False else 'undecided'}:"
              f" {v.reason}" for v in verdicts if v.followed is not True]
@@ -108,6 +64,6 @@ def rnr_feedback(gold: Any, pred: Any, trace: Any = None, pred_name: str | None 
     return dspy.Prediction(score=combined_score(adherence, quality), feedback=feedback)
 
 
-def _assess(pred: Any) -> tuple[list[Rule], list[RuleVerdict], Adherence, RuleSetQuality]:
-    rules, verdicts = judged_rules(pred)
+def _assess(pred: Any, example: Any) -> tuple[list[Rule], list[RuleVerdict], Adherence, RuleSetQuality]:
+    rules, verdicts = judged_rules(pred, example)
     return rules, verdicts, tally(verdicts), rule_set_quality(rules)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rnr_dspy.types import Rule
+from rnr_dspy.rules import Rule
 
 __all__ = ["RuleSetQuality", "rule_set_quality"]
 

@@ -15,12 +15,12 @@ from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.config import TeacherStageConfig
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
-from rnr_dspy.lm import lm_id, make_lm
+from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.modules import RNRProgram
 from rnr_dspy.optimizers.evaluate import Progress, evaluate_program
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
-from rnr_dspy.tracking import ParseTracker, usage_summary
+from rnr_dspy.tracking import Ledger, ParseTracker
 
 __all__ = ["CompileConfig", "make_examples", "run_compile"]
 
@@ -71,9 +71,9 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
     teacher = make_lm(config.lm, **settings)
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm else teacher
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
-    tracker = ParseTracker()
+    tracker, ledger = ParseTracker(), Ledger()
     program = RNRProgram(judge_lm=judge, checks_only=config.checks_only)
-    with dspy.track_usage() as usage, dspy.context(lm=teacher, adapter=StructuredAdapter(), callbacks=[tracker]):
+    with dspy.context(lm=teacher, adapter=StructuredAdapter(), callbacks=[tracker], usage_tracker=ledger):
         before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
         # The held-out valset is never shown to the optimizer; mipro and gepa split the trainset themselves.
         compiled = compile_program(
@@ -93,7 +93,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
         "per_kind_adherence": {kind: {"before": before.per_kind.get(kind), "after": after.per_kind.get(kind)}
                                for kind in sorted(before.per_kind.keys() | after.per_kind.keys())},
         "before": before.model_dump(), "after": after.model_dump(),
-        **usage_summary(usage),
+        **ledger.summary(),
         "wall_seconds": round(time.perf_counter() - started, 2),
         "optimizer": config.optimizer.value, "lm": lm_id(teacher), "judge_lm": lm_id(judge),
         "train_examples": len(trainset), "val_examples": len(valset),

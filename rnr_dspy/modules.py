@@ -7,6 +7,7 @@ from typing import Any
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
+from rnr_dspy.rules import TURN_TYPES, Rule, RuleVerdict, TurnType, decide, normalize_rules, render_system_prompt
 from rnr_dspy.signatures import (
     ChooseRuleChecks,
     GenerateRole,
@@ -15,14 +16,8 @@ from rnr_dspy.signatures import (
     JudgeRuleAdherence,
     RespondFollowingRules,
 )
-from rnr_dspy.types import Rule, RuleVerdict, TurnType, render_system_prompt
 
-__all__ = [
-    "RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator",
-    "normalize_rules",
-]
-
-TURN_TYPES: tuple[TurnType, ...] = ("in_scope", "adversarial", "out_of_scope")
+__all__ = ["RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator"]
 
 
 class RoleGenerator(dspy.Module):
@@ -87,23 +82,18 @@ class RuleJudge(dspy.Module):
 
     def forward(self, system_prompt: str, user: str, response: str, rules: list[Rule],
                 turn_type: TurnType | None = None) -> dspy.Prediction:
-        checked = {rule.id: rule.verify(response, turn_type) for rule in rules if rule.checkable}
         open_rules = [rule for rule in rules if not rule.checkable]
-        judged = self._judge(system_prompt, user, response, open_rules) if open_rules and self._use_judge else {}
-        missing = "judge gave no verdict" if self._use_judge else "no judge LM: rules without a check stay unknown"
-        verdicts = [checked.get(rule.id) or judged.get(rule.id) or _unknown(rule, missing)
-                    for rule in rules]
-        return dspy.Prediction(verdicts=verdicts)
+        judged = self._judge(system_prompt, user, response, open_rules) if open_rules and self._use_judge else None
+        return dspy.Prediction(verdicts=decide(rules, response, turn_type=turn_type, judged=judged))
 
-    def _judge(self, system_prompt: str, user: str, response: str, rules: list[Rule]) -> dict[str, RuleVerdict]:
+    def _judge(self, system_prompt: str, user: str, response: str, rules: list[Rule]) -> list[RuleVerdict]:
         context: dict[str, Any] = {"lm": self._judge_lm} if self._judge_lm is not None else {}
         try:
             with dspy.context(**context):
-                verdicts = self.judge(system_prompt=system_prompt, user=user, response=response, rules=rules).verdicts
+                return self.judge(system_prompt=system_prompt, user=user, response=response, rules=rules).verdicts
         except AdapterParseError as error:
-            return {rule.id: _unknown(rule, f"judge reply did not parse: {error}") for rule in rules}
-        ids = {rule.id for rule in rules}
-        return {v.rule_id: v.model_copy(update={"method": "judge"}) for v in verdicts if v.rule_id in ids}
+            reason = f"judge reply did not parse: {error}"
+            return [RuleVerdict(rule_id=rule.id, followed=None, reason=reason) for rule in rules]
 
 
 class RNRProgram(dspy.Module):
@@ -124,30 +114,15 @@ class RNRProgram(dspy.Module):
         self.responder = RuleFollowingResponder()
         self.judge = RuleJudge(judge_lm=judge_lm, use_judge=use_judge)
 
-    def forward(self, instructions: list[str], user: str | None = None) -> dspy.Prediction:
+    def forward(self, instructions: list[str], user: str | None = None,
+                turn_type: TurnType = "in_scope") -> dspy.Prediction:
         user = user or instructions[0]
         role = self.role_generator(instructions=instructions).role
         rules = self.rule_generator(role=role, instructions=instructions).rules
         system_prompt = render_system_prompt(role, rules)
         response = self.responder(system_prompt=system_prompt, user=user).response
-        verdicts = self.judge(system_prompt=system_prompt, user=user, response=response, rules=rules).verdicts
-        return dspy.Prediction(
-            role=role, rules=rules, system_prompt=system_prompt, user=user, response=response, verdicts=verdicts
-        )
+        verdicts = self.judge(system_prompt=system_prompt, user=user, response=response, rules=rules,
+                              turn_type=turn_type).verdicts
+        return dspy.Prediction(role=role, rules=rules, system_prompt=system_prompt, user=user, turn_type=turn_type,
+                               response=response, verdicts=verdicts)
 
-
-def normalize_rules(rules: list[Rule | dict[str, Any]]) -> list[Rule]:
-    """Give rules stable ids (r1, r2, …); a checked rule's text and kind come from its check, so the system
-    prompt states exactly what is verified."""
-    normalized = []
-    for index, rule in enumerate(rules, start=1):
-        rule = rule if isinstance(rule, Rule) else Rule.model_validate(rule)
-        update: dict[str, Any] = {"id": f"r{index}"}
-        if rule.check is not None:
-            update |= {"text": rule.check.describe(), "kind": type(rule.check).kind}
-        normalized.append(rule.model_copy(update=update))
-    return normalized
-
-
-def _unknown(rule: Rule, reason: str) -> RuleVerdict:
-    return RuleVerdict(rule_id=rule.id, followed=None, reason=reason, method="judge")

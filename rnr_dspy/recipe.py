@@ -106,9 +106,9 @@ def _eval_models(recipe: Recipe) -> list[str]:
 
 def _write_ggufs(recipe: Recipe) -> None:
     """The base (from the student's GGUF) and the trained model as F16 GGUFs, for llama.cpp."""
-    from rnr_dspy.lm import embedded_model_path
-    from rnr_dspy.train import hf_model_dir
-    from rnr_dspy.train.to_gguf import write_gguf
+    from rnr_dspy.models.convert import hf_model_dir
+    from rnr_dspy.models.lm import embedded_model_path
+    from rnr_dspy.models.to_gguf import write_gguf
 
     template = embedded_model_path() if recipe.student == "embedded" else Path(recipe.student.removeprefix("local:"))
     (recipe.out / "eval").mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@ from typing import Annotated
 import dspy
 from pydantic import Field
 
-from rnr_dspy.evals.checkers import AnyCheck
+from rnr_dspy.rules.checkers import AnyCheck
 
 __all__ = ["ChooseRuleChecks"]
 

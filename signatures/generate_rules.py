@@ -3,7 +3,7 @@ from typing import Annotated
 import dspy
 from pydantic import Field
 
-from rnr_dspy.types import Rule
+from rnr_dspy.rules import Rule
 
 __all__ = ["GenerateRules"]
 

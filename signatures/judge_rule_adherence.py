@@ -1,6 +1,6 @@
 import dspy
 
-from rnr_dspy.types import Rule, RuleVerdict
+from rnr_dspy.rules import Rule, RuleVerdict
 
 __all__ = ["JudgeRuleAdherence"]
 

@@ -22,7 +22,7 @@ def tiny_model_dir(tmp_path_factory):
     `transformers` saves any model."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    from rnr_dspy.lm import EMBEDDED_MODEL_FILE, embedded_model_path
+    from rnr_dspy.models.lm import EMBEDDED_MODEL_FILE, embedded_model_path
 
     directory = tmp_path_factory.mktemp("tiny-llama")
     tokenizer = transformers.AutoTokenizer.from_pretrained(embedded_model_path().parent, gguf_file=EMBEDDED_MODEL_FILE)

@@ -9,8 +9,8 @@ from pydantic import BaseModel, TypeAdapter
 
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.grammar import grammar_for
+from rnr_dspy.rules import Rule
 from rnr_dspy.signatures import GenerateRole, GenerateRules, JudgeRuleAdherence, RespondFollowingRules
-from rnr_dspy.types import Rule
 
 REMINDER = (
     "Respond with the corresponding output fields, starting with the field `[[ ## role ## ]]`, then "
@@ -31,7 +31,7 @@ class GBNF:
     def __init__(self):
         import llama_cpp
 
-        from rnr_dspy.lm import embedded_model_path
+        from rnr_dspy.models.lm import embedded_model_path
 
         try:
             path = embedded_model_path()

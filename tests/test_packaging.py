@@ -45,11 +45,12 @@ def test_subpackage_imports_from_its_top_level_folder(name):
 
 
 def test_subpackages_expose_their_main_objects():
-    from rnr_dspy.evals import REGISTRY
+    from rnr_dspy.evals import rnr_task
     from rnr_dspy.optimizers import rule_adherence
+    from rnr_dspy.rules import REGISTRY
     from rnr_dspy.signatures import GenerateRules
 
-    assert REGISTRY
+    assert REGISTRY and rnr_task
     assert rule_adherence is rnr_dspy.rule_adherence
     assert GenerateRules.output_fields
 
@@ -65,7 +66,7 @@ def test_setuptools_maps_the_top_level_folders_into_rnr_dspy(pyproject):
     setuptools = pyproject["tool"]["setuptools"]
     assert setuptools["package-dir"] == {f"rnr_dspy.{name}": name for name in BARE_NAMES}
     assert set(setuptools["packages"]) >= {"rnr_dspy", *(f"rnr_dspy.{name}" for name in BARE_NAMES)}
-    assert "rnr_dspy.evals.checkers" in setuptools["packages"]
+    assert "rnr_dspy.rules.checkers" in setuptools["packages"]
     assert "seeds/*.jsonl" in setuptools["package-data"]["rnr_dspy"]
 
 
@@ -85,6 +86,44 @@ def _bare_imports(path):
         for name in names:
             if name.split(".")[0] in BARE_NAMES:
                 yield f"{path.relative_to(REPO)}:{node.lineno}: {name}"
+
+
+def _package_imports(folder):
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("rnr_dspy"):
+                yield f"{path.relative_to(REPO)}:{node.lineno}", node.module
+            elif isinstance(node, ast.Import):
+                yield from ((f"{path.relative_to(REPO)}:{node.lineno}", alias.name) for alias in node.names
+                            if alias.name.startswith("rnr_dspy"))
+
+
+def test_the_rules_layer_imports_nothing_above_it():
+    upward = [(where, name) for where, name in _package_imports(PACKAGE / "rules")
+              if not name.startswith("rnr_dspy.rules")]
+    assert upward == []
+
+
+# What sits above each layer: a layer never imports these.
+ABOVE = {
+    "signatures": ("rnr_dspy.modules", "rnr_dspy.optimizers", "rnr_dspy.evals", "rnr_dspy.generate",
+                   "rnr_dspy.train", "rnr_dspy.compile_job", "rnr_dspy.recipe", "rnr_dspy.cli"),
+    "optimizers": ("rnr_dspy.evals", "rnr_dspy.generate", "rnr_dspy.train", "rnr_dspy.compile_job",
+                   "rnr_dspy.recipe", "rnr_dspy.cli"),
+    "evals": ("rnr_dspy.generate", "rnr_dspy.train", "rnr_dspy.compile_job", "rnr_dspy.recipe", "rnr_dspy.cli"),
+}
+
+
+@pytest.mark.parametrize("layer", sorted(ABOVE))
+def test_no_layer_imports_a_higher_one(layer):
+    upward = [(where, name) for where, name in _package_imports(REPO / layer) if name.startswith(ABOVE[layer])]
+    assert upward == []
+
+
+def test_no_package_hides_an_import_cycle_behind_a_lazy_getattr():
+    inits = [path for folder in ("rnr_dspy", *BARE_NAMES) for path in (REPO / folder).rglob("__init__.py")]
+    lazy = [str(path.relative_to(REPO)) for path in inits if "def __getattr__" in path.read_text(encoding="utf-8")]
+    assert lazy == []
 
 
 def test_no_source_file_imports_a_bare_name():

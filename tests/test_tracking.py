@@ -1,14 +1,15 @@
 import dspy
+from dspy.clients import base_lm
 from fake_engine import fake_lm, scripted_engine
 
 from rnr_dspy import RNRProgram
 from rnr_dspy.adapter import StructuredAdapter
-from rnr_dspy.tracking import ParseTracker, usage_summary
+from rnr_dspy.tracking import Ledger, ParseTracker
 
 
 def run_program(engine, tracker):
-    with dspy.track_usage() as usage, dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter(),
-                                                   callbacks=[tracker]):
+    usage = Ledger()
+    with dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter(), callbacks=[tracker], usage_tracker=usage):
         try:
             RNRProgram()(instructions=["How do I sear a steak?"])
         except Exception:
@@ -31,6 +32,29 @@ def test_a_reply_that_fails_to_parse_is_counted_with_an_example():
     assert rules["failure_examples"] and "RespondFollowingRules" not in tracker.summary()
 
 
-def test_usage_summary_counts_calls_and_tokens():
-    usage = run_program(scripted_engine(), ParseTracker())
-    assert usage_summary(usage) == {"lm_calls": 4, "input_tokens": 40, "output_tokens": 20, "tokens": 60}
+def test_the_ledger_counts_calls_and_tokens_per_lm():
+    summary = run_program(scripted_engine(), ParseTracker()).summary()
+    assert {key: summary[key] for key in ("lm_calls", "input_tokens", "output_tokens", "tokens", "cost_usd")} == {
+        "lm_calls": 4, "input_tokens": 40, "output_tokens": 20, "tokens": 60, "cost_usd": None}
+    assert summary["per_lm"] == {"fake/model": {"calls": 4, "input_tokens": 40, "output_tokens": 20}}
+
+
+class _Client:
+    def __init__(self):
+        self.history = []
+
+
+def test_the_ledger_prices_every_call_of_a_run_longer_than_dspys_history():
+    # DSPy keeps its last 10,000 calls; slicing that history from the run's start lost the oldest calls' cost.
+    ledger = Ledger()
+    for index in range(base_lm.MAX_HISTORY_SIZE + 100):
+        ledger.add_usage("priced/model", {"prompt_tokens": 1, "completion_tokens": 1})
+        base_lm.record_history(_Client(), {"uuid": f"call-{index}", "cost": 0.01})
+    summary = ledger.summary()
+    assert summary["lm_calls"] == 10_100
+    assert summary["cost_usd"] == 101.0
+
+
+def test_the_ledger_does_not_charge_calls_made_before_it_started():
+    base_lm.record_history(_Client(), {"uuid": "earlier", "cost": 5.0})
+    assert Ledger().summary()["cost_usd"] is None

@@ -24,15 +24,15 @@ from rnr_dspy.errors import SeedError
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.export import write_datasets
 from rnr_dspy.generate.hashing import content_hash
-from rnr_dspy.generate.ledger import Ledger
 from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
 from rnr_dspy.generate.respond import answer_prompt
-from rnr_dspy.generate.sampled_rules import sample_rules
 from rnr_dspy.generate.seeds import prepare_groups
 from rnr_dspy.generate.store import RunStore
-from rnr_dspy.lm import lm_id, make_lm
+from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.modules import RNRProgram
-from rnr_dspy.types import TurnType, render_system_prompt
+from rnr_dspy.rules import TurnType, render_system_prompt
+from rnr_dspy.rules.sampling import sample_rules
+from rnr_dspy.tracking import Ledger
 
 __all__ = ["GenerateProgress", "run_generate"]
 

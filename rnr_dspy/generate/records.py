@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from rnr_dspy.types import Rule, RuleVerdict, TurnType
+from rnr_dspy.rules import Rule, RuleVerdict, TurnType
 
 __all__ = ["Attempt", "PromptRecord", "Provenance", "SystemRecord", "TurnsRecord"]
 

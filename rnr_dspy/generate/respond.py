@@ -8,19 +8,13 @@ from typing import Any
 import dspy
 
 from rnr_dspy.generate.config import GenerateConfig
-from rnr_dspy.generate.hindsight import hindsight_rules
 from rnr_dspy.generate.records import Attempt
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
-from rnr_dspy.types import Rule, RuleVerdict, TurnType, render_system_prompt
+from rnr_dspy.rules import Rule, RuleVerdict, TurnType, render_system_prompt
+from rnr_dspy.rules.hindsight import hindsight_rules
+from rnr_dspy.rules.repair import repair
 
 __all__ = ["answer_prompt"]
-
-# Repairs run in this order: cut first, then lay out, then adjust case and punctuation, then add fixed openings
-# and endings, so that a later repair does not undo an earlier one.
-_REPAIR_ORDER = ["max_words", "max_sentences", "max_characters", "forbidden_words", "bullet_list", "numbered_list",
-                 "bullet_count", "paragraphs", "no_commas", "no_exclamation", "all_lowercase", "all_uppercase",
-                 "mentions_name", "starts_with", "quoted", "postscript", "ends_with", "sign_off"]
-
 
 def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: GenerateConfig, *,
                   system_prompt: str, user: str, rules: list[Rule], turn_type: TurnType, role: str,
@@ -57,7 +51,7 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
     if not attempts or any(a.passed for a in attempts):
         return attempts
     best = max(attempts, key=lambda a: sum(v.followed is True for v in a.verdicts))
-    if config.repair and (repaired := _repair(best, rules)) is not None:
+    if config.repair and (repaired := repair(best.response, rules, best.verdicts)) is not None:
         verdicts, passed = judged(repaired)
         attempts.append(Attempt(response=repaired, verdicts=verdicts, passed=passed, method="repaired"))
         if passed:
@@ -94,14 +88,4 @@ class _Kept(dspy.Module):
         except Exception as error:  # an LM or parse failure of one attempt
             self.errors.append(error)
             return dspy.Prediction(response=None)
-
-
-def _repair(attempt: Attempt, rules: list[Rule]) -> str | None:
-    failed = {v.rule_id for v in attempt.verdicts if v.followed is False}
-    checks = [rule.check for rule in rules if rule.id in failed and rule.check is not None]
-    checks.sort(key=lambda check: _REPAIR_ORDER.index(check.name) if check.name in _REPAIR_ORDER else -1)
-    text: str | None = attempt.response
-    for check in checks:
-        text = check.enforce(text) if text is not None else None
-    return text if text is not None and text != attempt.response else None
 

@@ -2,10 +2,8 @@
 on save. Heavy libraries (torch, transformers, trl) load only when training starts."""
 
 from rnr_dspy.train.config import TrainConfig
-from rnr_dspy.train.convert import embedded_hf_dir, hf_dir_from_gguf, hf_model_dir
 from rnr_dspy.train.data import DataError
 from rnr_dspy.train.stage import StageResult
 from rnr_dspy.train.trainer import OutputDirError, TrainResult, run_train
 
-__all__ = ["DataError", "OutputDirError", "StageResult", "TrainConfig", "TrainResult", "embedded_hf_dir",
-           "hf_dir_from_gguf", "hf_model_dir", "run_train"]
+__all__ = ["DataError", "OutputDirError", "StageResult", "TrainConfig", "TrainResult", "run_train"]

@@ -65,8 +65,12 @@ def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: l
 def _save(trainer: Any, tokenizer: Any, directory: Path) -> None:
     from peft import PeftModel
 
+    # Training turns the KV cache off (gradient checkpointing); the saved model is for inference, where a model
+    # loaded without its cache generates many times slower.
+    trainer.model.config.use_cache = True
     if isinstance(trainer.model, PeftModel):
         merged = trainer.model.merge_and_unload()
+        merged.config.use_cache = True
         if trainer.accelerator.is_main_process:
             merged.save_pretrained(directory, safe_serialization=True)
             tokenizer.save_pretrained(directory)

@@ -24,8 +24,8 @@ import yaml
 from pydantic import BaseModel
 
 from rnr_dspy.errors import RnrError
+from rnr_dspy.models.convert import hf_model_dir
 from rnr_dspy.train.config import TrainConfig
-from rnr_dspy.train.convert import hf_model_dir
 from rnr_dspy.train.data import DataError, DataSet, load_dpo_rows, load_sft_rows, mix_ift, resolve_files
 from rnr_dspy.train.lengths import fit_to_length
 from rnr_dspy.train.model_card import render_model_card

@@ -1,4 +1,4 @@
-"""Cost of programmatic rule checking: 10,000 (response, 5 rules) pairs through `verdicts_for`, the metric's path.
+"""Cost of programmatic rule checking: 10,000 (response, 5 rules) pairs through `decide`, the metric's path.
 
     python tests/benchmarks/bench_checkers.py [--pairs 10000] [--compile-report runs/compile/compile_report.json]
 
@@ -15,9 +15,8 @@ import random
 import statistics
 import time
 
-from rnr_dspy.evals.checkers import REGISTRY
-from rnr_dspy.optimizers.metrics import tally, verdicts_for
-from rnr_dspy.types import Rule
+from rnr_dspy.rules import Rule, decide, tally
+from rnr_dspy.rules.checkers import REGISTRY
 
 WORDS = ("the quick brown fox jumps over lazy dog garden recipe travel budget python, kyoto! stretch, "
          "sure. P.S. café [name] *note* SECTION 1 - item 1. ok?").split()
@@ -53,7 +52,7 @@ def main() -> None:
     for _ in range(3):
         started = time.perf_counter()
         for response, rules in pairs:
-            tally(verdicts_for(rules, response))
+            tally(decide(rules, response))
         timings.append(time.perf_counter() - started)
     wall = statistics.median(timings)
     result = {"pairs": args.pairs, "checks": checkable, "checkers": len(REGISTRY), "wall_seconds": round(wall, 3),

@@ -22,10 +22,10 @@ import time
 
 import dspy
 
-from rnr_dspy.engine import LlamaCppEngine
 from rnr_dspy.evals.rnr_suite import rnr_task
 from rnr_dspy.evals.solvers import Generator, LMGenerator, make_generator
-from rnr_dspy.lm import embedded_model_path
+from rnr_dspy.models.engine import LlamaCppEngine
+from rnr_dspy.models.lm import embedded_model_path
 
 
 def items_per_minute(generator: Generator, samples: list) -> float:

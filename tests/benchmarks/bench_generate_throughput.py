@@ -49,7 +49,7 @@ def main() -> None:
     if args.lm == "fake":
         base = [sys.executable, str(HELPERS / "slow_generate.py"), str(args.latency), *common]
     else:
-        from rnr_dspy.lm import embedded_model_path
+        from rnr_dspy.models.lm import embedded_model_path
 
         server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path()),
                                    "--port", str(args.port), "--n_ctx", "4096", "--chat_format", "chatml"],

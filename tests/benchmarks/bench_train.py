@@ -78,8 +78,8 @@ def main() -> None:
 
         torch.set_num_threads(options.threads)
 
+    from rnr_dspy.models.convert import hf_model_dir
     from rnr_dspy.train.config import machine_defaults
-    from rnr_dspy.train.convert import hf_model_dir
 
     model_dir = hf_model_dir(options.model)
     settings = {**machine_defaults(), "max_steps": options.steps, "per_device_train_batch_size": 4,

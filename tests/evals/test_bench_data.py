@@ -8,8 +8,8 @@ from importlib.resources import files
 
 import pytest
 
-from rnr_dspy.evals.checkers import CheckResult
-from rnr_dspy.types import Rule
+from rnr_dspy.rules import Rule
+from rnr_dspy.rules.checkers import CheckResult
 
 DATA = files("rnr_dspy.evals") / "data"
 KEYS = {"id", "domain", "turn_type", "role", "user", "rules"}

@@ -24,7 +24,7 @@ import yaml
 from langdetect import DetectorFactory
 from pydantic import TypeAdapter
 
-from rnr_dspy.evals.checkers import AnyCheck
+from rnr_dspy.rules.checkers import AnyCheck
 
 pytest.importorskip("eval_framework.tasks.ifeval")
 from eval_framework.tasks.ifeval import evaluation, instructions_util

@@ -15,7 +15,7 @@ import pytest
 
 import rnr_dspy.generate.pipeline as pipeline
 from rnr_dspy.generate import GenerateConfig, run_generate
-from rnr_dspy.lm import make_lm
+from rnr_dspy.models.lm import make_lm
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
@@ -54,7 +54,7 @@ def test_real_responses_are_sampled_judged_and_repaired_over_http(tmp_path, vcr)
     from rnr_dspy.adapter import StructuredAdapter
     from rnr_dspy.generate.respond import answer_prompt
     from rnr_dspy.modules import RuleFollowingResponder, RuleJudge, normalize_rules
-    from rnr_dspy.types import render_system_prompt
+    from rnr_dspy.rules import render_system_prompt
 
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     lm = make_lm("openai/smollm2", api_base=SERVER_URL, api_key=API_KEY, engine="litellm", cache=False,

@@ -61,7 +61,7 @@ def test_progress_reports_every_step_of_each_stage(sft_then_dpo):
 def test_output_reloads_and_generates(sft_then_dpo):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from rnr_dspy.lm import make_lm
+    from rnr_dspy.models.lm import make_lm
 
     _, out, _ = sft_then_dpo
     model, tokenizer = AutoModelForCausalLM.from_pretrained(out), AutoTokenizer.from_pretrained(out)
@@ -72,6 +72,13 @@ def test_output_reloads_and_generates(sft_then_dpo):
     assert output.shape[1] > inputs["input_ids"].shape[1]
     lm = make_lm(f"local:{out}", max_tokens=4)
     assert isinstance(lm("Hi")[0], str)
+
+
+def test_the_saved_model_generates_with_its_kv_cache(sft_then_dpo):
+    # Training turns the cache off; a saved config.json with use_cache false makes every later load slow.
+    _, out, _ = sft_then_dpo
+    assert json.loads((out / "config.json").read_text())["use_cache"] is True
+    assert json.loads((out / "sft" / "config.json").read_text())["use_cache"] is True
 
 
 def test_the_run_writes_a_model_card_a_log_and_no_pickle(sft_then_dpo):
@@ -90,6 +97,7 @@ def test_lora_adapters_are_merged_on_save(run_dir, tiny_model_dir, tmp_path):
     run_train(config(run_dir, tiny_model_dir, out, lora=True, lora_config={"r": 4}))
     base, after = weights(tiny_model_dir), weights(out)
     assert set(after) == set(base)  # plain weights: no adapter tensors, no adapter files
+    assert json.loads((out / "config.json").read_text())["use_cache"] is True
     assert any("_proj." in name for name in changed(base, after)) and not (out / "adapter_config.json").exists()
 
 

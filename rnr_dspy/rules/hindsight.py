@@ -1,0 +1,31 @@
+"""Hindsight rules: registry rules that a response already follows, so that a response the teacher wrote anyway
+becomes a row that passes by construction and still teaches the model to condition on its rules."""
+
+from __future__ import annotations
+
+import random
+
+from rnr_dspy.rules.checkers import REGISTRY
+from rnr_dspy.rules.model import Rule, normalize_rules
+
+__all__ = ["hindsight_rules"]
+
+
+def hindsight_rules(response: str, kept: list[Rule], seed: str, total: int = 3) -> list[Rule] | None:
+    """`kept` rules plus registry rules the response follows (each checker's `read_off`), at least one new and
+    `total` in all; None when the response offers too few (it is empty, say). Every rule returned is checked
+    against the response."""
+    text = response.strip()
+    candidates = [check for checker in REGISTRY.values() if (check := checker.read_off(text)) is not None]
+    random.Random(seed).shuffle(candidates)
+    names = {rule.check.name for rule in kept if rule.check is not None}
+    added: list[Rule] = []
+    for check in candidates:
+        if len(kept) + len(added) >= max(total, len(kept) + 1):
+            break
+        if check.name not in names and not check.trivial() and check.evaluate(response).followed:
+            names.add(check.name)
+            added.append(Rule(text="-", check=check))
+    if not added or len(kept) + len(added) < 2:
+        return None
+    return normalize_rules([*kept, *added])

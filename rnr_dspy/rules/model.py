@@ -1,0 +1,119 @@
+"""The rule model every stage shares: rules, verdicts, and the one rendering of a system prompt."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from rnr_dspy.rules.checkers import AnyCheck
+
+__all__ = [
+    "TURN_TYPES", "Rule", "RuleKind", "RuleVerdict", "SystemPrompt", "TurnType", "normalize_rules",
+    "render_system_prompt",
+]
+
+RuleKind = Literal["format", "length", "content", "style", "language", "tone", "scope", "safety", "persona", "other"]
+# What a user turn asks of the assistant: a request its role serves, one that tempts it to break a rule, or one
+# its rules say to decline.
+TurnType = Literal["in_scope", "adversarial", "out_of_scope"]
+TURN_TYPES: tuple[TurnType, ...] = ("in_scope", "adversarial", "out_of_scope")
+
+
+class Rule(BaseModel):
+    """One rule of a system prompt. With a `check` it is decided by code; without one, by a judge LM."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    # Ids are assigned by the program, not written by the LM, so they are left out of the LM-facing schema.
+    id: SkipJsonSchema[str] = ""
+    kind: RuleKind = "other"
+    text: str = Field(min_length=1, max_length=200, description="The rule as the assistant will read it, one sentence.")
+    check: AnyCheck | None = Field(
+        default=None, description="A programmatic check from the registry that decides this rule, or null."
+    )
+    # Why a proposed check was refused (unknown name, bad parameters); the rule then stays judge-only.
+    check_error: SkipJsonSchema[str | None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_rule_when_check_is_invalid(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("check") is None:
+            return data
+        try:
+            _CHECK.validate_python(data["check"])
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "check"
+            return {**data, "check": None, "check_error": f"invalid check {data['check']!r}: {where}: {first['msg']}"}
+        return data
+
+    @property
+    def checkable(self) -> bool:
+        return self.check is not None
+
+    def verify(self, response: str, turn_type: TurnType | None = None) -> RuleVerdict | None:
+        """Decide this rule by its check; None when it has no check and needs a judge.
+
+        A rule on declining out-of-scope requests is followed on any other known turn type by not declining.
+        """
+        if self.check is None:
+            return None
+        result = self.check.evaluate(response)
+        if self.check.out_of_scope_only and turn_type in ("in_scope", "adversarial"):
+            declined = result.followed
+            reason = "declined a request it should answer" if declined else "answered; no refusal needed"
+            return RuleVerdict(rule_id=self.id, followed=not declined, reason=reason, method="check")
+        return RuleVerdict(rule_id=self.id, followed=result.followed, reason=result.reason, method="check")
+
+
+_CHECK: TypeAdapter[Any] = TypeAdapter(AnyCheck)
+
+
+class RuleVerdict(BaseModel):
+    """Whether a response followed one rule; `followed=None` means the verdict is unknown (e.g. unparsable judge)."""
+
+    rule_id: str
+    followed: bool | None
+    reason: str = ""
+    # Set by the program, not by the judge LM.
+    method: SkipJsonSchema[Literal["check", "judge"]] = "judge"
+
+
+class SystemPrompt(BaseModel):
+    """A role and its rules: what a developer puts in the system message."""
+
+    role: str
+    rules: list[Rule] = Field(default_factory=list)
+
+    def render(self) -> str:
+        return render_system_prompt(self.role, self.rules)
+
+
+def render_system_prompt(role: str, rules: list[Rule]) -> str:
+    """Render a role and its rules as the system prompt text (role paragraph, blank line, numbered rules).
+
+    Generation, training and evaluation all use this one function.
+
+    >>> render_system_prompt("You are a travel guide.", [Rule(text="Answer in English.")])
+    'You are a travel guide.\\n\\nRules:\\n1. Answer in English.'
+    """
+    role = role.strip()
+    if not rules:
+        return role
+    numbered = "\n".join(f"{i}. {rule.text.strip()}" for i, rule in enumerate(rules, start=1))
+    return f"{role}\n\nRules:\n{numbered}"
+
+
+def normalize_rules(rules: list[Rule | dict[str, Any]]) -> list[Rule]:
+    """Give rules stable ids (r1, r2, …); a checked rule's text and kind come from its check, so the system
+    prompt states exactly what is verified."""
+    normalized = []
+    for index, rule in enumerate(rules, start=1):
+        rule = rule if isinstance(rule, Rule) else Rule.model_validate(rule)
+        update: dict[str, Any] = {"id": f"r{index}"}
+        if rule.check is not None:
+            update |= {"text": rule.check.describe(), "kind": type(rule.check).kind}
+        normalized.append(rule.model_copy(update=update))
+    return normalized

@@ -1,0 +1,48 @@
+import dspy
+import pytest
+
+from rnr_dspy.errors import LMSpecError
+from rnr_dspy.models.engine import LlamaCppEngine
+from rnr_dspy.models.lm import _ENGINES, EMBEDDED_MODEL_FILE, embedded_model_path, make_lm
+
+
+def test_embedded_spec_resolves_to_the_packaged_gguf_without_loading_it():
+    _ENGINES.clear()  # other tests share (and may have loaded) the session's engine
+    lm = make_lm("embedded")
+    assert isinstance(lm.engine, LlamaCppEngine)
+    assert lm.engine.model_path == embedded_model_path()
+    assert embedded_model_path().name == EMBEDDED_MODEL_FILE and embedded_model_path().stat().st_size > 90_000_000
+    assert lm.engine._llama is None  # loaded lazily, on the first call
+
+
+def test_lms_made_from_one_gguf_share_one_engine():
+    assert make_lm("embedded").engine is make_lm("embedded", temperature=0.7).engine
+
+
+def test_local_gguf_path(tmp_path):
+    lm = make_lm(f"local:{embedded_model_path()}")
+    assert lm.engine.model_path == embedded_model_path()
+
+
+@pytest.mark.parametrize("spec", ["gpt4", "", "/abs/path"])
+def test_unknown_spec_says_which_forms_exist(spec):
+    with pytest.raises(LMSpecError, match=r"embedded.*local:PATH"):
+        make_lm(spec)
+
+
+def test_local_path_that_is_not_a_model_is_refused(tmp_path):
+    with pytest.raises(LMSpecError, match=r"neither a \.gguf file nor a Hugging Face model directory"):
+        make_lm(f"local:{tmp_path}")
+    with pytest.raises(LMSpecError):
+        make_lm(f"local:{tmp_path / 'missing.gguf'}")
+
+
+def test_provider_spec_is_a_dspy_lm_with_the_server_address():
+    lm = make_lm("hosted_vllm/Qwen/Qwen2.5-7B-Instruct", api_base="http://127.0.0.1:8000/v1", api_key="sk-x")
+    assert isinstance(lm, dspy.LM) and lm.model == "hosted_vllm/Qwen/Qwen2.5-7B-Instruct"
+    assert lm.kwargs.get("api_base") == "http://127.0.0.1:8000/v1"
+
+
+def test_saved_http_lm_state_has_no_api_key():
+    lm = make_lm("openai/gpt-4o-mini", api_base="http://127.0.0.1:8000/v1", api_key="sk-never-saved")
+    assert "sk-never-saved" not in str(lm.dump_state())
