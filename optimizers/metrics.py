@@ -17,10 +17,22 @@ __all__ = ["combined_score", "judged_rules", "rnr_feedback", "rnr_score", "rule_
 
 
 def judged_rules(pred: Any, example: Any = None) -> tuple[list[Rule], list[RuleVerdict]]:
-    """A prediction's rules (plain dicts from a saved program are accepted) and one verdict per rule by the one
-    verdict policy: its check re-run on the response for the prediction's (else the example's) turn type, else
-    the judge's verdict in `pred.verdicts`, else unknown."""
+    """A prediction's rules (plain dicts from a saved program are accepted) and its verdicts by the one verdict
+    policy: each rule's check re-run on the response for the turn type, else the judge's verdict, else unknown.
+
+    A prediction of the RNR program carries several `answers` (one per user turn): every answer's best attempt
+    is decided, so the verdicts hold one entry per rule per answer. Any other prediction is one answer: its
+    `response`, `verdicts` and `turn_type` (else the example's).
+    """
     rules = [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.get("rules") or []]
+    answers = pred.get("answers")
+    if answers:
+        verdicts: list[RuleVerdict] = []
+        for answer in answers:
+            best = answer.best()
+            verdicts += decide(rules, best.response if best else "", turn_type=answer.turn_type,
+                               judged=best.verdicts if best else None)
+        return rules, verdicts
     judged = [v if isinstance(v, RuleVerdict) else RuleVerdict.model_validate(v) for v in pred.get("verdicts") or []]
     turn_type = pred.get("turn_type") or (example.get("turn_type") if example is not None else None)
     return rules, decide(rules, pred.get("response") or "", turn_type=turn_type, judged=judged)

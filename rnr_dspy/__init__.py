@@ -4,8 +4,9 @@ from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.data import Seed, SeedColumns, SeedSet, group_seeds, load_seeds
 from rnr_dspy.errors import ConfigError, LMError, LMSpecError, RnrError, SeedError
 from rnr_dspy.models.lm import embedded_model_path, make_lm
-from rnr_dspy.modules import RNRProgram, RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge
+from rnr_dspy.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge
 from rnr_dspy.optimizers.metrics import rule_adherence
+from rnr_dspy.program import RNRProgram
 from rnr_dspy.rules import Rule, RuleVerdict, SystemPrompt, render_system_prompt
 
 __all__ = [

@@ -16,7 +16,6 @@ from rnr_dspy.config import TeacherStageConfig
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
 from rnr_dspy.models.lm import lm_id, make_lm
-from rnr_dspy.modules import RNRProgram
 from rnr_dspy.optimizers.evaluate import Progress, evaluate_program
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
@@ -69,10 +68,10 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
     settings: dict[str, Any] = {"api_base": config.api_base, "api_key": key, "temperature": config.temperature,
                 "max_tokens": config.max_tokens}
     teacher = make_lm(config.lm, **settings)
-    judge = make_lm(config.judge_lm, **settings) if config.judge_lm else teacher
+    judge = make_lm(config.judge_lm, **settings) if config.judge_lm and config.judge_lm != "none" else teacher
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
     tracker, ledger = ParseTracker(), Ledger()
-    program = RNRProgram(judge_lm=judge, checks_only=config.checks_only)
+    program = config.make_program(judge)
     with dspy.context(lm=teacher, adapter=StructuredAdapter(), callbacks=[tracker], usage_tracker=ledger):
         before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
         # The held-out valset is never shown to the optimizer; mipro and gepa split the trainset themselves.
@@ -95,7 +94,8 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
         "before": before.model_dump(), "after": after.model_dump(),
         **ledger.summary(),
         "wall_seconds": round(time.perf_counter() - started, 2),
-        "optimizer": config.optimizer.value, "lm": lm_id(teacher), "judge_lm": lm_id(judge),
+        "optimizer": config.optimizer.value, "lm": lm_id(teacher),
+        "judge_lm": lm_id(judge) if config.judge_lm != "none" else "none",
         "train_examples": len(trainset), "val_examples": len(valset),
         "demos": {name: len(predictor.demos) for name, predictor in compiled.named_predictors()},
         "parse": tracker.summary(), "seeds": seeds, "config": config.model_dump(mode="json"),

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
+import dspy
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from rnr_dspy.answer import AnswerSettings
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.errors import ConfigError
+from rnr_dspy.program import RNRProgram
 
 __all__ = ["TeacherStageConfig", "build_config"]
 
@@ -31,6 +34,17 @@ class TeacherStageConfig(BaseModel):
     k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
     checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
                               "code: for a weak teacher, whose free-text rules and judgements are noise.")
+    rule_source: Literal["lm", "sampled"] = Field(
+        "lm", description="lm: the program writes the rules; sampled: 2-4 compatible registry rules drawn without an "
+        "LM (for a teacher too weak to write or choose rules; the role still comes from the LM).")
+    user_turns: bool = Field(True, description="Also generate and answer in-scope, adversarial and out-of-scope "
+                             "user turns.")
+
+    def make_program(self, judge_lm: dspy.BaseLM | None, answering: AnswerSettings | None = None) -> RNRProgram:
+        """The RNR program these settings describe: compile optimizes and generate runs the same flow.
+        `judge_lm=None` with `judge_lm: none` leaves rules without a check unknown."""
+        return RNRProgram(judge_lm=judge_lm, use_judge=self.judge_lm != "none", checks_only=self.checks_only,
+                          rule_source=self.rule_source, user_turns=self.user_turns, answering=answering)
 
 Config = TypeVar("Config", bound=BaseModel)
 

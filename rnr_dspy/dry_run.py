@@ -7,7 +7,7 @@ from typing import Any
 import dspy
 
 from rnr_dspy.adapter import StructuredAdapter
-from rnr_dspy.modules import RNRProgram
+from rnr_dspy.program import RNRProgram
 
 __all__ = ["render_prompts"]
 

@@ -1,4 +1,5 @@
-"""The RNR program as thin DSPy modules: role → rules → response → verdicts."""
+"""The RNR stages as thin DSPy modules: role, rules, user turns, response, verdicts. `rnr_dspy.program` composes
+them into the per-group flow."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
-from rnr_dspy.rules import TURN_TYPES, Rule, RuleVerdict, TurnType, decide, normalize_rules, render_system_prompt
+from rnr_dspy.rules import TURN_TYPES, Rule, RuleVerdict, TurnType, decide, normalize_rules
 from rnr_dspy.signatures import (
     ChooseRuleChecks,
     GenerateRole,
@@ -17,7 +18,7 @@ from rnr_dspy.signatures import (
     RespondFollowingRules,
 )
 
-__all__ = ["RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator"]
+__all__ = ["RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator"]
 
 
 class RoleGenerator(dspy.Module):
@@ -27,6 +28,9 @@ class RoleGenerator(dspy.Module):
 
     def forward(self, instructions: list[str]) -> dspy.Prediction:
         return dspy.Prediction(role=self.generate(seed_instructions=instructions).role.strip())
+
+    async def aforward(self, instructions: list[str]) -> dspy.Prediction:
+        return dspy.Prediction(role=(await self.generate.acall(seed_instructions=instructions)).role.strip())
 
 
 class RuleGenerator(dspy.Module):
@@ -39,7 +43,12 @@ class RuleGenerator(dspy.Module):
         self.generate = dspy.Predict(ChooseRuleChecks if checks_only else GenerateRules)
 
     def forward(self, role: str, instructions: list[str]) -> dspy.Prediction:
-        prediction = self.generate(role=role, seed_instructions=instructions)
+        return self._rules(self.generate(role=role, seed_instructions=instructions))
+
+    async def aforward(self, role: str, instructions: list[str]) -> dspy.Prediction:
+        return self._rules(await self.generate.acall(role=role, seed_instructions=instructions))
+
+    def _rules(self, prediction: dspy.Prediction) -> dspy.Prediction:
         if self.checks_only:
             return dspy.Prediction(rules=normalize_rules([{"text": "-", "check": c} for c in prediction.checks]))
         return dspy.Prediction(rules=normalize_rules(prediction.rules))
@@ -53,8 +62,10 @@ class UserTurnGenerator(dspy.Module):
         self.generate = dspy.Predict(GenerateUserTurns)
 
     def forward(self, system_prompt: str) -> dspy.Prediction:
-        prediction = self.generate(system_prompt=system_prompt)
-        return dspy.Prediction(turns=[(kind, getattr(prediction, kind).strip()) for kind in TURN_TYPES])
+        return _turns(self.generate(system_prompt=system_prompt))
+
+    async def aforward(self, system_prompt: str) -> dspy.Prediction:
+        return _turns(await self.generate.acall(system_prompt=system_prompt))
 
 
 class RuleFollowingResponder(dspy.Module):
@@ -64,6 +75,9 @@ class RuleFollowingResponder(dspy.Module):
 
     def forward(self, system_prompt: str, user: str) -> dspy.Prediction:
         return dspy.Prediction(response=self.respond(system_prompt=system_prompt, user=user).response)
+
+    async def aforward(self, system_prompt: str, user: str) -> dspy.Prediction:
+        return dspy.Prediction(response=(await self.respond.acall(system_prompt=system_prompt, user=user)).response)
 
 
 class RuleJudge(dspy.Module):
@@ -83,46 +97,39 @@ class RuleJudge(dspy.Module):
     def forward(self, system_prompt: str, user: str, response: str, rules: list[Rule],
                 turn_type: TurnType | None = None) -> dspy.Prediction:
         open_rules = [rule for rule in rules if not rule.checkable]
-        judged = self._judge(system_prompt, user, response, open_rules) if open_rules and self._use_judge else None
+        judged = None
+        if open_rules and self._use_judge:
+            judged = self._parsed(lambda: self.judge(system_prompt=system_prompt, user=user, response=response,
+                                                     rules=open_rules).verdicts, open_rules)
         return dspy.Prediction(verdicts=decide(rules, response, turn_type=turn_type, judged=judged))
 
-    def _judge(self, system_prompt: str, user: str, response: str, rules: list[Rule]) -> list[RuleVerdict]:
-        context: dict[str, Any] = {"lm": self._judge_lm} if self._judge_lm is not None else {}
+    async def aforward(self, system_prompt: str, user: str, response: str, rules: list[Rule],
+                       turn_type: TurnType | None = None) -> dspy.Prediction:
+        open_rules = [rule for rule in rules if not rule.checkable]
+        judged = None
+        if open_rules and self._use_judge:
+            with dspy.context(**self._context()):
+                try:
+                    judged = (await self.judge.acall(system_prompt=system_prompt, user=user, response=response,
+                                                     rules=open_rules)).verdicts
+                except AdapterParseError as error:
+                    judged = _unparsed(open_rules, error)
+        return dspy.Prediction(verdicts=decide(rules, response, turn_type=turn_type, judged=judged))
+
+    def _context(self) -> dict[str, Any]:
+        return {"lm": self._judge_lm} if self._judge_lm is not None else {}
+
+    def _parsed(self, judge: Any, rules: list[Rule]) -> list[RuleVerdict]:
         try:
-            with dspy.context(**context):
-                return self.judge(system_prompt=system_prompt, user=user, response=response, rules=rules).verdicts
+            with dspy.context(**self._context()):
+                return judge()
         except AdapterParseError as error:
-            reason = f"judge reply did not parse: {error}"
-            return [RuleVerdict(rule_id=rule.id, followed=None, reason=reason) for rule in rules]
+            return _unparsed(rules, error)
 
 
-class RNRProgram(dspy.Module):
-    """The RNR pipeline on one group of instructions that share a theme.
+def _unparsed(rules: list[Rule], error: AdapterParseError) -> list[RuleVerdict]:
+    return [RuleVerdict(rule_id=rule.id, followed=None, reason=f"judge reply did not parse: {error}") for rule in rules]
 
-    Example:
-        >>> program = RNRProgram()
-        >>> with dspy.context(lm=make_lm("embedded"), adapter=StructuredAdapter()):  # doctest: +SKIP
-        ...     pred = program(instructions=["Plan a 3-day trip to Kyoto.", "What should I pack for Iceland?"])
-        >>> pred.system_prompt, pred.response, pred.verdicts  # doctest: +SKIP
-    """
 
-    def __init__(self, judge_lm: dspy.BaseLM | None = None, use_judge: bool = True, checks_only: bool = False) -> None:
-        super().__init__()
-        self.role_generator = RoleGenerator()
-        self.rule_generator = RuleGenerator(checks_only=checks_only)
-        self.turn_generator = UserTurnGenerator()
-        self.responder = RuleFollowingResponder()
-        self.judge = RuleJudge(judge_lm=judge_lm, use_judge=use_judge)
-
-    def forward(self, instructions: list[str], user: str | None = None,
-                turn_type: TurnType = "in_scope") -> dspy.Prediction:
-        user = user or instructions[0]
-        role = self.role_generator(instructions=instructions).role
-        rules = self.rule_generator(role=role, instructions=instructions).rules
-        system_prompt = render_system_prompt(role, rules)
-        response = self.responder(system_prompt=system_prompt, user=user).response
-        verdicts = self.judge(system_prompt=system_prompt, user=user, response=response, rules=rules,
-                              turn_type=turn_type).verdicts
-        return dspy.Prediction(role=role, rules=rules, system_prompt=system_prompt, user=user, turn_type=turn_type,
-                               response=response, verdicts=verdicts)
-
+def _turns(prediction: dspy.Prediction) -> dspy.Prediction:
+    return dspy.Prediction(turns=[(kind, getattr(prediction, kind).strip()) for kind in TURN_TYPES])

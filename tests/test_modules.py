@@ -123,3 +123,25 @@ def test_a_reply_that_breaks_a_declared_constraint_is_a_parse_error_not_a_role()
     engine = scripted_engine(role={"role": "You are"})
     with pytest.raises(AdapterParseError, match="role breaks its constraints"):
         run(engine, RoleGenerator(), instructions=INSTRUCTIONS)
+
+
+def test_every_module_answers_on_dspys_async_path():
+    import asyncio
+
+    from rnr_dspy.program import RNRProgram
+
+    async def run_all(lm):
+        with dspy.context(lm=lm, adapter=StructuredAdapter()):
+            role = await RoleGenerator().acall(instructions=INSTRUCTIONS)
+            rules = await RuleGenerator().acall(role=role.role, instructions=INSTRUCTIONS)
+            response = await RuleFollowingResponder().acall(system_prompt="You are a coach.", user="Hi")
+            verdicts = await RuleJudge().acall(system_prompt="You are a coach.", user="Hi",
+                                               response=response.response, rules=rules.rules)
+            program = await RNRProgram().acall(instructions=INSTRUCTIONS, user="Hi")
+        return role, rules, response, verdicts, program
+
+    role, rules, response, verdicts, program = asyncio.run(run_all(fake_lm(scripted_engine())))
+    assert role.role.startswith("You are a friendly cooking coach") and len(rules.rules) == 3
+    assert response.response == PASSING_RESPONSE["response"]
+    assert [v.followed for v in verdicts.verdicts] == [True, True, True]
+    assert program.response == PASSING_RESPONSE["response"] and program.rules == rules.rules

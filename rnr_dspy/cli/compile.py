@@ -82,7 +82,7 @@ def compile_command(
 
 def print_prompts(instructions: list[str], user: str) -> None:
     from rnr_dspy.dry_run import render_prompts
-    from rnr_dspy.modules import RNRProgram
+    from rnr_dspy.program import RNRProgram
 
     for stage, messages in render_prompts(RNRProgram(), instructions, user):
         out.rule(stage)

@@ -18,10 +18,6 @@ class GenerateConfig(TeacherStageConfig):
     grouping: Literal["theme", "tfidf"] = Field(
         "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")
     max_instruction_chars: int = Field(2000, ge=50, description="Longer seed instructions are truncated (counted).")
-    rule_source: Literal["lm", "sampled"] = Field(
-        "lm", description="lm: the program writes the rules; sampled: 2-4 compatible registry rules drawn without an "
-        "LM (for a teacher too weak to write or choose rules; the role still comes from the LM).")
-    user_turns: bool = Field(True, description="Also generate in-scope, adversarial and out-of-scope user turns.")
     attempts: int = Field(4, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
     strategy: Literal["best_of_n", "refine"] = Field(
         "best_of_n", description="best_of_n: independent samples; refine: dspy.Refine (samples with LM feedback).")

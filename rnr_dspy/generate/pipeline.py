@@ -19,19 +19,18 @@ import dspy
 from pydantic import BaseModel
 
 from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.answer import Answer, AnswerSettings
 from rnr_dspy.data import Seed
 from rnr_dspy.errors import SeedError
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.export import write_datasets
 from rnr_dspy.generate.hashing import content_hash
 from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
-from rnr_dspy.generate.respond import answer_prompt
 from rnr_dspy.generate.seeds import prepare_groups
 from rnr_dspy.generate.store import RunStore
 from rnr_dspy.models.lm import lm_id, make_lm
-from rnr_dspy.modules import RNRProgram
-from rnr_dspy.rules import TurnType, render_system_prompt
-from rnr_dspy.rules.sampling import sample_rules
+from rnr_dspy.program import RNRProgram
+from rnr_dspy.rules import SystemPrompt, TurnType
 from rnr_dspy.tracking import Ledger
 
 __all__ = ["GenerateProgress", "run_generate"]
@@ -58,7 +57,10 @@ def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], 
     teacher = make_lm(config.lm, **settings)
     use_judge = config.judge_lm != "none"
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm and use_judge else teacher
-    program = RNRProgram(judge_lm=judge, use_judge=use_judge, checks_only=config.checks_only)
+    answering = AnswerSettings(attempts=config.attempts, strategy=config.strategy,
+                               temperature=config.response_temperature, max_tokens=config.response_max_tokens,
+                               repair=config.repair, hindsight=config.hindsight)
+    program = config.make_program(judge, answering)
     if config.program is not None:
         program.load(str(config.program))
     store = RunStore(config.out / "generated.jsonl")
@@ -93,49 +95,27 @@ class _Run:
         self._lock = threading.Lock()
 
     def group(self, seeds: list[Seed]) -> None:
+        """Run the program's own `forward` on the group, every step through the run's store."""
         provenance = self.provenance.model_copy(update={"seed_ids": [seed.id for seed in seeds]})
         instructions = [seed.prompt for seed in seeds]
         rules_from = [self.config.rule_source, self.config.checks_only]
         system_key = content_hash("system", instructions, provenance.model_dump(), rules_from)
-        system = self._stage(SystemRecord, system_key, lambda: self._system(instructions, seeds[0].theme or "",
-                                                                            system_key),
-                             provenance=provenance, instructions=instructions)
-        prompts: list[tuple[TurnType, str]] = [("in_scope", text) for text in instructions]
-        if system.status == "ok" and self.config.user_turns:
-            turns = self._stage(TurnsRecord, content_hash("turns", system_key), lambda: {
-                "turns": self.program.turn_generator(system_prompt=system.system_prompt).turns}, system_key=system_key)
-            prompts += turns.turns
-        for turn_type, user in prompts:
-            if system.status != "ok":
+        memo = _StoreMemo(self, provenance, system_key)
+        try:
+            self.program(instructions=instructions, theme=seeds[0].theme or "", seed=system_key, memo=memo)
+        except _SystemStepError:
+            for _ in instructions:
                 self._count("error")
-                continue
-            self._prompt(system, turn_type, user, provenance)
-        self._count(None, skipped=len(seeds) + 3 * self.config.user_turns - len(prompts))
+            memo.counted += len(instructions)
+        self._count(None, skipped=len(seeds) + 3 * self.config.user_turns - memo.counted)
 
-    def _system(self, instructions: list[str], theme: str, key: str) -> dict[str, Any]:
-        role = self.program.role_generator(instructions=instructions).role
-        if self.config.rule_source == "sampled":
-            rules = sample_rules(instructions, theme, seed=key)
-        else:
-            rules = self.program.rule_generator(role=role, instructions=instructions).rules
-        return {"role": role, "rules": rules, "system_prompt": render_system_prompt(role, rules)}
-
-    def _prompt(self, system: SystemRecord, turn_type: TurnType, user: str, provenance: Provenance) -> None:
-        config = self.config
-        settings = [config.attempts, config.strategy, config.response_temperature, config.response_max_tokens,
-                    config.repair, config.hindsight, config.judge_lm == "none"]
-        key = content_hash("prompt", system.system_prompt, user, turn_type, provenance.model_dump(), settings)
-        record = self._stage(PromptRecord, key, lambda: {"attempts": answer_prompt(
-            self.program.responder, self.program.judge, config, system_prompt=system.system_prompt, user=user,
-            rules=system.rules, turn_type=turn_type, role=system.role, key=key)},
-            system_key=system.key, provenance=provenance, turn_type=turn_type, system_prompt=system.system_prompt,
-            rules=system.rules, user=user)
+    def count_prompt(self, record: PromptRecord) -> None:
         if record.status == "error":
             self._count("error")
         else:
             self._count("passed" if record.chosen() is not None else "failed")
 
-    def _stage(self, model: type[Any], key: str, work: Callable[[], dict[str, Any]], **fields: Any) -> Any:
+    def stage(self, model: type[Any], key: str, work: Callable[[], dict[str, Any]], **fields: Any) -> Any:
         """The stored record of `key`, or a new one from `work()` (its LM error recorded, not raised)."""
         stored = self.store.get(key)
         if stored is not None and (stored["status"] != "error" or not self.config.retry_failed):
@@ -162,3 +142,48 @@ class _Run:
             self.state.tokens = self.ledger.tokens
             if self._progress is not None:
                 self._progress(self.state.model_copy())
+
+
+class _SystemStepError(Exception):
+    """The group's system prompt is recorded as failed: none of its prompts can be answered."""
+
+
+class _StoreMemo:
+    """The program's memo in a run: each step's result is read from, or appended to, the run's store under a
+    content hash of what determines it."""
+
+    def __init__(self, run: _Run, provenance: Provenance, system_key: str) -> None:
+        self.run, self.provenance, self.system_key = run, provenance, system_key
+        self.counted = 0
+
+    def __call__(self, step: str, work: Callable[[], Any], inputs: dict[str, Any]) -> Any:
+        return getattr(self, f"_{step}")(work, **inputs)
+
+    def _system(self, work: Callable[[], SystemPrompt], instructions: list[str], theme: str) -> SystemPrompt:
+        def fields() -> dict[str, Any]:
+            system = work()
+            return {"role": system.role, "rules": system.rules, "system_prompt": system.render()}
+
+        record = self.run.stage(SystemRecord, self.system_key, fields, provenance=self.provenance,
+                                instructions=instructions)
+        if record.status != "ok":
+            raise _SystemStepError(record.error)
+        return SystemPrompt(role=record.role, rules=record.rules)
+
+    def _turns(self, work: Callable[[], list[tuple[TurnType, str]]],
+               system: SystemPrompt) -> list[tuple[TurnType, str]]:
+        record = self.run.stage(TurnsRecord, content_hash("turns", self.system_key), lambda: {"turns": work()},
+                                system_key=self.system_key)
+        return record.turns
+
+    def _answer(self, work: Callable[[], Answer], system: SystemPrompt, turn_type: TurnType, user: str) -> Answer:
+        config, system_prompt = self.run.config, system.render()
+        settings = [config.attempts, config.strategy, config.response_temperature, config.response_max_tokens,
+                    config.repair, config.hindsight, config.judge_lm == "none"]
+        key = content_hash("prompt", system_prompt, user, turn_type, self.provenance.model_dump(), settings)
+        record = self.run.stage(PromptRecord, key, lambda: {"attempts": work().attempts},
+                                system_key=self.system_key, provenance=self.provenance, turn_type=turn_type,
+                                system_prompt=system_prompt, rules=system.rules, user=user)
+        self.counted += 1
+        self.run.count_prompt(record)
+        return Answer(turn_type=turn_type, user=user, attempts=record.attempts, error=record.error)

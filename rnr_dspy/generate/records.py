@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from rnr_dspy.rules import Rule, RuleVerdict, TurnType
+from rnr_dspy.answer import Attempt
+from rnr_dspy.rules import Rule, TurnType
 
 __all__ = ["Attempt", "PromptRecord", "Provenance", "SystemRecord", "TurnsRecord"]
 
@@ -42,16 +43,6 @@ class TurnsRecord(BaseModel):
     turns: list[tuple[TurnType, str]] = []
     error: str | None = None
     tries: int = 1
-
-
-class Attempt(BaseModel):
-    response: str
-    verdicts: list[RuleVerdict]
-    passed: bool
-    method: Literal["sampled", "repaired", "hindsight"] = "sampled"
-    # A hindsight attempt answers under its own rules.
-    rules: list[Rule] | None = None
-    system_prompt: str | None = None
 
 
 class PromptRecord(BaseModel):

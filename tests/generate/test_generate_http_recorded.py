@@ -52,9 +52,9 @@ def test_generate_over_http_records_every_stage_and_writes_trl_rows(tmp_path, ht
 @pytest.mark.vcr
 def test_real_responses_are_sampled_judged_and_repaired_over_http(tmp_path, vcr):
     from rnr_dspy.adapter import StructuredAdapter
-    from rnr_dspy.generate.respond import answer_prompt
-    from rnr_dspy.modules import RuleFollowingResponder, RuleJudge, normalize_rules
-    from rnr_dspy.rules import render_system_prompt
+    from rnr_dspy.answer import AnswerSettings, answer_under_rules
+    from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
+    from rnr_dspy.rules import normalize_rules, render_system_prompt
 
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     lm = make_lm("openai/smollm2", api_base=SERVER_URL, api_key=API_KEY, engine="litellm", cache=False,
@@ -62,11 +62,11 @@ def test_real_responses_are_sampled_judged_and_repaired_over_http(tmp_path, vcr)
     rules = normalize_rules([{"text": "x", "check": {"name": "starts_with", "phrase": "Happy to help"}},
                              {"text": "x", "check": {"name": "max_words", "limit": 40}}])
     role = "You are a friendly cooking coach for busy parents."
-    config = GenerateConfig(out=tmp_path, attempts=2, response_max_tokens=96)
+    settings = AnswerSettings(attempts=2, temperature=0.8, max_tokens=96, repair=True, hindsight=True)
     with dspy.context(lm=lm, adapter=StructuredAdapter()):
-        attempts = answer_prompt(RuleFollowingResponder(), RuleJudge(use_judge=False), config,
-                                 system_prompt=render_system_prompt(role, rules), user="How do I cook rice?",
-                                 rules=rules, turn_type="in_scope", role=role, key="k")
+        attempts = answer_under_rules(RuleFollowingResponder(), RuleJudge(use_judge=False), settings,
+                                      system_prompt=render_system_prompt(role, rules), user="How do I cook rice?",
+                                      rules=rules, turn_type="in_scope", role=role, seed="k")
     sampled = [a for a in attempts if a.method == "sampled"]
     assert len(sampled) == len(vcr) and 1 <= len(sampled) <= 2 and all(a.response for a in sampled)
     for attempt in attempts:  # every verdict is the checkers' own, whatever the model wrote

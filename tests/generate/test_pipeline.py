@@ -1,6 +1,7 @@
 import json
 
 import datasets
+import dspy
 import pytest
 from fake_engine import PASSING_RESPONSE, RULES
 
@@ -122,3 +123,43 @@ def test_sampled_rules_need_no_lm_and_are_all_checkable(tmp_path, engine):
     systems = [r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "system"]
     assert all(2 <= len(r["rules"]) <= 4 and all(rule["check"] for rule in r["rules"]) for r in systems)
     assert engine.calls_for("rules") == [] and engine.calls_for("checks") == []
+
+
+def test_generate_runs_the_programs_own_forward(tmp_path, engine, monkeypatch):
+    from rnr_dspy.program import RNRProgram
+
+    calls = []
+    forward = RNRProgram.forward
+
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs["instructions"])
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(RNRProgram, "forward", spy)
+    report = run_generate(_config(tmp_path))
+    assert len(calls) == 2 and report["prompts"] == 14  # one forward per group; every prompt comes from it
+
+
+def test_a_compiled_programs_demo_changes_the_prompt_generate_sends(tmp_path, engine):
+    from rnr_dspy.program import RNRProgram
+
+    program = RNRProgram()
+    demo = {"seed_instructions": ["How do I fold dumplings?"], "role": "You are a dumpling folding tutor for cooks."}
+    program.role_generator.generate.demos = [dspy.Example(**demo)]
+    program.save(str(tmp_path / "program.json"))
+    run_generate(_config(tmp_path, program=tmp_path / "program.json"))
+    role_requests = engine.calls_for("role")
+    assert role_requests and all("dumpling folding tutor" in str(r.messages) for r in role_requests)
+    baseline = len(engine.requests)
+    run_generate(_config(tmp_path / "plain"))
+    assert not any("dumpling folding tutor" in str(r.messages) for r in engine.requests[baseline:])
+
+
+def test_compile_and_generate_build_the_same_program_from_their_settings(tmp_path):
+    from rnr_dspy.compile_job import CompileConfig
+
+    shared = {"rule_source": "sampled", "user_turns": False, "judge_lm": "none"}
+    compiled = CompileConfig(out=tmp_path, **shared).make_program(None)
+    generating = GenerateConfig(out=tmp_path, **shared).make_program(None)
+    assert (compiled.rule_source, compiled.user_turns, compiled.judge._use_judge) == ("sampled", False, False)
+    assert (generating.rule_source, generating.user_turns) == (compiled.rule_source, compiled.user_turns)

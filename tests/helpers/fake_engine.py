@@ -60,8 +60,29 @@ class FakeEngine:
                 or f"Your reply is the `{field}` itself" in (r.system or "")]
 
 
+class AsyncFakeEngine:
+    """The same engine on DSPy's async path (`acall`)."""
+
+    def __init__(self, engine: FakeEngine) -> None:
+        self.engine = engine
+
+    async def complete(self, request: Request) -> Response:
+        return self.engine.complete(request)
+
+    async def stream(self, request: Request) -> Any:
+        for event in response_to_events(self.engine.complete(request)):
+            yield event
+
+    async def aclose(self) -> None:
+        pass
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AsyncFakeEngine:
+        return self
+
+
 def fake_lm(engine: FakeEngine) -> dspy.LM:
-    return dspy.LM("fake/model", engine=engine, cache=False, temperature=0.0, max_tokens=256)
+    return dspy.LM("fake/model", engine=engine, async_engine=AsyncFakeEngine(engine), cache=False, temperature=0.0,
+                   max_tokens=256)
 
 
 ROLE = {"role": "You are a friendly cooking coach for home cooks who want quick weeknight dinners."}

@@ -3,22 +3,65 @@ then, where none did, repair the best one and build hindsight rules from it. Eve
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import dspy
+from pydantic import BaseModel, Field
 
-from rnr_dspy.generate.config import GenerateConfig
-from rnr_dspy.generate.records import Attempt
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, render_system_prompt
 from rnr_dspy.rules.hindsight import hindsight_rules
 from rnr_dspy.rules.repair import repair
 
-__all__ = ["answer_prompt"]
+__all__ = ["Answer", "AnswerSettings", "Attempt", "answer_under_rules"]
 
-def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: GenerateConfig, *,
-                  system_prompt: str, user: str, rules: list[Rule], turn_type: TurnType, role: str,
-                  key: str) -> list[Attempt]:
+
+class AnswerSettings(BaseModel):
+    """How a prompt is answered: how many samples, how they are drawn, and what is done when none passes."""
+
+    attempts: int = Field(1, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
+    strategy: Literal["best_of_n", "refine"] = Field(
+        "best_of_n", description="best_of_n: independent samples; refine: dspy.Refine (samples with LM feedback).")
+    temperature: float | None = Field(None, ge=0.0, le=2.0, description="Temperature of sampled responses "
+                                      "(default: the LM's own).")
+    max_tokens: int | None = Field(None, ge=16, description="Token limit of a sampled response (default: the LM's).")
+    repair: bool = Field(False, description="Repair the best failed response with the checkers' enforce().")
+    hindsight: bool = Field(False, description="Build rules a failed response already follows (a separate row).")
+
+
+class Attempt(BaseModel):
+    response: str
+    verdicts: list[RuleVerdict]
+    passed: bool
+    method: Literal["sampled", "repaired", "hindsight"] = "sampled"
+    # A hindsight attempt answers under its own rules.
+    rules: list[Rule] | None = None
+    system_prompt: str | None = None
+
+
+class Answer(BaseModel):
+    """One user turn of a group and every attempt at answering it under the group's system prompt."""
+
+    turn_type: TurnType
+    user: str
+    attempts: list[Attempt] = []
+    error: str | None = None
+
+    def chosen(self) -> Attempt | None:
+        """The attempt that follows every rule of the real system prompt (sampled or repaired)."""
+        return next((a for a in self.attempts if a.passed and a.method != "hindsight"), None)
+
+    def best(self) -> Attempt | None:
+        """The chosen attempt, else the answer to the real system prompt that followed the most rules."""
+        real = [a for a in self.attempts if a.method != "hindsight"]
+        return self.chosen() or max(real, key=lambda a: sum(v.followed is True for v in a.verdicts), default=None)
+
+
+def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, settings: AnswerSettings, *,
+                       system_prompt: str, user: str, rules: list[Rule], turn_type: TurnType, role: str,
+                       seed: str) -> list[Attempt]:
+    """Every attempt at answering `user` under `system_prompt`, judged rule by rule; raises the last LM error when
+    no attempt got an answer at all."""
     def judged(response: str) -> tuple[list[RuleVerdict], bool]:
         verdicts = judge(system_prompt=system_prompt, user=user, response=response, rules=rules,
                          turn_type=turn_type).verdicts
@@ -35,14 +78,16 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
         return sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
 
     inputs = {"system_prompt": system_prompt, "user": user}
-    if config.strategy == "refine":
-        dspy.Refine(module=_Kept(responder, errors), N=config.attempts, reward_fn=reward, threshold=1.0)(**inputs)
+    if settings.strategy == "refine":
+        dspy.Refine(module=_Kept(responder, errors), N=settings.attempts, reward_fn=reward, threshold=1.0)(**inputs)
     else:
         # DSPy's BestOfN samples at a fixed temperature of 1.0, prints and drops errors: the same loop, kept here.
         lm = dspy.settings.lm
-        for rollout in range(config.attempts):
-            sampling = lm.copy(rollout_id=rollout, temperature=config.response_temperature,
-                               max_tokens=config.response_max_tokens)
+        sampling_settings = {key: value for key, value in
+                             {"temperature": settings.temperature, "max_tokens": settings.max_tokens}.items()
+                             if value is not None}
+        for rollout in range(settings.attempts):
+            sampling = lm.copy(rollout_id=rollout, **sampling_settings) if rollout or sampling_settings else lm
             with dspy.context(lm=sampling):
                 if reward(inputs, _Kept(responder, errors)(**inputs)) >= 1.0:
                     break
@@ -51,16 +96,16 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
     if not attempts or any(a.passed for a in attempts):
         return attempts
     best = max(attempts, key=lambda a: sum(v.followed is True for v in a.verdicts))
-    if config.repair and (repaired := repair(best.response, rules, best.verdicts)) is not None:
+    if settings.repair and (repaired := repair(best.response, rules, best.verdicts)) is not None:
         verdicts, passed = judged(repaired)
         attempts.append(Attempt(response=repaired, verdicts=verdicts, passed=passed, method="repaired"))
         if passed:
             return attempts
-    if config.hindsight:
+    if settings.hindsight:
         # Only checkable rules: a hindsight row passes by code, not by a judge's word.
         followed = {v.rule_id for v in best.verdicts if v.followed is True}
         kept = [rule for rule in rules if rule.id in followed and rule.checkable]
-        new_rules = hindsight_rules(best.response, kept, seed=key)
+        new_rules = hindsight_rules(best.response, kept, seed=seed)
         if new_rules is not None:
             verdicts = [v for rule in new_rules if (v := rule.verify(best.response, turn_type)) is not None]
             attempts.append(Attempt(response=best.response, verdicts=verdicts, method="hindsight",

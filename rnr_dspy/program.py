@@ -1,0 +1,108 @@
+"""The RNR program: the per-group flow that `rnr-dspy compile` optimizes and `rnr-dspy generate` runs.
+
+instructions → role → rules → user turns → responses → verdicts. Generation runs this very `forward`; it only
+passes a `memo` that stores each step's result under a content hash, so a run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, Literal
+
+import dspy
+
+from rnr_dspy.answer import Answer, AnswerSettings, answer_under_rules
+from rnr_dspy.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge, UserTurnGenerator
+from rnr_dspy.rules import SystemPrompt, TurnType
+from rnr_dspy.rules.sampling import sample_rules
+
+__all__ = ["Memo", "RNRProgram", "run_step"]
+
+Memo = Callable[[str, Callable[[], Any], dict[str, Any]], Any]
+"""`memo(step, run, inputs)` returns the result of `run()` for the step ("system", "turns" or "answer") with these
+inputs, or a stored one."""
+
+
+def run_step(step: str, run: Callable[[], Any], inputs: dict[str, Any]) -> Any:
+    """The memo that stores nothing: every step runs."""
+    return run()
+
+
+class RNRProgram(dspy.Module):
+    """The RNR pipeline on one group of instructions that share a theme.
+
+    Args:
+        judge_lm: the LM that judges rules without a check (default: the LM in the DSPy context).
+        use_judge: False leaves rules without a check unknown (a weak model's judgement is noise).
+        checks_only: the LM only chooses registry checks; every rule is decided by code.
+        rule_source: "lm" (the program writes the rules) or "sampled" (compatible registry rules drawn without
+            an LM, seeded by `seed`).
+        user_turns: also generate and answer in-scope, adversarial and out-of-scope user turns.
+        answering: how each prompt is answered (samples, repair, hindsight rules).
+
+    Example:
+        >>> program = RNRProgram()
+        >>> with dspy.context(lm=make_lm("embedded"), adapter=StructuredAdapter()):  # doctest: +SKIP
+        ...     pred = program(instructions=["Plan a 3-day trip to Kyoto.", "What should I pack for Iceland?"])
+        >>> pred.system_prompt, [answer.best().response for answer in pred.answers]  # doctest: +SKIP
+    """
+
+    def __init__(self, judge_lm: dspy.BaseLM | None = None, use_judge: bool = True, checks_only: bool = False,
+                 rule_source: Literal["lm", "sampled"] = "lm", user_turns: bool = False,
+                 answering: AnswerSettings | None = None) -> None:
+        super().__init__()
+        self.role_generator = RoleGenerator()
+        self.rule_generator = RuleGenerator(checks_only=checks_only)
+        self.turn_generator = UserTurnGenerator()
+        self.responder = RuleFollowingResponder()
+        self.judge = RuleJudge(judge_lm=judge_lm, use_judge=use_judge)
+        self.rule_source = rule_source
+        self.user_turns = user_turns
+        self.answering = answering or AnswerSettings()
+
+    def forward(self, instructions: list[str], user: str | None = None, turn_type: TurnType = "in_scope",
+                theme: str = "", seed: str = "", memo: Memo = run_step) -> dspy.Prediction:
+        """Answers `user` (default: every instruction) and, with `user_turns`, the generated turns.
+
+        The prediction carries the group's `role`, `rules`, `system_prompt` and one `Answer` per turn in
+        `answers`; `user`, `turn_type`, `response` and `verdicts` are those of the first turn's best attempt.
+        """
+        system: SystemPrompt = memo("system", lambda: self._system(instructions, theme, seed),
+                                    {"instructions": instructions, "theme": theme})
+        prompts: list[tuple[TurnType, str]] = [(turn_type, user)] if user else [("in_scope", i) for i in instructions]
+        if self.user_turns:
+            prompts += memo("turns", lambda: self.turn_generator(system_prompt=system.render()).turns,
+                            {"system": system})
+        answers: list[Answer] = [
+            memo("answer", lambda kind=kind, text=text: self._answer(system, kind, text, seed),
+                 {"system": system, "turn_type": kind, "user": text})
+            for kind, text in prompts
+        ]
+        first = answers[0].best()
+        return dspy.Prediction(
+            role=system.role, rules=system.rules, system_prompt=system.render(), answers=answers,
+            user=answers[0].user, turn_type=answers[0].turn_type, response=first.response if first else None,
+            verdicts=first.verdicts if first else [],
+        )
+
+    async def aforward(self, instructions: list[str], user: str | None = None, turn_type: TurnType = "in_scope",
+                       theme: str = "", seed: str = "", memo: Memo = run_step) -> dspy.Prediction:
+        # The answering loop samples, judges and repairs in turn; it runs in a worker thread (DSPy's context
+        # travels with it), leaving the event loop free.
+        return await asyncio.to_thread(self.forward, instructions, user=user, turn_type=turn_type, theme=theme,
+                                       seed=seed, memo=memo)
+
+    def _system(self, instructions: list[str], theme: str, seed: str) -> SystemPrompt:
+        role = self.role_generator(instructions=instructions).role
+        if self.rule_source == "sampled":
+            rules = sample_rules(instructions, theme, seed=seed)
+        else:
+            rules = self.rule_generator(role=role, instructions=instructions).rules
+        return SystemPrompt(role=role, rules=rules)
+
+    def _answer(self, system: SystemPrompt, turn_type: TurnType, user: str, seed: str) -> Answer:
+        attempts = answer_under_rules(self.responder, self.judge, self.answering, system_prompt=system.render(),
+                                      user=user, rules=system.rules, turn_type=turn_type, role=system.role,
+                                      seed=f"{seed}:{turn_type}:{user}")
+        return Answer(turn_type=turn_type, user=user, attempts=attempts)
