@@ -21,8 +21,8 @@ TRAIN_PANEL = "Training"
 def train_command(
     ctx: typer.Context,
     data: Annotated[list[Path] | None, typer.Option(
-        help="A generate run directory (reads data/sft.jsonl, and data/dpo.jsonl with --dpo) or JSONL files "
-             "(SFT or preference rows; each file goes to the stage its rows belong to); repeat for several.",
+        help="A generate run directory (reads data/sft.jsonl, data/dpo.jsonl for dpo, generated.jsonl's prompts "
+             "for grpo) or JSONL files (each file goes to the method its rows belong to); repeat for several.",
         rich_help_panel=DATA_PANEL)] = None,
     model: Annotated[str, typer.Option(help="Model to train: embedded, or local:PATH (a Hugging Face model "
                                        "directory or a .gguf file).")] = "embedded",
@@ -38,18 +38,23 @@ def train_command(
                                           rich_help_panel=DATA_PANEL)] = "skip",
     lora: Annotated[bool, typer.Option("--lora/--no-lora", help="Train LoRA adapters (merged into the weights on "
                                        "save) instead of all weights.", rich_help_panel=TRAIN_PANEL)] = False,
-    dpo: Annotated[bool, typer.Option("--dpo/--no-dpo", help="After SFT, run DPO on the preference rows.",
-                                      rich_help_panel=TRAIN_PANEL)] = False,
+    method: Annotated[list[str] | None, typer.Option(
+        help="Training methods in order (repeat: --method sft --method grpo): sft, dpo, grpo.",
+        rich_help_panel=TRAIN_PANEL)] = None,
+    reward: Annotated[str, typer.Option(help="GRPO reward: fraction (share of rules followed) or all_rules.",
+                                        rich_help_panel=TRAIN_PANEL)] = "fraction",
     max_steps: Annotated[int | None, typer.Option(help="Stop each stage after N optimizer steps (quick runs).",
                                                   rich_help_panel=TRAIN_PANEL)] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty --out.")] = False,
 ) -> None:
-    """Fine-tune a model on generated RNR data with TRL: SFT, then optionally DPO."""
+    """Fine-tune a model on generated RNR data with TRL: SFT, DPO and GRPO on rule rewards, in any sequence."""
     from rnr_dspy.train.config import TrainConfig
 
     flags: dict[str, Any] = {"model": model, "out": out_dir, "ift_data": ift_data, "mix_ratio": mix_ratio,
-                             "overlong": overlong, "lora": lora, "dpo": dpo, "overwrite": overwrite,
-                             "sft_config": {"max_steps": max_steps}, "dpo_config": {"max_steps": max_steps}}
+                             "overlong": overlong, "lora": lora, "reward": reward, "overwrite": overwrite,
+                             **{f"{name}_config": {"max_steps": max_steps} for name in ("sft", "dpo", "grpo")}}
+    if method:
+        flags["method"] = method
     if data:
         flags["data"] = data
     config = guarded(lambda: stage_config(ctx, TrainConfig, config_file, flags,

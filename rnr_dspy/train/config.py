@@ -1,7 +1,8 @@
 """`TrainConfig`: what `rnr-dspy train` reads from YAML and flags.
 
-TRL and PEFT settings are not re-declared here: `sft_config`, `dpo_config` and `lora_config` are passed straight to
-`trl.SFTConfig`, `trl.DPOConfig` and `peft.LoraConfig`, and validated by constructing them. Defaults that suit the
+TRL and PEFT settings are not re-declared here: `sft_config`, `dpo_config`, `grpo_config` and `lora_config` are
+passed straight to `trl.SFTConfig`, `trl.DPOConfig`, `trl.GRPOConfig` and `peft.LoraConfig`, and validated by
+constructing them. Defaults that suit the
 machine (CPU or GPU) fill in only what the user left out.
 
 Example YAML:
@@ -10,9 +11,10 @@ Example YAML:
     out: runs/demo/model
     lora: true
     lora_config: {r: 16, lora_alpha: 32}
+    method: [sft, grpo]
     sft_config: {num_train_epochs: 2, learning_rate: 5.0e-5, max_length: 512}
-    dpo: true
-    dpo_config: {beta: 0.1}
+    grpo_config: {num_generations: 4, max_completion_length: 160}
+    reward: fraction
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-__all__ = ["OWNED_TRL_FIELDS", "TrainConfig", "machine_defaults"]
+__all__ = ["OWNED_TRL_FIELDS", "Method", "TrainConfig", "machine_defaults"]
+
+Method = Literal["sft", "dpo", "grpo"]
 
 # Set by rnr-dspy itself: checkpoints go under `out/checkpoints/<stage>`.
 OWNED_TRL_FIELDS = frozenset({"output_dir"})
@@ -44,22 +48,43 @@ class TrainConfig(BaseModel):
     seed: int = Field(0, description="Seed of the IFT sample (TRL's own `seed` goes in sft_config).")
     lora: bool = False
     lora_config: dict[str, Any] = {}
-    dpo: bool = Field(False, description="Run DPO on the preference rows after SFT.")
+    method: list[Method] = Field(
+        default_factory=lambda: ["sft"], min_length=1,
+        description="Training methods, run in this order, each starting from the last one's model: sft (the "
+        "passing rows), dpo (passing against failed responses), grpo (TRL's GRPOTrainer on the generated prompts, "
+        "rewarded by the rule verdicts). E.g. [sft, dpo] or [sft, grpo].")
+    reward: Literal["all_rules", "fraction"] = Field(
+        "fraction", description="GRPO reward: all_rules pays 1 only when every rule is followed; fraction pays the "
+        "share of rules followed. Unknown (judge-only, unjudged) rules earn nothing.")
+    judge_lm: str | None = Field(None, description="LM spec that judges rules without a check in GRPO rewards "
+                                 "(default: none, such rules stay unknown).")
     sft_config: dict[str, Any] = {}
     dpo_config: dict[str, Any] = {}
+    grpo_config: dict[str, Any] = {}
 
-    @field_validator("sft_config", "dpo_config", "lora_config")
+    @field_validator("method")
+    @classmethod
+    def _methods_once_each(cls, value: list[Method]) -> list[Method]:
+        repeated = sorted({method for method in value if value.count(method) > 1})
+        if repeated:
+            raise ValueError(f"each method runs at most once; repeated: {', '.join(repeated)}")
+        return value
+
+    @field_validator("sft_config", "dpo_config", "grpo_config", "lora_config")
     @classmethod
     def _settings_are_valid(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        # Constructing the real classes is the only complete check of names, types and combinations; DPO and LoRA
-        # settings are checked when those stages are on (fields validate in order, so `dpo` and `lora` are known).
+        # Constructing the real classes is the only complete check of names, types and combinations; each method's
+        # settings are checked when it runs (fields validate in order, so `method` and `lora` are known).
         owned = sorted(OWNED_TRL_FIELDS & value.keys())
         if owned and info.field_name != "lora_config":
             raise ValueError(f"{', '.join(owned)} is set by rnr-dspy (checkpoints go under OUT/checkpoints)")
-        if info.field_name == "sft_config":
+        methods = info.data.get("method") or []
+        if info.field_name == "sft_config" and "sft" in methods:
             _sft_config(Path("checkpoints"), value)
-        elif info.field_name == "dpo_config" and info.data.get("dpo"):
+        elif info.field_name == "dpo_config" and "dpo" in methods:
             _dpo_config(Path("checkpoints"), value)
+        elif info.field_name == "grpo_config" and "grpo" in methods:
+            _grpo_config(Path("checkpoints"), value)
         elif info.field_name == "lora_config" and info.data.get("lora"):
             _lora_config(value)
         return value
@@ -71,6 +96,10 @@ class TrainConfig(BaseModel):
     def dpo_arguments(self, output_dir: Path | None = None) -> Any:
         """The `trl.DPOConfig` of this run."""
         return _dpo_config(output_dir or self.out / "checkpoints" / "dpo", self.dpo_config)
+
+    def grpo_arguments(self, output_dir: Path | None = None) -> Any:
+        """The `trl.GRPOConfig` of this run."""
+        return _grpo_config(output_dir or self.out / "checkpoints" / "grpo", self.grpo_config)
 
     def lora_arguments(self) -> Any:
         """The `peft.LoraConfig` of this run (all linear layers, r=16, alpha=32 unless set)."""
@@ -87,6 +116,12 @@ def _dpo_config(output_dir: Path, settings: dict[str, Any]) -> Any:
     from trl import DPOConfig
 
     return _construct(DPOConfig, output_dir, settings)
+
+
+def _grpo_config(output_dir: Path, settings: dict[str, Any]) -> Any:
+    from trl import GRPOConfig
+
+    return _construct(GRPOConfig, output_dir, settings)
 
 
 def _lora_config(settings: dict[str, Any]) -> Any:

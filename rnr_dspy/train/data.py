@@ -2,7 +2,8 @@
 
 SFT rows are TRL's conversational format (`{"messages": [...]}`) and are trained as prompt/completion pairs: the
 prompt is every turn before the last assistant turn, the completion that turn, so the loss covers the assistant's
-tokens only. DPO rows are TRL's conversational preference format (`prompt`, `chosen`, `rejected`). Extra keys
+tokens only. DPO rows are TRL's conversational preference format (`prompt`, `chosen`, `rejected`). GRPO rows are
+prompts with the rules their completions are rewarded on (`prompt`, `rules`, `turn_type`). Extra keys
 (provenance) are ignored. A bad row never stops a load: it is skipped and counted with its file and line.
 """
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel
 
 from rnr_dspy.errors import RnrError
 
-__all__ = ["DataError", "DataSet", "load_dpo_rows", "load_sft_rows", "mix_ift", "resolve_files"]
+__all__ = ["DataError", "DataSet", "load_dpo_rows", "load_prompt_rows", "load_sft_rows", "mix_ift", "resolve_files"]
 
 _ROLES = frozenset({"system", "user", "assistant"})
 _MAX_PROBLEMS_KEPT = 20
@@ -36,6 +37,7 @@ class DataSet(BaseModel):
     row_sources: list[str] = []
     skipped: Counter[str] = Counter()
     problems: list[str] = []
+    too_long: int = 0
 
     def add(self, row: dict[str, Any], source: str) -> None:
         self.rows.append(row)
@@ -117,6 +119,38 @@ def load_dpo_rows(files: list[Path]) -> DataSet:
             data.skip(where, problem)
         else:
             data.add({key: _clean(value) for key, value in turns.items()}, source)
+    return data
+
+
+def load_prompt_rows(paths: list[Path]) -> DataSet:
+    """GRPO rows: every answered prompt of `rnr-dspy generate` runs (their `generated.jsonl`), or JSONL files of
+    `{"prompt": [system, user], "rules": [...], "turn_type": ...}`. The rules travel as JSON text: their checks'
+    parameters differ from row to row, which a column of the dataset cannot hold."""
+    from rnr_dspy.rules import TURN_TYPES, Rule
+
+    files = [path / "generated.jsonl" if path.is_dir() else path for path in paths]
+    data = DataSet()
+    for source, where, row in _jsonl([file for file in files if file.is_file()], data):
+        if row.get("stage", "prompt") != "prompt" or row.get("status") == "error":
+            continue
+        prompt = row.get("prompt") or [{"role": "system", "content": row.get("system_prompt")},
+                                       {"role": "user", "content": row.get("user")}]
+        try:
+            rules = [Rule.model_validate(rule) for rule in row.get("rules") or []]
+        except ValueError as error:
+            data.skip(where, f"rules: {str(error).splitlines()[0]}")
+            continue
+        problem = _turns_problem(prompt) or (None if rules else "no rules") or (
+            None if row.get("turn_type") in TURN_TYPES else f"turn_type must be one of {', '.join(TURN_TYPES)}")
+        if problem:
+            data.skip(where, problem)
+        else:
+            data.add({"prompt": _clean(prompt), "turn_type": row["turn_type"],
+                      "rules": json.dumps([rule.model_dump(mode="json") for rule in rules])}, source)
+    missing = [str(file) for file in files if not file.is_file()]
+    if missing:
+        raise DataError(f"no prompts to train on: {', '.join(missing)} not found (expected `rnr-dspy generate` run "
+                        "directories or JSONL files of prompts with rules)")
     return data
 
 

@@ -31,13 +31,14 @@ class StageResult(BaseModel):
 
 
 def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: list[dict[str, Any]],
-              tokenizer: Any, save_to: Path, *, peft_config: Any = None,
-              progress: Progress | None = None) -> StageResult:
-    """Train `model_dir` on `rows` with `trainer_cls` (`SFTTrainer` or `DPOTrainer`) and save it to `save_to`."""
+              tokenizer: Any, save_to: Path, *, peft_config: Any = None, progress: Progress | None = None,
+              **trainer_kwargs: Any) -> StageResult:
+    """Train `model_dir` on `rows` with `trainer_cls` (TRL's `SFTTrainer`, `DPOTrainer` or `GRPOTrainer`, which
+    takes its `reward_funcs` from `trainer_kwargs`) and save it to `save_to`."""
     from datasets import Dataset
 
     trainer = trainer_cls(model=str(model_dir), args=args, train_dataset=Dataset.from_list(rows),
-                          processing_class=tokenizer, peft_config=peft_config)
+                          processing_class=tokenizer, peft_config=peft_config, **trainer_kwargs)
     if peft_config is not None and trainer.is_fsdp_enabled:
         from rnr_dspy.errors import ConfigError
 

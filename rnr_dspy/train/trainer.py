@@ -1,8 +1,8 @@
-"""`run_train`: SFT on generated RNR rows (optionally mixed with IFT rows), then optionally DPO, with TRL.
+"""`run_train`: SFT on generated RNR rows (optionally mixed with IFT rows), DPO, GRPO on rule rewards — any sequence.
 
 Output directory (`config.out`): the final model (safetensors, tokenizer with its chat template, generation
 config), `README.md` (model card), `train_log.jsonl` (every logged step), `train_config.yaml`, `train_report.json`.
-With DPO the SFT model is kept in `out/sft/` (DPO's starting point and its reference model).
+Each method before the last keeps its model in `out/<method>/` (the next one's starting point and reference).
 
 Works unchanged under `accelerate launch` (DDP, FSDP, DeepSpeed): every process trains, the main one writes.
 
@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel
@@ -26,7 +27,16 @@ from pydantic import BaseModel
 from rnr_dspy.errors import RnrError
 from rnr_dspy.models.convert import hf_model_dir
 from rnr_dspy.train.config import TrainConfig
-from rnr_dspy.train.data import DataError, DataSet, load_dpo_rows, load_sft_rows, mix_ift, resolve_files
+from rnr_dspy.train.data import (
+    DataError,
+    DataSet,
+    load_dpo_rows,
+    load_prompt_rows,
+    load_sft_rows,
+    mix_ift,
+    resolve_files,
+)
+from rnr_dspy.train.grpo import grpo_rewards
 from rnr_dspy.train.lengths import fit_to_length
 from rnr_dspy.train.model_card import render_model_card
 from rnr_dspy.train.stage import Progress, StageResult, run_stage
@@ -44,6 +54,8 @@ class OutputDirError(RnrError):
 class TrainResult(BaseModel):
     out: Path
     base_model: str
+    processes: int = 1
+    """Processes that trained together (`accelerate launch --num_processes N`)."""
     stages: list[StageResult]
     data_counts: dict[str, int]
     skipped: dict[str, int]
@@ -52,42 +64,73 @@ class TrainResult(BaseModel):
 
 
 def run_train(config: TrainConfig, progress: Progress | None = None) -> TrainResult:
-    """Train the model of `config` and write it, its model card and its log to `config.out`."""
-    from accelerate import PartialState
+    """Train the model of `config` with each of its methods in turn and write the last model, its model card and
+    its log to `config.out` (the models between methods go to `out/<method>/`)."""
     from transformers import AutoTokenizer
-    from trl import DPOTrainer, SFTTrainer
 
+    state = _distributed_state()
     _check_out_dir(config.out, config.overwrite)
-    PartialState().wait_for_everyone()  # every process has checked before the main one writes
+    state.wait_for_everyone()  # every process has checked before the main one writes
     base = hf_model_dir(config.model)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    sft_args = config.sft_arguments()
-    sft_data = _sft_data(config)
-    too_long = fit_to_length(sft_data, tokenizer, sft_args.max_length, config.overlong)
-    _require_rows(sft_data, "SFT")
-    dpo_data = None
-    if config.dpo:
-        dpo_args = config.dpo_arguments()
-        dpo_data = load_dpo_rows(resolve_files(config.data, "dpo.jsonl"))
-        too_long += fit_to_length(dpo_data, tokenizer, dpo_args.max_length, config.overlong)
-        _require_rows(dpo_data, "DPO")
+    # Every method's rows are read and checked before the first one trains.
+    plans = [_plan(method, config, tokenizer) for method in config.method]
     lora = config.lora_arguments() if config.lora else None
-    sft_out = config.out / "sft" if config.dpo else config.out
+    stages, model_dir = [], base
     with _quiet_libraries():
-        stages = [run_stage("sft", SFTTrainer, base, sft_args, sft_data.rows, tokenizer, sft_out,
-                            peft_config=lora, progress=progress)]
-        if dpo_data is not None:
-            stages.append(run_stage("dpo", DPOTrainer, sft_out, dpo_args, dpo_data.rows, tokenizer, config.out,
-                                    peft_config=lora, progress=progress))
-    skipped = sft_data.skipped + (dpo_data.skipped if dpo_data else Counter())
+        for index, (method, args, data, extra) in enumerate(plans):
+            save_to = config.out if index == len(plans) - 1 else config.out / method
+            stages.append(run_stage(method, _TRAINERS[method](), model_dir, args, data.rows, tokenizer, save_to,
+                                    peft_config=lora, progress=progress, **extra))
+            model_dir = save_to
+    sets = [data for _, _, data, _ in plans]
     result = TrainResult(
         out=config.out, base_model=EMBEDDED_BASE_MODEL if config.model == "embedded" else str(base),
-        stages=stages, data_counts={**sft_data.counts(), **(dpo_data.counts() if dpo_data else {})},
-        skipped=dict(skipped), too_long=too_long, problems=sft_data.problems + (dpo_data.problems if dpo_data else []),
+        processes=state.num_processes, stages=stages,
+        data_counts={key: value for data in sets for key, value in data.counts().items()},
+        skipped=dict(sum((data.skipped for data in sets), Counter())), too_long=sum(data.too_long for data in sets),
+        problems=[problem for data in sets for problem in data.problems],
     )
-    if PartialState().is_main_process:
+    if state.is_main_process:
         _write_reports(result, config)
     return result
+
+
+def _distributed_state() -> Any:
+    """The processes of this run. Without an accelerator accelerate's state must be asked for the CPU: it then
+    joins the processes a launcher started (gloo); asked plainly, each process would train alone."""
+    import torch
+    from accelerate import PartialState
+
+    return PartialState(cpu=not torch.cuda.is_available())
+
+
+def _plan(method: str, config: TrainConfig, tokenizer: Any) -> tuple[str, Any, DataSet, dict[str, Any]]:
+    """A method's TRL arguments, its checked rows and what its trainer needs besides."""
+    extra: dict[str, Any] = {}
+    if method == "sft":
+        args, data = config.sft_arguments(), _sft_data(config)
+    elif method == "dpo":
+        args, data = config.dpo_arguments(), load_dpo_rows(resolve_files(config.data, "dpo.jsonl"))
+    else:
+        args, data = config.grpo_arguments(), load_prompt_rows(config.data)
+        extra["reward_funcs"] = grpo_rewards(config, data, args)
+    if method != "grpo":
+        data.too_long = fit_to_length(data, tokenizer, args.max_length, config.overlong)
+    _require_rows(data, method.upper())
+    return method, args, data, extra
+
+
+def _trainer(name: str) -> Any:
+    def load() -> Any:
+        import trl
+
+        return getattr(trl, name)
+
+    return load
+
+
+_TRAINERS = {"sft": _trainer("SFTTrainer"), "dpo": _trainer("DPOTrainer"), "grpo": _trainer("GRPOTrainer")}
 
 
 def _sft_data(config: TrainConfig) -> DataSet:
@@ -115,7 +158,7 @@ def _check_out_dir(out: Path, overwrite: bool) -> None:
 def _write_reports(result: TrainResult, config: TrainConfig) -> None:
     out = config.out
     out.mkdir(parents=True, exist_ok=True)
-    for checkpoints in (out / "checkpoints" / "sft", out / "checkpoints" / "dpo", out / "checkpoints"):
+    for checkpoints in (*(out / "checkpoints" / method for method in config.method), out / "checkpoints"):
         if checkpoints.is_dir() and not any(checkpoints.iterdir()):
             checkpoints.rmdir()  # the trainers create them even when they save no checkpoint
     with (out / "train_log.jsonl").open("w", encoding="utf-8") as handle:

@@ -24,3 +24,13 @@ def dpo_row(index: int) -> dict:
 def write_jsonl(path, rows) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join((row if isinstance(row, str) else json.dumps(row)) + "\n" for row in rows))
+
+
+def prompt_record(index: int, turn_type: str = "in_scope") -> dict:
+    """A prompt record of `generated.jsonl`, as GRPO reads it: the system prompt, the user turn, the rules."""
+    # Limits that random text from the tiny model meets about half the time, so a GRPO group's rewards differ.
+    rules = [{"id": "r1", "kind": "length", "text": "Answer in at most 5 words.",
+              "check": {"name": "max_words", "limit": 5}},
+             {"id": "r2", "kind": "style", "text": "Never use a comma.", "check": {"name": "no_commas"}}]
+    return {"stage": "prompt", "key": f"p{index}", "status": "failed", "turn_type": turn_type,
+            "system_prompt": SYSTEM, "user": f"How do I cook beans number {index}?", "rules": rules, "attempts": []}
