@@ -2,7 +2,9 @@
 
 A recipe names the stages it runs and the settings of each (any field of that stage's config); the runner wires
 their paths (the compiled program feeds generate, generate's data feeds train, eval compares the base model with
-the trained one). `run_state.json` records each finished stage and its wall time; running the recipe again skips
+the trained one). Only training is distributed: a train stage with `launch: {num_processes: N}` runs under
+`accelerate launch` on N processes, while every other stage runs once; the runner itself is never launched that way.
+`run_state.json` records each finished stage and its wall time; running the recipe again skips
 them (`force` re-runs one), and an interrupted stage picks up where it stopped (generate resumes row by row).
 """
 
@@ -21,14 +23,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from rnr_dspy.errors import ConfigError, RnrError
 
-__all__ = ["Recipe", "load_recipe", "run_recipe", "stage_configs"]
+__all__ = ["Launch", "Recipe", "load_recipe", "run_recipe", "stage_configs"]
 
 Stage = Literal["compile", "generate", "train", "eval"]
 STAGES: tuple[Stage, ...] = ("compile", "generate", "train", "eval")
+
+
+class Launch(BaseModel):
+    """How the train stage is launched on several processes (`accelerate launch`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_processes: int = Field(ge=1, description="Processes (one per GPU; on a CPU, gloo workers).")
+    config_file: Path | None = Field(None, description="An accelerate config (FSDP, DeepSpeed, several machines); "
+                                     "without one the processes run data-parallel on this machine.")
 
 
 class Recipe(BaseModel):
@@ -48,6 +60,19 @@ class Recipe(BaseModel):
     generate: dict[str, Any] = {}
     train: dict[str, Any] = {}
     eval: dict[str, Any] = {}
+
+    @field_validator("compile", "generate", "eval")
+    @classmethod
+    def _runs_once(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if "launch" in value:
+            raise ValueError(f"{info.field_name} runs once, on one process (raise its num_threads for "
+                             "concurrency); only the train stage takes `launch`")
+        return value
+
+    @property
+    def launch(self) -> Launch | None:
+        """How the train stage is launched, if on several processes."""
+        return Launch.model_validate(self.train["launch"]) if "launch" in self.train else None
 
 
 def load_recipe(source: str | Path, out: Path | None = None) -> Recipe:
@@ -90,7 +115,8 @@ def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
     for stage in recipe.stages:
         cls, wired = wiring[stage]
         try:
-            configs[stage] = cls.model_validate({**wired, **getattr(recipe, stage)})
+            settings = {key: value for key, value in getattr(recipe, stage).items() if key != "launch"}
+            configs[stage] = cls.model_validate({**wired, **settings})
         except ValidationError as error:
             first = error.errors()[0]
             raise ConfigError(f"recipe {recipe.name}: {stage}.{'.'.join(map(str, first['loc']))}: "
@@ -120,8 +146,20 @@ def _write_ggufs(recipe: Recipe) -> None:
             write_gguf(source, template, target)
 
 
-def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel) -> None:
-    """Run one stage as `rnr-dspy STAGE --config FILE` (its settings written to `out/configs/STAGE.yaml`)."""
+def _launched(launch: Launch) -> list[str]:
+    """`accelerate launch` for the train stage. Without a config file, `--multi_gpu` starts the processes with
+    torchrun; on a machine without GPUs they join over gloo (`--cpu` would start one process unless MPI is set up)."""
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(launch.num_processes)]
+    if launch.config_file is not None:
+        return [*command, "--config_file", str(launch.config_file)]
+    if launch.num_processes > 1:
+        command.append("--multi_gpu")
+    return [*command, "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+
+
+def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: Launch | None = None) -> None:
+    """Run one stage as `rnr-dspy STAGE --config FILE` (its settings written to `out/configs/STAGE.yaml`), under
+    `accelerate launch` when `launch` says so."""
     path = out / "configs" / f"{stage}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     settings = config.model_dump(mode="json", exclude_none=True)
@@ -130,10 +168,19 @@ def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel) -> None:
     key = getattr(config, "api_key", None)
     if key is not None:  # never written to the settings file
         environment["RNR_DSPY_API_KEY"] = key.get_secret_value() if hasattr(key, "get_secret_value") else str(key)
-    done = subprocess.run([sys.executable, "-m", "rnr_dspy.cli", stage, "--config", str(path)], env=environment,
+    launcher = _launched(launch) if launch is not None else [sys.executable]
+    done = subprocess.run([*launcher, "-m", "rnr_dspy.cli", stage, "--config", str(path)], env=environment,
                           check=False)
     if done.returncode != 0:
         raise RnrError(f"stage {stage} failed (exit code {done.returncode}); its settings: {path}")
+
+
+def _refuse_a_launched_runner() -> None:
+    # Under a launcher every process would run every stage: N compiles and generates appending to the same files.
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 or "LOCAL_RANK" in os.environ:
+        raise ConfigError("a recipe is run once, not under `accelerate launch`/torchrun (every process would run "
+                          "every stage into the same files): run `rnr-dspy run RECIPE` and give its train stage "
+                          "`launch: {num_processes: N}` to train on N processes")
 
 
 def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
@@ -144,10 +191,13 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
     from rnr_dspy.generate import run_generate
     from rnr_dspy.train import run_train
 
+    _refuse_a_launched_runner()
     runners: dict[Stage, Callable[[Any], Any]] = {"compile": run_compile, "generate": run_generate,
                                                   "train": run_train, "eval": run_eval}
     if recipe.isolate_stages:
         runners = {stage: partial(_in_process_of_its_own, stage, recipe.out) for stage in runners}
+    if recipe.launch is not None:
+        runners["train"] = partial(_in_process_of_its_own, "train", recipe.out, launch=recipe.launch)
     configs = stage_configs(recipe)
     recipe.out.mkdir(parents=True, exist_ok=True)
     (recipe.out / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))

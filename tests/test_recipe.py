@@ -101,3 +101,38 @@ def test_an_isolated_stage_runs_as_its_own_command_and_its_key_stays_out_of_file
     written = (tmp_path / "configs/generate.yaml").read_text()
     assert "sk-secret" not in written
     assert build_config(GenerateConfig, tmp_path / "configs/generate.yaml", {}).limit == 3
+
+
+def test_a_distributed_train_stage_is_launched_and_the_other_stages_run_once(tmp_path, monkeypatch):
+    import rnr_dspy.recipe as recipe_module
+
+    commands = []
+    monkeypatch.setattr(recipe_module.subprocess, "run", lambda command, env, check: commands.append(command)
+                        or type("Done", (), {"returncode": 0})())
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "stages": ["compile", "generate",
+                                                                                          "train"],
+                                    "train": {"launch": {"num_processes": 8}, "method": ["sft", "dpo"]}}))
+    run_recipe(load_recipe(path))
+    compile_, generate, train = commands
+    assert compile_[1:] == ["-m", "rnr_dspy.cli", "compile", "--config", str(tmp_path / "run/configs/compile.yaml")]
+    assert generate[1:3] == ["-m", "rnr_dspy.cli"] and generate[3] == "generate"
+    assert train[1:5] == ["-m", "accelerate.commands.launch", "--num_processes", "8"] and "--multi_gpu" in train
+    assert train[-5:] == ["-m", "rnr_dspy.cli", "train", "--config", str(tmp_path / "run/configs/train.yaml")]
+    assert "launch" not in (tmp_path / "run/configs/train.yaml").read_text()
+
+
+def test_only_the_train_stage_can_be_launched(tmp_path):
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path), "generate": {"launch": {"num_processes": 2}}}))
+    with pytest.raises(ConfigError, match="generate runs once"):
+        load_recipe(path)
+
+
+def test_a_recipe_run_under_a_launcher_is_refused_with_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "8")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    recipe = load_recipe("embedded-smollm2", out=tmp_path / "run")
+    with pytest.raises(ConfigError, match=r"launch: \{num_processes: N\}"):
+        run_recipe(recipe)
+    assert not (tmp_path / "run").exists()

@@ -37,7 +37,8 @@ def sft_then_dpo(tiny_model_dir, tmp_path_factory):
     write_jsonl(run_dir / "data" / "dpo.jsonl", [dpo_row(i) for i in range(4)])
     out = tmp_path_factory.mktemp("out") / "model"
     seen = []
-    result = run_train(config(run_dir, tiny_model_dir, out, method=["sft", "dpo"]), progress=lambda *event: seen.append(event))
+    result = run_train(config(run_dir, tiny_model_dir, out, method=["sft", "dpo"]),
+                       progress=lambda *event: seen.append(event))
     return result, out, seen
 
 
