@@ -65,9 +65,8 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
     report."""
     started = time.perf_counter()
     trainset, valset, seeds = make_examples(config)
-    key = config.api_key.get_secret_value() if config.api_key else None
-    settings: dict[str, Any] = {"api_base": config.api_base, "api_key": key, "temperature": config.temperature,
-                "max_tokens": config.max_tokens}
+    settings: dict[str, Any] = {**config.lm_settings(), "temperature": config.temperature,
+                                "max_tokens": config.max_tokens}
     teacher = make_lm(config.lm, **settings)
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm else teacher
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None

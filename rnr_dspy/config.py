@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.errors import ConfigError
+from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 
 __all__ = ["TeacherStageConfig", "build_config"]
 
@@ -31,6 +32,18 @@ class TeacherStageConfig(BaseModel):
     k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
     checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
                               "code: for a weak teacher, whose free-text rules and judgements are noise.")
+    request_timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=3600, description=(
+        "Seconds a request to a served LM (--api-base or a hosted API) may wait for its answer before it counts as "
+        "failed; raise it for slow servers and long answers. In-process models have no timeout."))
+    num_retries: int = Field(DEFAULT_RETRIES, ge=0, le=20, description=(
+        "Retries of a served LM's request that timed out, was rate limited (429) or hit a server error (5xx), with "
+        "backoff of 1, 2, 4 s (a server's Retry-After is honoured up to 60 s); then the row is recorded as failed. "
+        "After 3 calls in a row failed every try, the LM is not called again in that run."))
+
+    def lm_settings(self) -> dict[str, Any]:
+        """The connection settings every LM of the stage is made with (`make_lm` keywords)."""
+        return {"api_base": self.api_base, "api_key": self.api_key.get_secret_value() if self.api_key else None,
+                "timeout": self.request_timeout, "num_retries": self.num_retries}
 
 Config = TypeVar("Config", bound=BaseModel)
 
