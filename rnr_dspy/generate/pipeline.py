@@ -23,7 +23,7 @@ from rnr_dspy.data import Seed
 from rnr_dspy.errors import SeedError
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.export import write_datasets
-from rnr_dspy.generate.hashing import content_hash
+from rnr_dspy.generate.hashing import content_hash, sampling_seed
 from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
 from rnr_dspy.generate.respond import answer_prompt
 from rnr_dspy.generate.run_dir import claim_run_dir
@@ -154,7 +154,8 @@ class _Run:
             return model.model_validate(stored)
         tries = (stored or {}).get("tries", 0) + 1
         # A retry samples afresh: the same request would be answered from the cache with the same failure.
-        lm = dspy.settings.lm.copy(rollout_id=tries, temperature=0.7) if tries > 1 else dspy.settings.lm
+        lm = dspy.settings.lm.copy(rollout_id=tries, temperature=0.7,
+                                   seed=sampling_seed(self.config.seed, key, tries)) if tries > 1 else dspy.settings.lm
         try:
             with dspy.context(lm=lm):
                 result = work()

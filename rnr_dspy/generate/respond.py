@@ -8,6 +8,7 @@ from typing import Any
 import dspy
 
 from rnr_dspy.generate.config import GenerateConfig
+from rnr_dspy.generate.hashing import sampling_seed
 from rnr_dspy.generate.records import Attempt
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, render_system_prompt
@@ -36,13 +37,15 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
 
     inputs = {"system_prompt": system_prompt, "user": user}
     if config.strategy == "refine":
-        dspy.Refine(module=_Kept(responder, errors), N=config.attempts, reward_fn=reward, threshold=1.0)(**inputs)
+        # Refine copies the LM per attempt; its attempts differ by the feedback in their prompts.
+        with dspy.context(lm=dspy.settings.lm.copy(seed=sampling_seed(config.seed, key, 0))):
+            dspy.Refine(module=_Kept(responder, errors), N=config.attempts, reward_fn=reward, threshold=1.0)(**inputs)
     else:
         # DSPy's BestOfN samples at a fixed temperature of 1.0, prints and drops errors: the same loop, kept here.
         lm = dspy.settings.lm
         for rollout in range(config.attempts):
             sampling = lm.copy(rollout_id=rollout, temperature=config.response_temperature,
-                               max_tokens=config.response_max_tokens)
+                               max_tokens=config.response_max_tokens, seed=sampling_seed(config.seed, key, rollout))
             with dspy.context(lm=sampling):
                 if reward(inputs, _Kept(responder, errors)(**inputs)) >= 1.0:
                     break
