@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rnr_dspy.config import OutDir
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
 from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
@@ -31,7 +32,7 @@ class EvalConfig(BaseModel):
 
     models: list[str] = Field(default_factory=lambda: ["embedded"], min_length=1,
                               description="Models under test: embedded, local:PATH, or provider/model.")
-    out: Path = Field(Path("runs/eval"), description="Directory for log.json, report.md and plot.png.")
+    out: OutDir = Field(Path("runs/eval"), description="Directory for log.json, report.md and plot.png.")
     suite: str = Field("rnr", description="rnr, ifeval, all, or a path to a suite file (.jsonl).")
     limit: int | None = Field(None, ge=1, description="Use at most N items of each suite.")
     judge_lm: str | None = Field(None, description="Judge LM for judge-only rules (none: they stay unknown).")

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 
-__all__ = ["TeacherStageConfig", "build_config"]
+__all__ = ["OutDir", "TeacherStageConfig", "build_config"]
+
+
+def _not_a_file(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file; the output goes into a directory: pass a new path")
+    return path
+
+
+# A stage's output directory: a path that is a file is refused when the settings are read, before any work.
+OutDir = Annotated[Path, AfterValidator(_not_a_file)]
 
 
 class TeacherStageConfig(BaseModel):

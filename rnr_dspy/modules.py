@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
+from rnr_dspy.errors import ConfigError
 from rnr_dspy.rules import TURN_TYPES, Rule, RuleVerdict, TurnType, decide, normalize_rules, render_system_prompt
 from rnr_dspy.signatures import (
     ChooseRuleChecks,
@@ -17,7 +19,8 @@ from rnr_dspy.signatures import (
     RespondFollowingRules,
 )
 
-__all__ = ["RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator"]
+__all__ = ["RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator",
+           "load_program"]
 
 
 class RoleGenerator(dspy.Module):
@@ -126,3 +129,18 @@ class RNRProgram(dspy.Module):
         return dspy.Prediction(role=role, rules=rules, system_prompt=system_prompt, user=user, turn_type=turn_type,
                                response=response, verdicts=verdicts)
 
+
+
+def load_program(program: RNRProgram, path: Path) -> RNRProgram:
+    """`program` with the state `rnr-dspy compile` saved at `path` (its `program.json`).
+
+    Raises `ConfigError` naming the file when it cannot be read or is not such a state.
+    """
+    try:
+        program.load(str(path))
+    except OSError as error:
+        raise ConfigError(f"cannot read the program {path}: {error.strerror or error}") from error
+    except Exception as error:  # DSPy's loader fails with whatever the JSON's shape trips over
+        raise ConfigError(f"{path} is not a program saved by rnr-dspy compile (a program.json): "
+                          f"{type(error).__name__}: {error}") from error
+    return program

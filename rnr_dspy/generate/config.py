@@ -7,13 +7,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from rnr_dspy.config import TeacherStageConfig
+from rnr_dspy.config import OutDir, TeacherStageConfig
 
 __all__ = ["GenerateConfig"]
 
 
 class GenerateConfig(TeacherStageConfig):
-    out: Path = Field(description="Run directory: generated.jsonl, data/, usage.json, generate_report.json.")
+    out: OutDir = Field(description="Run directory: generated.jsonl, data/, usage.json, generate_report.json.")
     program: Path | None = Field(None, description="A compiled program.json (default: the uncompiled program).")
     grouping: Literal["theme", "tfidf"] = Field(
         "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")

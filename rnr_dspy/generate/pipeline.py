@@ -31,7 +31,7 @@ from rnr_dspy.generate.seeds import prepare_groups
 from rnr_dspy.generate.store import RunStore
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.models.served import LMWait, reporting_lm_waits
-from rnr_dspy.modules import RNRProgram
+from rnr_dspy.modules import RNRProgram, load_program
 from rnr_dspy.rules import TurnType, render_system_prompt
 from rnr_dspy.rules.sampling import sample_rules
 from rnr_dspy.tracking import Ledger
@@ -56,6 +56,8 @@ def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], 
     Raises `RunDirError` when another run holds `config.out`, or it holds a run of other settings (see
     `rnr_dspy.generate.run_dir`).
     """
+    if config.program is not None:  # a file that is no program fails before the run directory is touched
+        load_program(RNRProgram(checks_only=config.checks_only), config.program)
     with claim_run_dir(config):
         return _generate(config, progress)
 
@@ -72,7 +74,7 @@ def _generate(config: GenerateConfig, progress: Callable[[GenerateProgress], Non
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm and use_judge else teacher
     program = RNRProgram(judge_lm=judge, use_judge=use_judge, checks_only=config.checks_only)
     if config.program is not None:
-        program.load(str(config.program))
+        load_program(program, config.program)
     store = RunStore(config.out / "generated.jsonl")
     per_group = 3 * config.user_turns
     ledger = Ledger()

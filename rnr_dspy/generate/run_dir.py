@@ -47,8 +47,6 @@ class RunDirError(RnrError):
 def claim_run_dir(config: GenerateConfig) -> Iterator[None]:
     """Hold `config.out` for this run: locked against a second run, and holding this configuration's data only."""
     out = config.out
-    if out.exists() and not out.is_dir():
-        raise RunDirError(f"--out {out} is a file; a run needs a directory: pass a new path")
     out.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         _check_settings(out, data_settings(config), force_new=config.force_new)

@@ -59,24 +59,27 @@ def run_train(config: TrainConfig, progress: Progress | None = None) -> TrainRes
 
     _check_out_dir(config.out, config.overwrite)
     PartialState().wait_for_everyone()  # every process has checked before the main one writes
+    sft_args = config.sft_arguments()
+    dpo_args = config.dpo_arguments() if config.dpo else None
+    lora = config.lora_arguments() if config.lora else None
+    # The data is read and checked before the model is converted: an empty file takes a moment, a conversion minutes.
+    sft_data = _sft_data(config)
+    _require_rows(sft_data, "SFT")
+    dpo_data = load_dpo_rows(resolve_files(config.data, "dpo.jsonl")) if dpo_args is not None else None
+    if dpo_data is not None:
+        _require_rows(dpo_data, "DPO")
     base = hf_model_dir(config.model)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    sft_args = config.sft_arguments()
-    sft_data = _sft_data(config)
     too_long = fit_to_length(sft_data, tokenizer, sft_args.max_length, config.overlong)
     _require_rows(sft_data, "SFT")
-    dpo_data = None
-    if config.dpo:
-        dpo_args = config.dpo_arguments()
-        dpo_data = load_dpo_rows(resolve_files(config.data, "dpo.jsonl"))
+    if dpo_data is not None and dpo_args is not None:
         too_long += fit_to_length(dpo_data, tokenizer, dpo_args.max_length, config.overlong)
         _require_rows(dpo_data, "DPO")
-    lora = config.lora_arguments() if config.lora else None
     sft_out = config.out / "sft" if config.dpo else config.out
     with _quiet_libraries():
         stages = [run_stage("sft", SFTTrainer, base, sft_args, sft_data.rows, tokenizer, sft_out,
                             peft_config=lora, progress=progress)]
-        if dpo_data is not None:
+        if dpo_data is not None and dpo_args is not None:
             stages.append(run_stage("dpo", DPOTrainer, sft_out, dpo_args, dpo_data.rows, tokenizer, config.out,
                                     peft_config=lora, progress=progress))
     skipped = sft_data.skipped + (dpo_data.skipped if dpo_data else Counter())

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from rnr_dspy.generate import GenerateConfig, run_generate
 from rnr_dspy.generate.run_dir import LOCK_FILE, RunDirError, data_settings
@@ -78,12 +79,12 @@ def test_a_directory_whose_record_is_empty_takes_any_settings(tmp_path, engine):
     assert run_generate(_config(out))["sft_rows"] == 14
 
 
-def test_an_out_that_is_a_file_is_refused_before_anything_is_written(tmp_path, engine):
+def test_an_out_that_is_a_file_is_refused_with_the_settings_before_anything_is_written(tmp_path):
     out = tmp_path / "run"
     out.write_text("not a directory")
-    with pytest.raises(RunDirError, match="is a file"):
-        run_generate(_config(out))
-    assert out.read_text() == "not a directory" and not engine.requests
+    with pytest.raises(ValidationError, match=r"out\n.*is a file; the output goes into a directory"):
+        _config(out)
+    assert out.read_text() == "not a directory"
 
 
 def test_data_settings_leave_out_paths_threads_endpoints_and_keys(tmp_path):
