@@ -46,8 +46,8 @@ class GenerateProgress(BaseModel):
     failed: int = 0
     errors: int = 0
     tokens: int = 0
-    waiting: str | None = Field(None, description="Why the run is waiting (a served LM retrying after an error), "
-                                "until the next row is done.")
+    waiting: str | None = Field(default=None, description="Why the run is waiting (a served LM retrying after an "
+                                "error), until the next row is done.")
 
 
 def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], None] | None = None) -> dict[str, Any]:

@@ -116,12 +116,14 @@ class ServedLM(dspy.LM):
         if not is_retryable_lm_error(error):
             raise error
         tries = self.retries + 1
-        reason = _first_line(error)
+        timeout = self.kwargs["timeout"]
+        timed_out = "timed out" in str(error)
+        reason = f"{type(error).__name__}: no answer within {timeout:g} s" if timed_out else _first_line(error)
         if failed == tries:
             self._health.gave_up(f"{tries} tries, the last: {reason}")
-            if "timed out" in str(error) and error.args:
+            if timed_out and error.args:
                 # The error's own advice names lm15's API; say which setting the user controls.
-                error.args = (f"{error.args[0]} [waited {self.kwargs.get('timeout'):g} s per try, {tries} tries; "
+                error.args = (f"{error.args[0]} [waited {timeout:g} s per try, {tries} tries; "
                               "raise request_timeout (--request-timeout) for a slow server]", *error.args[1:])
             raise error
         hinted = getattr(error, "retry_after", None)
