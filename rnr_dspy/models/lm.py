@@ -63,7 +63,8 @@ def make_lm(spec: str = "embedded", *, api_base: str | None = None, api_key: str
             f"unknown LM spec {spec!r}: use 'embedded', 'local:PATH' (a .gguf file or a Hugging Face model "
             "directory), or a provider/model string such as 'openai/gpt-4o-mini' or 'hosted_vllm/MODEL' with --api-base"
         )
-    return ServedLM(spec, api_base=api_base, api_key=api_key, timeout=timeout, retries=num_retries, **settings)
+    return ServedLM(spec, api_base=api_base, api_key=api_key, timeout=timeout, num_retries=num_retries,
+                    **settings)
 
 
 def lm_id(lm: dspy.BaseLM) -> str:

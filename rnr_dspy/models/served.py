@@ -70,17 +70,20 @@ class ServedLM(dspy.LM):
 
     Args:
         model: a DSPy model string, e.g. `hosted_vllm/Qwen/Qwen2.5-7B-Instruct`.
-        retries: retries of a request that failed with a retryable error.
+        num_retries: retries of a request that failed with a retryable error.
         timeout: seconds a request may wait for its answer.
         **kwargs: the rest of `dspy.LM`'s settings (`api_base`, `api_key`, `temperature`, …).
     """
 
-    def __init__(self, model: str, *, retries: int = DEFAULT_RETRIES, timeout: float = DEFAULT_TIMEOUT,
+    def __init__(self, model: str, *, num_retries: int = DEFAULT_RETRIES, timeout: float = DEFAULT_TIMEOUT,
                  **kwargs: Any) -> None:
-        kwargs.pop("num_retries", None)  # DSPy's own retry loop is silent and unbounded by Retry-After: off
+        # DSPy's own retry loop stays off: it waits silently, and as long as any Retry-After says.
         super().__init__(model, num_retries=0, timeout=timeout, **kwargs)
-        self.retries = retries
+        self.retries = num_retries
         self._health = _Health()
+
+    def dump_state(self) -> dict[str, Any]:
+        return {**super().dump_state(), "num_retries": self.retries}
 
     @property
     def endpoint(self) -> str:
@@ -161,6 +164,12 @@ class _Health:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _Health:
         return self
+
+    def __getstate__(self) -> dict[str, Any]:  # a pickled LM (DSPy's save_program) starts healthy
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
 
 
 def _first_line(error: Exception) -> str:

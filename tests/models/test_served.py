@@ -91,3 +91,15 @@ def test_make_lm_gives_a_served_model_its_timeout_and_retries():
     lm = make_lm("hosted_vllm/m", api_base="http://127.0.0.1:9/v1", timeout=7, num_retries=5)
     assert isinstance(lm, ServedLM) and lm.kwargs["timeout"] == 7 and lm.retries == 5 and lm.num_retries == 0
     assert lm.endpoint == "http://127.0.0.1:9/v1"
+
+
+def test_a_saved_served_lm_loads_with_its_timeout_and_retries_and_no_key():
+    import cloudpickle
+
+    lm = make_lm("hosted_vllm/m", api_base="http://127.0.0.1:9/v1", api_key="sk-never-saved", timeout=7,
+                 num_retries=5)
+    state = lm.dump_state()
+    assert "sk-never-saved" not in str(state)
+    loaded = ServedLM.load_state(state, allow_custom_lm_class=True)
+    assert (loaded.retries, loaded.kwargs["timeout"], loaded.num_retries) == (5, 7, 0)
+    assert cloudpickle.loads(cloudpickle.dumps(lm)).retries == 5
