@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rnr_dspy.errors import RnrError
 from rnr_dspy.evals.metrics import Metric
@@ -50,6 +50,8 @@ class ModelRun(BaseModel):
 
 
 class EvalLog(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # another JSON file is refused, not read as an empty log
+
     version: int = LOG_VERSION
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     # The settings of the run, API keys never included.
@@ -67,10 +69,13 @@ def write_log(log: EvalLog, path: str | Path) -> Path:
 def read_log(path: str | Path) -> EvalLog:
     path = Path(path)
     try:
-        return EvalLog.model_validate_json(path.read_text(encoding="utf-8"))
+        log = EvalLog.model_validate_json(path.read_bytes())
     except OSError as error:
         raise LogError(f"cannot read eval log {path}: {error}") from error
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "log"
         raise LogError(f"{path} is not an eval log: {where}: {first['msg']}") from None
+    if not any(run.suites for run in log.runs):
+        raise LogError(f"{path} is not an eval log: it holds no model's results (runs)")
+    return log

@@ -15,10 +15,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rnr_dspy.config import OutDir
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
 from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
 from rnr_dspy.models.lm import make_lm
+from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 
 __all__ = ["EvalConfig", "Progress", "build_tasks", "evaluate", "run_eval"]
 
@@ -30,7 +32,7 @@ class EvalConfig(BaseModel):
 
     models: list[str] = Field(default_factory=lambda: ["embedded"], min_length=1,
                               description="Models under test: embedded, local:PATH, or provider/model.")
-    out: Path = Field(Path("runs/eval"), description="Directory for log.json, report.md and plot.png.")
+    out: OutDir = Field(Path("runs/eval"), description="Directory for log.json, report.md and plot.png.")
     suite: str = Field("rnr", description="rnr, ifeval, all, or a path to a suite file (.jsonl).")
     limit: int | None = Field(None, ge=1, description="Use at most N items of each suite.")
     judge_lm: str | None = Field(None, description="Judge LM for judge-only rules (none: they stay unknown).")
@@ -39,12 +41,19 @@ class EvalConfig(BaseModel):
     max_tokens: int = Field(512, ge=1, description="Longest answer, in tokens.")
     batch_size: int = Field(8, ge=1, description="Prompts per batch (transformers) or concurrent requests (HTTP).")
     backend: Backend = Field("auto", description="auto, lm (the DSPy LM), or transformers (batched).")
+    request_timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=3600, description=(
+        "Seconds a request to a served model or judge (--api-base or a hosted API) may wait for its answer; an item "
+        "whose request failed is kept in the log with its error."))
+    num_retries: int = Field(DEFAULT_RETRIES, ge=0, le=20, description=(
+        "Retries of a served model's request that timed out, was rate limited (429) or hit a server error (5xx), "
+        "with backoff (a server's Retry-After is honoured up to 60 s)."))
 
 
 def build_tasks(config: EvalConfig) -> list[Task]:
     from rnr_dspy.evals.rnr_suite import rnr_task
 
-    judge = (make_lm(config.judge_lm, api_base=config.api_base, api_key=config.api_key, cache=False)
+    judge = (make_lm(config.judge_lm, api_base=config.api_base, api_key=config.api_key, cache=False,
+                     timeout=config.request_timeout, num_retries=config.num_retries)
              if config.judge_lm else None)
     if config.suite in ("rnr", "all"):
         tasks = [rnr_task(judge_lm=judge, limit=config.limit)]
@@ -86,7 +95,8 @@ def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[T
     for spec in config.models:
         start = time.perf_counter()
         generator = make_generator(spec, backend=config.backend, batch_size=config.batch_size,
-                                   max_tokens=config.max_tokens, api_base=config.api_base, api_key=config.api_key)
+                                   max_tokens=config.max_tokens, api_base=config.api_base, api_key=config.api_key,
+                                   timeout=config.request_timeout, num_retries=config.num_retries)
         run = ModelRun(spec=spec, model_id=generator.model_id, backend=generator.backend,
                        load_seconds=time.perf_counter() - start)
         labelled = (lambda phase, done, total, spec=spec: progress(f"{spec} {phase}", done, total)) if progress \

@@ -5,6 +5,8 @@
   get, so a small model cannot stop after "You are". Replies are then held to the same constraints when parsed.
 - A signature whose only output is plain text (a response) is answered in plain text, not wrapped in JSON: that is
   how the model will answer in deployment, and unconstrained text decodes several times faster.
+- A reply that did not parse is never served again from DSPy's cache, and replies are cached per endpoint (see
+  `rnr_dspy.models.reply_cache`).
 - Outputs are named, not templated (small models copy a `{"response": "{response}"}` placeholder verbatim), and
   typed outputs are described as compact types rather than raw JSON schema (see `rnr_dspy.schema_text`).
 """
@@ -19,12 +21,25 @@ import pydantic
 from dspy.adapters.utils import translate_field_type
 from dspy.utils.exceptions import AdapterParseError
 
+from rnr_dspy.models.reply_cache import forgetting_unparsed_replies, use_reply_cache
 from rnr_dspy.schema_text import describe_schema
 
 __all__ = ["StructuredAdapter"]
 
 
 class StructuredAdapter(dspy.JSONAdapter):
+    def __call__(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any, demos: list[dict[str, Any]],
+                 inputs: dict[str, Any]) -> list[dict[str, Any]]:
+        use_reply_cache()
+        with forgetting_unparsed_replies():
+            return super().__call__(lm, lm_kwargs, signature, demos, inputs)
+
+    async def acall(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any, demos: list[dict[str, Any]],
+                    inputs: dict[str, Any]) -> list[dict[str, Any]]:
+        use_reply_cache()
+        with forgetting_unparsed_replies():
+            return await super().acall(lm, lm_kwargs, signature, demos, inputs)
+
     def _prepare_response_format(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any) -> None:
         if _plain_text_field(signature):
             return None

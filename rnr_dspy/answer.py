@@ -8,6 +8,7 @@ from typing import Any, Literal
 import dspy
 from pydantic import BaseModel, Field
 
+from rnr_dspy.hashing import sampling_seed
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, render_system_prompt
 from rnr_dspy.rules.hindsight import hindsight_rules
@@ -27,6 +28,7 @@ class AnswerSettings(BaseModel):
     max_tokens: int | None = Field(None, ge=16, description="Token limit of a sampled response (default: the LM's).")
     repair: bool = Field(False, description="Repair the best failed response with the checkers' enforce().")
     hindsight: bool = Field(False, description="Build rules a failed response already follows (a separate row).")
+    seed: int = Field(0, description="Run seed: each sampled request's seed comes from it and the row.")
 
 
 class Attempt(BaseModel):
@@ -79,7 +81,9 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
 
     inputs = {"system_prompt": system_prompt, "user": user}
     if settings.strategy == "refine":
-        dspy.Refine(module=_Kept(responder, errors), N=settings.attempts, reward_fn=reward, threshold=1.0)(**inputs)
+        # Refine copies the LM per attempt; its attempts differ by the feedback in their prompts.
+        with dspy.context(lm=dspy.settings.lm.copy(seed=sampling_seed(settings.seed, seed, 0))):
+            dspy.Refine(module=_Kept(responder, errors), N=settings.attempts, reward_fn=reward, threshold=1.0)(**inputs)
     else:
         # DSPy's BestOfN samples at a fixed temperature of 1.0, prints and drops errors: the same loop, kept here.
         lm = dspy.settings.lm
@@ -87,7 +91,10 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
                              {"temperature": settings.temperature, "max_tokens": settings.max_tokens}.items()
                              if value is not None}
         for rollout in range(settings.attempts):
-            sampling = lm.copy(rollout_id=rollout, **sampling_settings) if rollout or sampling_settings else lm
+            # Each request is seeded from the row and the run seed: a resumed run samples what an uninterrupted
+            # one would have.
+            sampling = lm.copy(rollout_id=rollout, seed=sampling_seed(settings.seed, seed, rollout),
+                               **sampling_settings)
             with dspy.context(lm=sampling):
                 if reward(inputs, _Kept(responder, errors)(**inputs)) >= 1.0:
                     break

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal
 
 import dspy
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from rnr_dspy.adapter import StructuredAdapter
-from rnr_dspy.config import TeacherStageConfig
+from rnr_dspy.config import OutDir, TeacherStageConfig
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
 from rnr_dspy.models.lm import lm_id, make_lm
@@ -25,19 +24,28 @@ __all__ = ["CompileConfig", "make_examples", "run_compile"]
 
 
 class CompileConfig(TeacherStageConfig):
-    out: Path = Field(description="Directory for program.json and compile_report.json.")
+    out: OutDir = Field(description="Directory for program.json and compile_report.json.")
     train_size: int = Field(12, ge=1)
     val_size: int = Field(6, ge=1)
     optimizer: Preset = Preset.bootstrap
     auto: Literal["light", "medium", "heavy"] = Field("light", description="Budget of mipro and gepa.")
     max_metric_calls: int | None = Field(None, ge=1, description="Budget of gepa in metric calls (overrides auto).")
-    reflection_lm: str | None = Field(None, description="LM spec that gepa reflects with (required by gepa).")
+    reflection_lm: str | None = Field(None, validate_default=True,
+                                      description="LM spec that gepa reflects with (required by gepa).")
     max_demos: int = Field(2, ge=0, le=16)
     max_rounds: int = Field(1, ge=1, le=10, description="Bootstrap attempts per training example.")
     num_threads: int = Field(1, ge=1, le=64)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(1024, ge=16)
     seed: int = 0
+
+    @field_validator("reflection_lm")
+    @classmethod
+    def _gepa_reflects_with_an_lm(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("optimizer") == Preset.gepa:
+            raise ValueError("the gepa optimizer needs a reflection LM (reflection_lm, --reflection-lm SPEC), "
+                             "ideally a strong one")
+        return value
 
 
 def make_examples(config: CompileConfig) -> tuple[list[dspy.Example], list[dspy.Example], dict[str, Any]]:
@@ -64,9 +72,8 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
     report."""
     started = time.perf_counter()
     trainset, valset, seeds = make_examples(config)
-    key = config.api_key.get_secret_value() if config.api_key else None
-    settings: dict[str, Any] = {"api_base": config.api_base, "api_key": key, "temperature": config.temperature,
-                "max_tokens": config.max_tokens}
+    settings: dict[str, Any] = {**config.lm_settings(), "temperature": config.temperature,
+                                "max_tokens": config.max_tokens}
     teacher = make_lm(config.lm, **settings)
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm and config.judge_lm != "none" else teacher
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None

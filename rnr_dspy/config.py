@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import dspy
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from rnr_dspy.answer import AnswerSettings
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.errors import ConfigError
+from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from rnr_dspy.program import RNRProgram
 
-__all__ = ["TeacherStageConfig", "build_config"]
+__all__ = ["OutDir", "TeacherStageConfig", "build_config"]
+
+
+def _not_a_file(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file; the output goes into a directory: pass a new path")
+    return path
+
+
+# A stage's output directory: a path that is a file is refused when the settings are read, before any work.
+OutDir = Annotated[Path, AfterValidator(_not_a_file)]
 
 
 class TeacherStageConfig(BaseModel):
@@ -45,6 +56,19 @@ class TeacherStageConfig(BaseModel):
         `judge_lm=None` with `judge_lm: none` leaves rules without a check unknown."""
         return RNRProgram(judge_lm=judge_lm, use_judge=self.judge_lm != "none", checks_only=self.checks_only,
                           rule_source=self.rule_source, user_turns=self.user_turns, answering=answering)
+
+    request_timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=3600, description=(
+        "Seconds a request to a served LM (--api-base or a hosted API) may wait for its answer before it counts as "
+        "failed; raise it for slow servers and long answers. In-process models have no timeout."))
+    num_retries: int = Field(DEFAULT_RETRIES, ge=0, le=20, description=(
+        "Retries of a served LM's request that timed out, was rate limited (429) or hit a server error (5xx), with "
+        "backoff of 1, 2, 4 s (a server's Retry-After is honoured up to 60 s); then the row is recorded as failed. "
+        "After 3 calls in a row failed every try, the LM is not called again in that run."))
+
+    def lm_settings(self) -> dict[str, Any]:
+        """The connection settings every LM of the stage is made with (`make_lm` keywords)."""
+        return {"api_base": self.api_base, "api_key": self.api_key.get_secret_value() if self.api_key else None,
+                "timeout": self.request_timeout, "num_retries": self.num_retries}
 
 Config = TypeVar("Config", bound=BaseModel)
 

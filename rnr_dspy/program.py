@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import dspy
 
 from rnr_dspy.answer import Answer, AnswerSettings, answer_under_rules
+from rnr_dspy.errors import ConfigError
 from rnr_dspy.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge, UserTurnGenerator
 from rnr_dspy.rules import SystemPrompt, TurnType
 from rnr_dspy.rules.sampling import sample_rules
 
-__all__ = ["Memo", "RNRProgram", "run_step"]
+__all__ = ["Memo", "RNRProgram", "load_program", "run_step"]
 
 Memo = Callable[[str, Callable[[], Any], dict[str, Any]], Any]
 """`memo(step, run, inputs)` returns the result of `run()` for the step ("system", "turns" or "answer") with these
@@ -106,3 +108,18 @@ class RNRProgram(dspy.Module):
                                       user=user, rules=system.rules, turn_type=turn_type, role=system.role,
                                       seed=f"{seed}:{turn_type}:{user}")
         return Answer(turn_type=turn_type, user=user, attempts=attempts)
+
+
+def load_program(program: RNRProgram, path: Path) -> RNRProgram:
+    """`program` with the state `rnr-dspy compile` saved at `path` (its `program.json`).
+
+    Raises `ConfigError` naming the file when it cannot be read or is not such a state.
+    """
+    try:
+        program.load(str(path))
+    except OSError as error:
+        raise ConfigError(f"cannot read the program {path}: {error.strerror or error}") from error
+    except Exception as error:  # DSPy's loader fails with whatever the JSON's shape trips over
+        raise ConfigError(f"{path} is not a program saved by rnr-dspy compile (a program.json): "
+                          f"{type(error).__name__}: {error}") from error
+    return program

@@ -7,13 +7,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from rnr_dspy.config import TeacherStageConfig
+from rnr_dspy.config import OutDir, TeacherStageConfig
 
 __all__ = ["GenerateConfig"]
 
 
 class GenerateConfig(TeacherStageConfig):
-    out: Path = Field(description="Run directory: generated.jsonl, data/, usage.json, generate_report.json.")
+    out: OutDir = Field(description="Run directory: generated.jsonl, data/, usage.json, generate_report.json.")
     program: Path | None = Field(None, description="A compiled program.json (default: the uncompiled program).")
     grouping: Literal["theme", "tfidf"] = Field(
         "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")
@@ -28,8 +28,10 @@ class GenerateConfig(TeacherStageConfig):
     max_tokens: int = Field(1024, ge=16, description="Token limit of the role, rule, turn and judge stages.")
     response_max_tokens: int = Field(512, ge=16, description="Token limit of a sampled response.")
     num_threads: int = Field(1, ge=1, le=256, description="Groups generated in parallel (HTTP LMs).")
-    num_retries: int = Field(4, ge=0, le=20, description="Retries with backoff of an LM call that times out or "
-                             "is rate limited, before the row is recorded as failed.")
     retry_failed: bool = Field(False, description="Generate again the rows recorded as failed.")
+    force_new: bool = Field(False, description=(
+        "Start over when --out holds a run made with other settings (seeds, LMs, program, rule or sampling "
+        "settings): that run is moved aside into OUT/replaced-<time>/ instead of the new settings being refused. "
+        "A run with the same settings always resumes."))
     push_to_hub: str | None = Field(None, description="Also push the datasets to this hub repository.")
     seed: int = 0

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dspy
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.answer import Answer, AnswerSettings
@@ -24,12 +24,14 @@ from rnr_dspy.data import Seed
 from rnr_dspy.errors import SeedError
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.export import write_datasets
-from rnr_dspy.generate.hashing import content_hash
 from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
+from rnr_dspy.generate.run_dir import claim_run_dir
 from rnr_dspy.generate.seeds import prepare_groups
 from rnr_dspy.generate.store import RunStore
+from rnr_dspy.hashing import content_hash, sampling_seed
 from rnr_dspy.models.lm import lm_id, make_lm
-from rnr_dspy.program import RNRProgram
+from rnr_dspy.models.served import LMWait, reporting_lm_waits
+from rnr_dspy.program import RNRProgram, load_program
 from rnr_dspy.rules import SystemPrompt, TurnType
 from rnr_dspy.tracking import Ledger
 
@@ -43,26 +45,38 @@ class GenerateProgress(BaseModel):
     failed: int = 0
     errors: int = 0
     tokens: int = 0
+    waiting: str | None = Field(default=None, description="Why the run is waiting (a served LM retrying after an "
+                                "error), until the next row is done.")
 
 
 def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], None] | None = None) -> dict[str, Any]:
-    """Generate (or resume) the run in `config.out`; write its datasets and report; return the report."""
+    """Generate (or resume) the run in `config.out`; write its datasets and report; return the report.
+
+    Raises `RunDirError` when another run holds `config.out`, or it holds a run of other settings (see
+    `rnr_dspy.generate.run_dir`).
+    """
+    if config.program is not None:  # a file that is no program fails before the run directory is touched
+        load_program(RNRProgram(checks_only=config.checks_only), config.program)
+    with claim_run_dir(config):
+        return _generate(config, progress)
+
+
+def _generate(config: GenerateConfig, progress: Callable[[GenerateProgress], None] | None) -> dict[str, Any]:
     started = time.perf_counter()
     groups, seed_report = prepare_groups(config)
     if not groups:
         raise SeedError(f"no seed left to generate from: {json.dumps(seed_report)}")
-    key = config.api_key.get_secret_value() if config.api_key else None
-    settings: dict[str, Any] = {"api_base": config.api_base, "api_key": key, "temperature": config.temperature,
-                                "max_tokens": config.max_tokens, "num_retries": config.num_retries}
+    settings: dict[str, Any] = {**config.lm_settings(), "temperature": config.temperature,
+                                "max_tokens": config.max_tokens}
     teacher = make_lm(config.lm, **settings)
     use_judge = config.judge_lm != "none"
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm and use_judge else teacher
     answering = AnswerSettings(attempts=config.attempts, strategy=config.strategy,
                                temperature=config.response_temperature, max_tokens=config.response_max_tokens,
-                               repair=config.repair, hindsight=config.hindsight)
+                               repair=config.repair, hindsight=config.hindsight, seed=config.seed)
     program = config.make_program(judge, answering)
     if config.program is not None:
-        program.load(str(config.program))
+        load_program(program, config.program)
     store = RunStore(config.out / "generated.jsonl")
     per_group = 3 * config.user_turns
     ledger = Ledger()
@@ -70,7 +84,7 @@ def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], 
         seed_ids=[], program=content_hash(program.dump_state()), lm=lm_id(teacher),
         judge_lm=lm_id(judge) if use_judge else "none"),
         GenerateProgress(total=sum(len(group) + per_group for group in groups)), progress)
-    with dspy.context(lm=teacher, adapter=StructuredAdapter(), usage_tracker=ledger):
+    with dspy.context(lm=teacher, adapter=StructuredAdapter(), usage_tracker=ledger), reporting_lm_waits(run.waiting):
         with ThreadPoolExecutor(max_workers=config.num_threads) as pool:
             for future in [pool.submit(contextvars.copy_context().run, run.group, group) for group in groups]:
                 future.result()
@@ -122,7 +136,8 @@ class _Run:
             return model.model_validate(stored)
         tries = (stored or {}).get("tries", 0) + 1
         # A retry samples afresh: the same request would be answered from the cache with the same failure.
-        lm = dspy.settings.lm.copy(rollout_id=tries, temperature=0.7) if tries > 1 else dspy.settings.lm
+        lm = dspy.settings.lm.copy(rollout_id=tries, temperature=0.7,
+                                   seed=sampling_seed(self.config.seed, key, tries)) if tries > 1 else dspy.settings.lm
         try:
             with dspy.context(lm=lm):
                 result = work()
@@ -132,8 +147,15 @@ class _Run:
         self.store.append(record.model_dump(mode="json"))
         return record
 
+    def waiting(self, wait: LMWait) -> None:
+        with self._lock:
+            self.state.waiting = str(wait)
+            if self._progress is not None:
+                self._progress(self.state.model_copy())
+
     def _count(self, outcome: str | None, skipped: int = 0) -> None:
         with self._lock:
+            self.state.waiting = None
             if outcome is not None:
                 self.state.done += 1
                 field = {"passed": "passed", "failed": "failed", "error": "errors"}[outcome]

@@ -12,9 +12,11 @@ Example:
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -62,7 +64,8 @@ def hf_dir_from_gguf(path: str | Path) -> Path:
 
     The cache key is the file's name, size and modification time, so a replaced file is converted again.
     Concurrent first uses (e.g. one per `accelerate` process) each convert into a temporary directory and the
-    first to finish renames it into place; the others discard theirs.
+    first to finish renames it into place; the others discard theirs. A temporary directory left by a process
+    that was killed mid-conversion is removed by the next conversion on the same machine.
     """
     source = Path(path).expanduser().resolve()
     if not source.is_file() or source.suffix != ".gguf":
@@ -71,7 +74,8 @@ def hf_dir_from_gguf(path: str | Path) -> Path:
     if (target / _COMPLETE_MARKER).is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    _remove_abandoned_staging(target)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(target)}{os.getpid()}-", dir=target.parent))
     try:
         _convert(source, staging)
         staging.chmod(0o755)  # mkdtemp makes it private; the cache is as readable as any model download
@@ -83,6 +87,30 @@ def hf_dir_from_gguf(path: str | Path) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _staging_prefix(target: Path) -> str:
+    return f".{target.name}-{socket.gethostname()}-"
+
+
+def _remove_abandoned_staging(target: Path) -> None:
+    # Named by host and process: only this machine's dead processes' directories are removed, never the work of a
+    # live one (another accelerate process) or of another machine sharing the cache.
+    prefix = _staging_prefix(target)
+    for staging in target.parent.glob(f"{glob.escape(prefix)}*"):
+        pid = staging.name.removeprefix(prefix).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _file_key(path: Path) -> str:

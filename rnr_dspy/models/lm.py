@@ -19,6 +19,8 @@ import dspy
 
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.models.engine import AsyncLlamaCppEngine, LlamaCppEngine
+from rnr_dspy.models.reply_cache import use_reply_cache
+from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ServedLM
 
 __all__ = ["EMBEDDED_MODEL_FILE", "embedded_model_path", "lm_id", "make_lm"]
 
@@ -38,13 +40,18 @@ def embedded_model_path() -> Path:
 
 
 def make_lm(spec: str = "embedded", *, api_base: str | None = None, api_key: str | None = None,
-            temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True, **kwargs: Any) -> dspy.LM:
+            temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True, timeout: float = DEFAULT_TIMEOUT,
+            num_retries: int = DEFAULT_RETRIES, **kwargs: Any) -> dspy.LM:
     """Resolve an LM spec to a `dspy.LM`.
+
+    A served model (a provider/model string) becomes a `ServedLM`: each request waits at most `timeout` seconds,
+    and a failure worth retrying is retried `num_retries` times, each wait reported. In-process models ignore both.
 
     Example:
         >>> lm = make_lm("embedded")  # doctest: +SKIP
         >>> lm = make_lm("hosted_vllm/Qwen/Qwen2.5-7B-Instruct", api_base="http://localhost:8000/v1")  # doctest: +SKIP
     """
+    use_reply_cache()
     settings = {"temperature": temperature, "max_tokens": max_tokens, "cache": cache, **kwargs}
     if spec == "embedded":
         return _local_lm(embedded_model_path(), EMBEDDED_MODEL_NAME, settings)
@@ -56,7 +63,8 @@ def make_lm(spec: str = "embedded", *, api_base: str | None = None, api_key: str
             f"unknown LM spec {spec!r}: use 'embedded', 'local:PATH' (a .gguf file or a Hugging Face model "
             "directory), or a provider/model string such as 'openai/gpt-4o-mini' or 'hosted_vllm/MODEL' with --api-base"
         )
-    return dspy.LM(spec, api_base=api_base, api_key=api_key, **settings)
+    return ServedLM(spec, api_base=api_base, api_key=api_key, timeout=timeout, num_retries=num_retries,
+                    **settings)
 
 
 def lm_id(lm: dspy.BaseLM) -> str:

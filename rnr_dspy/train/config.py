@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from rnr_dspy.config import OutDir
+
 __all__ = ["OWNED_TRL_FIELDS", "Method", "TrainConfig", "machine_defaults"]
 
 Method = Literal["sft", "dpo", "grpo"]
@@ -39,7 +41,7 @@ class TrainConfig(BaseModel):
 
     data: list[Path] = Field(min_length=1, description="Generate run directories or JSONL files.")
     model: str = Field("embedded", description="embedded, local:PATH (a Hugging Face model dir or a .gguf file).")
-    out: Path = Path("runs/train")
+    out: OutDir = Path("runs/train")
     overwrite: bool = Field(False, description="Write into an output directory that is not empty.")
     ift_data: str | None = Field(None, description="Instruction-tuning rows to mix in (Alpaca- or messages-shaped).")
     mix_ratio: float = Field(1.0, ge=0, description="IFT rows mixed in per RNR row (capped by what the file has).")

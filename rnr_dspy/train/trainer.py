@@ -71,10 +71,15 @@ def run_train(config: TrainConfig, progress: Progress | None = None) -> TrainRes
     state = _distributed_state()
     _check_out_dir(config.out, config.overwrite)
     state.wait_for_everyone()  # every process has checked before the main one writes
+    # Every method's rows are read and checked before the model is converted (an empty file takes a moment, a
+    # conversion minutes) and before the first method trains.
+    plans = [_plan(method, config) for method in config.method]
     base = hf_model_dir(config.model)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    # Every method's rows are read and checked before the first one trains.
-    plans = [_plan(method, config, tokenizer) for method in config.method]
+    for method, args, data, _ in plans:
+        if method != "grpo":
+            data.too_long = fit_to_length(data, tokenizer, args.max_length, config.overlong)
+            _require_rows(data, method.upper())
     lora = config.lora_arguments() if config.lora else None
     stages, model_dir = [], base
     with _quiet_libraries():
@@ -105,7 +110,7 @@ def _distributed_state() -> Any:
     return PartialState(cpu=not torch.cuda.is_available())
 
 
-def _plan(method: str, config: TrainConfig, tokenizer: Any) -> tuple[str, Any, DataSet, dict[str, Any]]:
+def _plan(method: str, config: TrainConfig) -> tuple[str, Any, DataSet, dict[str, Any]]:
     """A method's TRL arguments, its checked rows and what its trainer needs besides."""
     extra: dict[str, Any] = {}
     if method == "sft":
@@ -115,8 +120,6 @@ def _plan(method: str, config: TrainConfig, tokenizer: Any) -> tuple[str, Any, D
     else:
         args, data = config.grpo_arguments(), load_prompt_rows(config.data)
         extra["reward_funcs"] = grpo_rewards(config, data, args)
-    if method != "grpo":
-        data.too_long = fit_to_length(data, tokenizer, args.max_length, config.overlong)
     _require_rows(data, method.upper())
     return method, args, data, extra
 

@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from rnr_dspy.cli import app
@@ -49,3 +50,12 @@ def test_a_file_that_is_not_an_eval_log_exits_1_naming_it(tmp_path):
     bad.write_text(json.dumps({"runs": [{"spec": 3}]}), encoding="utf-8")
     result = CliRunner().invoke(app, ["report", str(bad)])
     assert result.exit_code == 1 and "is not an eval log: runs.0.spec" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("text", ['{"foo": 1}', "{}", '{"runs": []}', "[1, 2]", "\xff\xfe not json"])
+def test_a_json_that_is_no_eval_log_is_refused_and_nothing_is_written(tmp_path, text):
+    bad = tmp_path / "other.json"
+    bad.write_bytes(text.encode("latin-1"))
+    result = CliRunner().invoke(app, ["report", str(bad), "--out", str(tmp_path / "report")])
+    assert result.exit_code == 1 and "is not an eval log" in " ".join(result.output.split())
+    assert not (tmp_path / "report").exists()

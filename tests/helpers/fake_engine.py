@@ -34,14 +34,7 @@ class FakeEngine:
         with self._lock:
             self.requests.append(request)
         schema = (request.config.response_format or {}).get("schema", {})
-        plain = _PLAIN_FIELD.search(request.system or "")
-        field = next(iter(schema.get("properties", {})), plain.group(1) if plain else None)
-        answer = self.answers[field]
-        if callable(answer):
-            answer = answer(request)
-        if plain and isinstance(answer, dict):
-            answer = answer[field]
-        text = answer if isinstance(answer, str) else json.dumps(answer)
+        text = reply_text(self.answers, schema, request.system or "", request)
         return Response(id=f"fake-{len(self.requests)}", model=request.model, message=Message.assistant(text),
                         finish_reason="stop", usage=Usage(input_tokens=10, output_tokens=5))
 
@@ -78,6 +71,18 @@ class AsyncFakeEngine:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> AsyncFakeEngine:
         return self
+
+
+def reply_text(answers: dict[str, Answer], schema: dict[str, Any], system: str, request: Any = None) -> str:
+    """The scripted reply to a request asking for `schema`'s fields (or, by its system message, for plain text)."""
+    plain = _PLAIN_FIELD.search(system)
+    field = next(iter(schema.get("properties", {})), plain.group(1) if plain else None)
+    answer = answers[field]
+    if callable(answer):
+        answer = answer(request)
+    if plain and isinstance(answer, dict):
+        answer = answer[field]
+    return answer if isinstance(answer, str) else json.dumps(answer)
 
 
 def fake_lm(engine: FakeEngine) -> dspy.LM:

@@ -76,3 +76,24 @@ def test_the_embedded_model_converts_to_a_plain_trainable_directory():
                                            add_generation_prompt=True, return_tensors="pt", return_dict=True)
     answer = model.generate(**inputs, max_new_tokens=12, do_sample=False)[0, inputs["input_ids"].shape[1]:]
     assert "Paris" in tokenizer.decode(answer)
+
+
+def test_a_conversion_removes_what_a_killed_conversion_left_and_nothing_of_a_live_one(cache, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(convert, "_convert", lambda source, directory: (directory / "config.json").write_text("{}"))
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF")
+    target_name = f"model-{convert._file_key(gguf)}"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    prefix = convert._staging_prefix(cache / "hf" / target_name)
+    abandoned = cache / "hf" / f"{prefix}{dead.stdout.strip()}-abc"
+    live = cache / "hf" / f"{prefix}{os.getpid()}-def"
+    elsewhere = cache / "hf" / f".{target_name}-another-host-{dead.stdout.strip()}-ghi"
+    for directory in (abandoned, live, elsewhere):
+        directory.mkdir(parents=True)
+        (directory / "model.safetensors").write_text("half")
+    assert (hf_dir_from_gguf(gguf) / "config.json").is_file()
+    assert not abandoned.exists() and live.is_dir() and elsewhere.is_dir()

@@ -40,7 +40,8 @@ def test_a_users_gradient_checkpointing_beats_the_cpu_default():
 
 @pytest.mark.parametrize(("settings", "message"), [
     ({"sft_config": {"learning_rat": 1e-4}}, "sft_config: Value error, unknown setting 'learning_rat'"),
-    ({"dpo": True, "dpo_config": {"betaa": 0.1}}, "dpo_config: Value error, unknown setting 'betaa'"),
+    ({"method": ["sft", "dpo"], "dpo_config": {"betaa": 0.1}}, "dpo_config: Value error, unknown setting 'betaa'"),
+    ({"method": ["grpo"], "grpo_config": {"num_generationz": 2}}, "grpo_config: Value error, unknown setting"),
     ({"sft_config": {"output_dir": "x"}}, "sft_config: Value error, output_dir is set by rnr-dspy"),
     ({"lora": True, "lora_config": {"rank": 8}}, "lora_config: Value error, unknown setting 'rank'"),
     ({"overlong": "drop"}, "overlong"),
@@ -53,7 +54,7 @@ def test_invalid_settings_name_the_field(settings, message):
 
 
 def test_dpo_and_lora_settings_are_checked_only_when_those_stages_run():
-    assert make(dpo_config={"betaa": 0.1}, lora_config={"rank": 8}).dpo is False
+    assert make(dpo_config={"betaa": 0.1}, grpo_config={"num_generationz": 2}, lora_config={"rank": 8}).method == ["sft"]
 
 
 def test_yaml_errors_name_the_file(tmp_path):

@@ -120,3 +120,13 @@ def test_a_dataset_without_usable_rows_is_an_error(tmp_path, tiny_model_dir):
         run_train(config(tmp_path / "empty.jsonl", tiny_model_dir, tmp_path / "a"))
     with pytest.raises(DataError, match=r"bad\.jsonl:1: no assistant turn"):
         run_train(config(tmp_path / "bad.jsonl", tiny_model_dir, tmp_path / "b"))
+
+
+def test_the_data_is_checked_before_the_model_is_converted(tmp_path, monkeypatch):
+    from rnr_dspy.train import trainer
+
+    monkeypatch.setattr(trainer, "hf_model_dir", lambda spec: pytest.fail("the model was converted first"))
+    write_jsonl(tmp_path / "empty.jsonl", [])
+    with pytest.raises(DataError, match="files are empty"):
+        run_train(TrainConfig(data=[tmp_path / "empty.jsonl"], out=tmp_path / "model"))
+    assert not (tmp_path / "model").exists()

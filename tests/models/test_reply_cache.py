@@ -1,0 +1,83 @@
+"""DSPy's response cache keys replies by endpoint and never serves a reply that did not parse (against a real
+HTTP server on 127.0.0.1)."""
+
+import dspy
+import pytest
+from dspy.clients.cache import Cache
+from dspy.utils.exceptions import AdapterParseError
+from fake_openai_server import FakeOpenAIServer
+
+from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.models.lm import make_lm
+from rnr_dspy.models.reply_cache import ReplyCache, endpoint_key, use_reply_cache
+from rnr_dspy.signatures import GenerateRole
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+
+
+@pytest.fixture(params=["memory", "disk"])
+def cache(request, tmp_path):
+    dspy.configure_cache(enable_memory_cache=request.param == "memory", enable_disk_cache=request.param == "disk",
+                         disk_cache_dir=str(tmp_path / "dspy-cache"))
+    yield request.param
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+
+
+def _role(server, instruction="Plan a trip to Kyoto."):
+    lm = make_lm("openai/fake", api_base=server.url, api_key="sk-test", num_retries=0, timeout=5)
+    with dspy.context(lm=lm, adapter=StructuredAdapter()):
+        return dspy.Predict(GenerateRole)(seed_instructions=[instruction]).role
+
+
+def test_a_reply_that_did_not_parse_is_asked_for_again(cache, tmp_path):
+    with FakeOpenAIServer("empty_choices") as server:
+        with pytest.raises(AdapterParseError):
+            _role(server)
+        server.mode = "healthy"
+        if cache == "disk":  # a new process: a new cache object over the same directory
+            dspy.configure_cache(enable_memory_cache=False, enable_disk_cache=True,
+                                 disk_cache_dir=str(tmp_path / "dspy-cache"))
+        assert _role(server).startswith("You are")
+        assert server.requests == 2
+        assert _role(server).startswith("You are") and server.requests == 2  # a reply that parsed is served
+
+
+def test_an_unparsed_reply_is_not_served_to_another_server(cache):
+    with FakeOpenAIServer("empty_choices") as broken, FakeOpenAIServer("healthy") as healthy:
+        with pytest.raises(AdapterParseError):
+            _role(broken)
+        assert _role(healthy).startswith("You are") and healthy.requests == 1
+
+
+def test_replies_are_cached_per_endpoint(cache):
+    with FakeOpenAIServer() as first, FakeOpenAIServer() as second:
+        assert _role(first) == _role(second)
+        _role(first)
+        assert (first.requests, second.requests) == (1, 1)
+
+
+def test_the_endpoint_key_holds_no_credentials():
+    assert endpoint_key("HTTP://user:pa55@Host.example:8000/v1/") == "http://host.example:8000/v1"
+    assert endpoint_key("https://[::1]/v1") == "https://[::1]/v1"
+    cache = ReplyCache(enable_disk_cache=False, enable_memory_cache=True, disk_cache_dir=None)
+
+    def key(api_base):  # as DSPy asks for it: the address and the key themselves left out
+        request = {"model": "openai/x", "messages": [{"role": "user", "content": "hi"}], "api_base": api_base,
+                   "api_key": api_base[-3:]}
+        return cache.cache_key(request, ["api_key", "api_base", "base_url"])
+
+    assert key("http://a:pw1@h/v1") == key("http://b:pw2@h/v1/") != key("http://g/v1")
+
+
+def test_dspys_cache_object_is_kept_and_a_cache_of_the_users_own_left_alone():
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=True)
+    original = dspy.cache
+    use_reply_cache()
+    assert dspy.cache is original and isinstance(original, ReplyCache)
+
+    class Own(Cache):
+        pass
+
+    dspy.cache = Own(enable_disk_cache=False, enable_memory_cache=True, disk_cache_dir=None)
+    use_reply_cache()
+    assert type(dspy.cache) is Own
