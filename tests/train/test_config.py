@@ -54,7 +54,8 @@ def test_invalid_settings_name_the_field(settings, message):
 
 
 def test_dpo_and_lora_settings_are_checked_only_when_those_stages_run():
-    assert make(dpo_config={"betaa": 0.1}, grpo_config={"num_generationz": 2}, lora_config={"rank": 8}).method == ["sft"]
+    unused = {"dpo_config": {"betaa": 0.1}, "grpo_config": {"num_generationz": 2}, "lora_config": {"rank": 8}}
+    assert make(**unused).method == ["sft"]
 
 
 def test_yaml_errors_name_the_file(tmp_path):
