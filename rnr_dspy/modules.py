@@ -1,13 +1,30 @@
-"""The RNR program as thin DSPy modules: role → rules → response → verdicts."""
+"""The RNR program as thin DSPy modules: role → rules → response → verdicts.
+
+Each module holds its outputs to its signature's constraints (a role's opening and length, 2-5 rules, none
+repeated) whichever adapter parsed them, and raises `AdapterParseError` otherwise; with no adapter in the DSPy
+context it brings `StructuredAdapter`, which states and enforces those constraints (DSPy's default ChatAdapter
+does neither, and a small model then loops or repeats itself without an error).
+"""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
-from rnr_dspy.rules import TURN_TYPES, Rule, RuleVerdict, TurnType, decide, normalize_rules, render_system_prompt
+from rnr_dspy.adapter import StructuredAdapter, check_outputs
+from rnr_dspy.rules import (
+    TURN_TYPES,
+    Rule,
+    RuleVerdict,
+    TurnType,
+    decide,
+    normalize_rules,
+    render_system_prompt,
+    rule_set_problems,
+)
 from rnr_dspy.signatures import (
     ChooseRuleChecks,
     GenerateRole,
@@ -20,13 +37,26 @@ from rnr_dspy.signatures import (
 __all__ = ["RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator"]
 
 
+def structured() -> AbstractContextManager[Any]:
+    """`StructuredAdapter` unless the caller's DSPy context already chose an adapter."""
+    return nullcontext() if dspy.settings.adapter is not None else dspy.context(adapter=StructuredAdapter())
+
+
+def _checked(predictor: dspy.Predict, **inputs: Any) -> dspy.Prediction:
+    """The predictor's outputs, held to its signature's field constraints."""
+    with structured():
+        prediction = predictor(**inputs)
+        check_outputs(predictor.signature, dict(prediction.items()), by=type(dspy.settings.adapter).__name__)
+    return prediction
+
+
 class RoleGenerator(dspy.Module):
     def __init__(self) -> None:
         super().__init__()
         self.generate = dspy.Predict(GenerateRole)
 
     def forward(self, instructions: list[str]) -> dspy.Prediction:
-        return dspy.Prediction(role=self.generate(seed_instructions=instructions).role.strip())
+        return dspy.Prediction(role=_checked(self.generate, seed_instructions=instructions).role.strip())
 
 
 class RuleGenerator(dspy.Module):
@@ -39,10 +69,17 @@ class RuleGenerator(dspy.Module):
         self.generate = dspy.Predict(ChooseRuleChecks if checks_only else GenerateRules)
 
     def forward(self, role: str, instructions: list[str]) -> dspy.Prediction:
-        prediction = self.generate(role=role, seed_instructions=instructions)
+        prediction = _checked(self.generate, role=role, seed_instructions=instructions)
         if self.checks_only:
-            return dspy.Prediction(rules=normalize_rules([{"text": "-", "check": c} for c in prediction.checks]))
-        return dspy.Prediction(rules=normalize_rules(prediction.rules))
+            rules = normalize_rules([{"text": "-", "check": check} for check in prediction.checks])
+        else:
+            rules = normalize_rules(prediction.rules)
+        problems = rule_set_problems(rules, instructions)
+        if problems:
+            raise AdapterParseError(adapter_name=type(self).__name__, signature=self.generate.signature,
+                                    lm_response=render_system_prompt("", rules)[:1000],
+                                    message="rule set rejected: " + "; ".join(problems))
+        return dspy.Prediction(rules=rules)
 
 
 class UserTurnGenerator(dspy.Module):
@@ -53,7 +90,7 @@ class UserTurnGenerator(dspy.Module):
         self.generate = dspy.Predict(GenerateUserTurns)
 
     def forward(self, system_prompt: str) -> dspy.Prediction:
-        prediction = self.generate(system_prompt=system_prompt)
+        prediction = _checked(self.generate, system_prompt=system_prompt)
         return dspy.Prediction(turns=[(kind, getattr(prediction, kind).strip()) for kind in TURN_TYPES])
 
 
@@ -63,7 +100,7 @@ class RuleFollowingResponder(dspy.Module):
         self.respond = dspy.Predict(RespondFollowingRules)
 
     def forward(self, system_prompt: str, user: str) -> dspy.Prediction:
-        return dspy.Prediction(response=self.respond(system_prompt=system_prompt, user=user).response)
+        return dspy.Prediction(response=_checked(self.respond, system_prompt=system_prompt, user=user).response)
 
 
 class RuleJudge(dspy.Module):
@@ -90,7 +127,8 @@ class RuleJudge(dspy.Module):
         context: dict[str, Any] = {"lm": self._judge_lm} if self._judge_lm is not None else {}
         try:
             with dspy.context(**context):
-                return self.judge(system_prompt=system_prompt, user=user, response=response, rules=rules).verdicts
+                return _checked(self.judge, system_prompt=system_prompt, user=user, response=response,
+                                rules=rules).verdicts
         except AdapterParseError as error:
             reason = f"judge reply did not parse: {error}"
             return [RuleVerdict(rule_id=rule.id, followed=None, reason=reason) for rule in rules]
