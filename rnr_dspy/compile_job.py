@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dspy
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.config import TeacherStageConfig
@@ -21,6 +21,7 @@ from rnr_dspy.optimizers.evaluate import Progress, evaluate_program
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
 from rnr_dspy.tracking import Ledger, ParseTracker
+from rnr_dspy.weak_teacher import apply_weak_teacher_defaults
 
 __all__ = ["CompileConfig", "make_examples", "run_compile"]
 
@@ -39,6 +40,19 @@ class CompileConfig(TeacherStageConfig):
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(1024, ge=16)
     seed: int = 0
+    checks_only: bool | None = Field(
+        None, description="Rules are registry checks only (ChooseRuleChecks), each decided by code: for a weak "
+        "teacher, whose free-text rules and judgements are noise. Default: on for the embedded teacher, else off.")
+
+    _notes: list[str] = PrivateAttr(default_factory=list)
+
+    def model_post_init(self, context: Any) -> None:
+        self._notes = apply_weak_teacher_defaults(self, usual={"checks_only": False}, weak={"checks_only": True})
+
+    @property
+    def notes(self) -> list[str]:
+        """Defaults this config took because its teacher is weak (shown in the compile report)."""
+        return list(self._notes)
 
 
 def make_examples(config: CompileConfig) -> tuple[list[dspy.Example], list[dspy.Example], dict[str, Any]]:
@@ -72,7 +86,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm else teacher
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
     tracker, ledger = ParseTracker(), Ledger()
-    program = RNRProgram(judge_lm=judge, checks_only=config.checks_only)
+    program = RNRProgram(judge_lm=judge, checks_only=bool(config.checks_only))
     with dspy.context(lm=teacher, adapter=StructuredAdapter(), callbacks=[tracker], usage_tracker=ledger):
         before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
         # The held-out valset is never shown to the optimizer; mipro and gepa split the trainset themselves.

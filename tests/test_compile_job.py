@@ -18,7 +18,7 @@ def engine(monkeypatch):
 
 
 def config(tmp_path, **overrides):
-    return CompileConfig(out=tmp_path / "out", limit=24, k=3, train_size=3, val_size=2, **overrides)
+    return CompileConfig(out=tmp_path / "out", lm="fake/model", limit=24, k=3, train_size=3, val_size=2, **overrides)
 
 
 def test_compile_writes_a_loadable_program_and_a_report(tmp_path, engine):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from rnr_dspy.config import TeacherStageConfig
+from rnr_dspy.weak_teacher import apply_weak_teacher_defaults
 
 __all__ = ["GenerateConfig"]
 
@@ -18,9 +19,10 @@ class GenerateConfig(TeacherStageConfig):
     grouping: Literal["theme", "tfidf"] = Field(
         "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")
     max_instruction_chars: int = Field(2000, ge=50, description="Longer seed instructions are truncated (counted).")
-    rule_source: Literal["lm", "sampled"] = Field(
-        "lm", description="lm: the program writes the rules; sampled: 2-4 compatible registry rules drawn without an "
-        "LM (for a teacher too weak to write or choose rules; the role still comes from the LM).")
+    rule_source: Literal["lm", "sampled"] | None = Field(
+        None, description="lm: the program writes the rules; sampled: 2-4 compatible registry rules drawn without an "
+        "LM (for a teacher too weak to write or choose rules; the role still comes from the LM). Default: sampled "
+        "(and judge_lm none) for the embedded teacher, lm otherwise.")
     user_turns: bool = Field(True, description="Also generate in-scope, adversarial and out-of-scope user turns.")
     attempts: int = Field(4, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
     strategy: Literal["best_of_n", "refine"] = Field(
@@ -37,3 +39,14 @@ class GenerateConfig(TeacherStageConfig):
     retry_failed: bool = Field(False, description="Generate again the rows recorded as failed.")
     push_to_hub: str | None = Field(None, description="Also push the datasets to this hub repository.")
     seed: int = 0
+
+    _notes: list[str] = PrivateAttr(default_factory=list)
+
+    def model_post_init(self, context: Any) -> None:
+        self._notes = apply_weak_teacher_defaults(self, usual={"rule_source": "lm", "judge_lm": None},
+                                                  weak={"rule_source": "sampled", "judge_lm": "none"})
+
+    @property
+    def notes(self) -> list[str]:
+        """Defaults this config took because its teacher is weak (shown in the report and the dataset card)."""
+        return list(self._notes)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from rnr_dspy.generate.quality import response_problems
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType
 
 __all__ = ["Attempt", "PromptRecord", "Provenance", "SystemRecord", "TurnsRecord"]
@@ -49,6 +50,8 @@ class Attempt(BaseModel):
     verdicts: list[RuleVerdict]
     passed: bool
     method: Literal["sampled", "repaired", "hindsight"] = "sampled"
+    # Why the quality gate failed it whatever its verdicts (prompt-format markers, unasked-for JSON).
+    problems: list[str] = []
     # A hindsight attempt answers under its own rules.
     rules: list[Rule] | None = None
     system_prompt: str | None = None
@@ -70,6 +73,11 @@ class PromptRecord(BaseModel):
 
     @model_validator(mode="after")
     def _status_from_attempts(self) -> PromptRecord:
+        # The quality gate holds for records of any age: a response it rejects never passes.
+        for attempt in self.attempts:
+            problems = response_problems(attempt.response, attempt.rules or self.rules)
+            if problems:
+                attempt.passed, attempt.problems = False, problems
         # Whether a prompt passed follows from its attempts; only an error is stated by the caller.
         if self.status != "error":
             self.status = "passed" if self.chosen() else "failed"

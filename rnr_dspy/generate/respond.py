@@ -8,6 +8,7 @@ from typing import Any
 import dspy
 
 from rnr_dspy.generate.config import GenerateConfig
+from rnr_dspy.generate.quality import response_problems
 from rnr_dspy.generate.records import Attempt
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, render_system_prompt
@@ -19,10 +20,11 @@ __all__ = ["answer_prompt"]
 def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: GenerateConfig, *,
                   system_prompt: str, user: str, rules: list[Rule], turn_type: TurnType, role: str,
                   key: str) -> list[Attempt]:
-    def judged(response: str) -> tuple[list[RuleVerdict], bool]:
+    def judged(response: str) -> tuple[list[RuleVerdict], bool, list[str]]:
         verdicts = judge(system_prompt=system_prompt, user=user, response=response, rules=rules,
                          turn_type=turn_type).verdicts
-        return verdicts, all(v.followed is True for v in verdicts)
+        problems = response_problems(response, rules)  # the quality gate: never a pass, whatever the verdicts
+        return verdicts, all(v.followed is True for v in verdicts) and not problems, problems
 
     attempts: list[Attempt] = []
     errors = _Errors()
@@ -30,9 +32,9 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
     def reward(_: dict[str, Any], prediction: dspy.Prediction) -> float:
         if prediction.response is None:
             return 0.0
-        verdicts, passed = judged(prediction.response)
-        attempts.append(Attempt(response=prediction.response, verdicts=verdicts, passed=passed))
-        return sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
+        verdicts, passed, problems = judged(prediction.response)
+        attempts.append(Attempt(response=prediction.response, verdicts=verdicts, passed=passed, problems=problems))
+        return 0.0 if problems else sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
 
     inputs = {"system_prompt": system_prompt, "user": user}
     if config.strategy == "refine":
@@ -50,10 +52,11 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
         raise errors[-1]
     if not attempts or any(a.passed for a in attempts):
         return attempts
-    best = max(attempts, key=lambda a: sum(v.followed is True for v in a.verdicts))
+    best = max(attempts, key=lambda a: (not a.problems, sum(v.followed is True for v in a.verdicts)))
     if config.repair and (repaired := repair(best.response, rules, best.verdicts)) is not None:
-        verdicts, passed = judged(repaired)
-        attempts.append(Attempt(response=repaired, verdicts=verdicts, passed=passed, method="repaired"))
+        verdicts, passed, problems = judged(repaired)
+        attempts.append(Attempt(response=repaired, verdicts=verdicts, passed=passed, method="repaired",
+                                problems=problems))
         if passed:
             return attempts
     if config.hindsight:
@@ -63,8 +66,10 @@ def answer_prompt(responder: RuleFollowingResponder, judge: RuleJudge, config: G
         new_rules = hindsight_rules(best.response, kept, seed=key)
         if new_rules is not None:
             verdicts = [v for rule in new_rules if (v := rule.verify(best.response, turn_type)) is not None]
+            problems = response_problems(best.response, new_rules)
             attempts.append(Attempt(response=best.response, verdicts=verdicts, method="hindsight",
-                                    passed=all(v.followed is True for v in verdicts), rules=new_rules,
+                                    passed=all(v.followed is True for v in verdicts) and not problems,
+                                    problems=problems, rules=new_rules,
                                     system_prompt=render_system_prompt(role, new_rules)))
     return attempts
 
