@@ -32,13 +32,15 @@ class EvalConfig(BaseModel):
                               description="Models under test: embedded, local:PATH, or provider/model.")
     out: Path = Field(Path("runs/eval"), description="Directory for log.json, report.md and plot.png.")
     suite: str = Field("rnr", description="rnr, ifeval, all, or a path to a suite file (.jsonl).")
-    limit: int | None = Field(None, ge=1, description="Use at most N items of each suite.")
+    limit: int | None = Field(None, ge=1, description="Use a seeded sample of N items of each suite, spread over its "
+                              "domains and turn types (IFEval: instruction groups), not the first N.")
     judge_lm: str | None = Field(None, description="Judge LM for judge-only rules (none: they stay unknown).")
     api_base: str | None = None
     api_key: str | None = Field(None, exclude=True, repr=False)
     max_tokens: int = Field(512, ge=1, description="Longest answer, in tokens.")
     batch_size: int = Field(8, ge=1, description="Prompts per batch (transformers) or concurrent requests (HTTP).")
     backend: Backend = Field("auto", description="auto, lm (the DSPy LM), or transformers (batched).")
+    seed: int = Field(0, description="Seed of the --limit sample.")
 
 
 def build_tasks(config: EvalConfig) -> list[Task]:
@@ -47,17 +49,17 @@ def build_tasks(config: EvalConfig) -> list[Task]:
     judge = (make_lm(config.judge_lm, api_base=config.api_base, api_key=config.api_key, cache=False)
              if config.judge_lm else None)
     if config.suite in ("rnr", "all"):
-        tasks = [rnr_task(judge_lm=judge, limit=config.limit)]
+        tasks = [rnr_task(judge_lm=judge, limit=config.limit, seed=config.seed)]
     elif config.suite == "ifeval":
         tasks = []
     elif Path(config.suite).suffix == ".jsonl":
-        tasks = [rnr_task(config.suite, judge_lm=judge, limit=config.limit)]
+        tasks = [rnr_task(config.suite, judge_lm=judge, limit=config.limit, seed=config.seed)]
     else:
         raise SuiteError(f"unknown suite {config.suite!r}: use rnr, ifeval, all, or a path to a .jsonl suite file")
     if config.suite in ("ifeval", "all"):
         from rnr_dspy.evals.ifeval_suite import ifeval_task
 
-        tasks.append(ifeval_task(limit=config.limit))
+        tasks.append(ifeval_task(limit=config.limit, seed=config.seed))
     return tasks
 
 
@@ -72,8 +74,11 @@ def evaluate(task: Task, generator: Generator, progress: Progress | None = None)
         scored.append(ScoredSample(sample=sample, generation=generation, score=task.score(sample, generation)))
         if progress:
             progress("scoring", count, total)
+    units = {name: {s.sample.id: unit for s, unit in zip(scored, values, strict=True)}
+             for name, values in (task.units(scored) if task.units else {}).items()}
     return SuiteLog(task=task.name, metrics=task.metrics(scored), samples=scored, notes=task.notes,
-                    settings=task.settings, generation_errors=sum(g.error is not None for g in generations),
+                    settings=task.settings, units=units,
+                    generation_errors=sum(g.error is not None for g in generations),
                     wall_seconds=time.perf_counter() - start)
 
 
