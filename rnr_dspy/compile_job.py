@@ -41,7 +41,8 @@ class CompileConfig(TeacherStageConfig):
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(1024, ge=16)
     seed: int = 0
-    checks_only: bool | None = Field(
+    # None until resolved (model_post_init): the default depends on the teacher.
+    checks_only: bool | None = Field(  # type: ignore[assignment]
         None, description="Rules are registry checks only (ChooseRuleChecks), each decided by code: for a weak "
         "teacher, whose free-text rules and judgements are noise. Default: on for the embedded teacher, else off.")
 

@@ -8,6 +8,7 @@ does neither, and a small model then loops or repeats itself without an error).
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -37,14 +38,19 @@ from rnr_dspy.signatures import (
 __all__ = ["RNRProgram", "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator"]
 
 
-def structured() -> AbstractContextManager[Any]:
+# A user turn is a request in words: a weak model otherwise writes strings of numbers ("1.2,3.4,5.6").
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_MIN_TURN_WORDS = 3
+
+
+def _structured() -> AbstractContextManager[Any]:
     """`StructuredAdapter` unless the caller's DSPy context already chose an adapter."""
     return nullcontext() if dspy.settings.adapter is not None else dspy.context(adapter=StructuredAdapter())
 
 
 def _checked(predictor: dspy.Predict, **inputs: Any) -> dspy.Prediction:
     """The predictor's outputs, held to its signature's field constraints."""
-    with structured():
+    with _structured():
         prediction = predictor(**inputs)
         check_outputs(predictor.signature, dict(prediction.items()), by=type(dspy.settings.adapter).__name__)
     return prediction
@@ -91,7 +97,14 @@ class UserTurnGenerator(dspy.Module):
 
     def forward(self, system_prompt: str) -> dspy.Prediction:
         prediction = _checked(self.generate, system_prompt=system_prompt)
-        return dspy.Prediction(turns=[(kind, getattr(prediction, kind).strip()) for kind in TURN_TYPES])
+        turns = [(kind, getattr(prediction, kind).strip()) for kind in TURN_TYPES]
+        wordless = [kind for kind, text in turns if len(_WORD.findall(text)) < _MIN_TURN_WORDS]
+        if wordless:
+            raise AdapterParseError(adapter_name=type(self).__name__, signature=self.generate.signature,
+                                    lm_response=repr(turns)[:1000],
+                                    message=f"user turns rejected: {', '.join(wordless)} has fewer than "
+                                            f"{_MIN_TURN_WORDS} words")
+        return dspy.Prediction(turns=turns)
 
 
 class RuleFollowingResponder(dspy.Module):

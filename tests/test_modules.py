@@ -173,3 +173,15 @@ def test_a_rule_set_with_duplicate_question_or_copied_rules_is_rejected(rules, p
     engine = scripted_engine(rules={"rules": rules})
     with pytest.raises(AdapterParseError, match=f"rule set rejected: .*{problem}"):
         run(engine, RuleGenerator(), role="You are a coach.", instructions=INSTRUCTIONS)
+
+
+def test_user_turns_without_words_are_rejected():
+    from fake_engine import TURNS
+
+    from rnr_dspy.modules import UserTurnGenerator
+
+    engine = scripted_engine(in_scope={**TURNS, "adversarial": "7.8,9.10,11.11,12.12,13.13"})
+    with pytest.raises(AdapterParseError, match="user turns rejected: adversarial has fewer than 3 words"):
+        run(engine, UserTurnGenerator(), system_prompt="You are a coach.")
+    turns = run(scripted_engine(), UserTurnGenerator(), system_prompt="You are a coach.").turns
+    assert [kind for kind, _ in turns] == ["in_scope", "adversarial", "out_of_scope"]
