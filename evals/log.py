@@ -34,6 +34,9 @@ class SuiteLog(BaseModel):
     # Caveats to show with the numbers (e.g. judge-only rules left unknown for want of a judge).
     notes: list[str] = Field(default_factory=list)
     settings: dict[str, Any] = Field(default_factory=dict)
+    # Per pairable metric, each sample's (successes, trials), None when undecided: what a paired comparison of
+    # two models on the same items is computed from.
+    units: dict[str, dict[str, tuple[float, float] | None]] = Field(default_factory=dict)
     generation_errors: int = 0
     wall_seconds: float = 0.0
 

@@ -1,5 +1,6 @@
-"""`report.md` and `plot.png`, rendered from an eval log alone: a side-by-side table per suite, each model's
-delta against the first (the baseline), and the caveats the run recorded.
+"""`report.md` and `plot.png`, rendered from an eval log alone: a side-by-side table per suite, each model's change
+against the first (the baseline) with its own paired interval and test, the failures with the answers that failed,
+and the caveats the run recorded.
 
 Example:
     >>> write_report(read_log("runs/eval/log.json"), "runs/eval")  # doctest: +SKIP
@@ -9,14 +10,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rnr_dspy.evals.log import EvalLog, ModelRun
-from rnr_dspy.evals.metrics import Metric
+from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog
+from rnr_dspy.evals.metrics import Delta, Metric, paired_delta
+from rnr_dspy.evals.task import ScoredSample
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["failures", "render_report", "write_report"]
 
 GROUPS = (("", "Overall"), ("kind:", "By rule kind (adherence; IFEval: strict, by instruction group)"),
           ("turn:", "By turn type (pass rate)"))
 EXAMPLES_PER_MODEL = 5
+RESPONSE_CHARS = 300
+INTERVALS = ("Values with 95% intervals: Wilson score intervals for pass rates, BCa bootstrap intervals over items "
+             "for ratios (rule adherence, instruction level); n = units counted; unknown = undecided (judge missing "
+             "or unparsed, generation failed), left out, not guessed. Δ = change against A, paired over the items "
+             "both models decided: its own 95% interval (Newcombe's paired interval for pass rates, a paired BCa "
+             "bootstrap for ratios), p from an exact McNemar test (pass rates) or sign test (ratios), ↑/↓ items "
+             "better/worse; a Δ marked *unpaired* is a plain difference.")
 
 
 def write_report(log: EvalLog, out: str | Path) -> tuple[Path, Path | None]:
@@ -38,7 +47,7 @@ def render_report(log: EvalLog) -> str:
     lines = ["# Eval report", "",
              f"Created {log.created}. Suite `{config.get('suite', '?')}`, limit {config.get('limit') or 'none'}, "
              f"judge {config.get('judge_lm') or 'none'}, max tokens {config.get('max_tokens', '?')}, greedy.", "",
-             "| | model | back end | load (s) |", "|---|---|---|---|"]
+             INTERVALS, "", "| | model | back end | load (s) |", "|---|---|---|---|"]
     lines += [f"| {_name(i)} | `{run.spec}` ({run.model_id}) | {run.backend} | {run.load_seconds:.1f} |"
               for i, run in enumerate(log.runs)]
     for task in dict.fromkeys(suite.task for run in log.runs for suite in run.suites):
@@ -46,11 +55,17 @@ def render_report(log: EvalLog) -> str:
     return "\n".join(lines) + "\n"
 
 
+def failures(suite: SuiteLog) -> list[ScoredSample]:
+    """Items that failed: a rule known to be broken (score 0), or no answer. An item whose only problem is rules
+    without a verdict is undecided, not a failure."""
+    return [s for s in suite.samples if s.score.value == 0.0 or s.generation.text is None]
+
+
 def _suite_section(runs: list[ModelRun], task: str) -> list[str]:
     suites = [run.suite(task) for run in runs]
     first = next(suite for suite in suites if suite is not None)
-    lines = [f"## {task}", "", f"{len(first.samples)} items. Values with 95% bootstrap intervals; n = units "
-             "counted; unknown = undecided (judge missing or unparsed, generation failed), left out, not guessed."]
+    sample = first.settings.get("sample")
+    lines = [f"## {task}", "", f"{len(first.samples)} items{f': {sample}' if sample else ''}."]
     lines += [f"\n> **Note:** {note}" for note in dict.fromkeys(n for s in suites if s for n in s.notes)]
     names = list(dict.fromkeys(name for suite in suites if suite for name in suite.metrics))
     header = "| metric | " + " | ".join(_name(i) for i in range(len(runs)))
@@ -62,20 +77,31 @@ def _suite_section(runs: list[ModelRun], task: str) -> list[str]:
         lines += ["", f"### {title}", "", header, "|---" * (len(runs) * 2) + "|"]
         for name in group:
             metrics = [suite.metrics.get(name) if suite else None for suite in suites]
-            cells = [_cell(metric) for metric in metrics] + [_delta(metrics[0], m) for m in metrics[1:]]
+            cells = [_cell(metric) for metric in metrics]
+            cells += [_change(name, suites[0], suite, metrics[0], metric)
+                      for suite, metric in zip(suites[1:], metrics[1:], strict=True)]
             lines.append(f"| {name.removeprefix(prefix)} | " + " | ".join(cells) + " |")
-    lines += ["", "| | generation errors | wall (s) |", "|---|---|---|"]
-    lines += [f"| {_name(i)} | {s.generation_errors} | {s.wall_seconds:.0f} |" for i, s in enumerate(suites) if s]
-    return lines + _examples(runs, task)
+    lines += ["", "| | generation errors | truncated (hit max tokens) | undecided items | wall (s) |",
+              "|---|---|---|---|---|"]
+    lines += [f"| {_name(i)} | {s.generation_errors} | {sum(x.generation.truncated for x in s.samples)} | "
+              f"{sum(x.score.value is None and x.generation.text is not None for x in s.samples)} | "
+              f"{s.wall_seconds:.0f} |" for i, s in enumerate(suites) if s]
+    return lines + _failures(runs, task)
 
 
-def _examples(runs: list[ModelRun], task: str) -> list[str]:
-    lines = ["", f"### First failures (up to {EXAMPLES_PER_MODEL} per model; every one is in log.json)"]
+def _failures(runs: list[ModelRun], task: str) -> list[str]:
+    lines = ["", f"### Failures (up to {EXAMPLES_PER_MODEL} per model; every item is in log.json)", "",
+             "A failure is an item with a rule known to be broken, or with no answer; an item whose only problem "
+             "is rules left without a verdict is undecided and not listed."]
     for i, run in enumerate(runs):
         suite = run.suite(task)
-        failed = [s for s in suite.samples if s.score.value != 1.0][:EXAMPLES_PER_MODEL] if suite else []
-        lines += ["", f"**{_name(i)}** `{run.spec}`: " + ("none" if not failed else "")]
-        lines += [f"- `{s.sample.id}`: {_one_line(s.score.explanation)}" for s in failed]
+        failed = failures(suite) if suite else []
+        lines += ["", f"**{_name(i)}** `{run.spec}`: {len(failed)} failed" + (":" if failed else "")]
+        for scored in failed[:EXAMPLES_PER_MODEL]:
+            flag = " **(truncated at max tokens)**" if scored.generation.truncated else ""
+            lines += ["", f"- `{scored.sample.id}`{flag}: {_one_line(scored.score.explanation)}"]
+            if scored.generation.text is not None:
+                lines.append(f"  > {_one_line(scored.generation.text, RESPONSE_CHARS) or '(empty answer)'}")
     return lines
 
 
@@ -86,10 +112,23 @@ def _cell(metric: Metric | None) -> str:
     return text + (f", unknown {metric.unknown}" if metric.unknown else "")
 
 
-def _delta(base: Metric | None, other: Metric | None) -> str:
+def _change(name: str, base_suite: SuiteLog | None, suite: SuiteLog | None, base: Metric | None,
+            other: Metric | None) -> str:
     if base is None or other is None or base.value is None or other.value is None:
         return "–"
-    return f"{other.value - base.value:+.3f}"
+    if base_suite is None or suite is None or name not in base_suite.units or name not in suite.units:
+        return f"{other.value - base.value:+.3f} *unpaired*"
+    base_units, other_units = base_suite.units[name], suite.units[name]
+    ids = [sample_id for sample_id in base_units if sample_id in other_units]
+    return _delta_cell(paired_delta([base_units[i] for i in ids], [other_units[i] for i in ids]))
+
+
+def _delta_cell(delta: Delta) -> str:
+    if delta.value is None:
+        return "– (no item decided by both)"
+    test = "McNemar" if delta.test == "mcnemar" else "sign test"
+    return (f"{delta.value:+.3f} [{delta.low:+.2f}, {delta.high:+.2f}] n={delta.n}, {delta.better}↑ {delta.worse}↓, "
+            f"p={delta.p_value:.3g} ({test})")
 
 
 def _name(index: int) -> str:

@@ -16,12 +16,13 @@ from typing import Any
 import dspy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from rnr_dspy.evals.metrics import Metric, grouped, mean_metric, ratio_metric
+from rnr_dspy.evals.metrics import Metric, Unit, grouped, ratio_metric, units_of
 from rnr_dspy.evals.rule_scorer import rule_scorer
+from rnr_dspy.evals.sampling import spread_sample
 from rnr_dspy.evals.task import Sample, ScoredSample, SuiteError, Task
 from rnr_dspy.rules import Rule, TurnType, render_system_prompt
 
-__all__ = ["BenchItem", "load_rnr_items", "rnr_metrics", "rnr_task", "shipped_bench_path"]
+__all__ = ["BenchItem", "load_rnr_items", "rnr_metrics", "rnr_task", "rnr_units", "shipped_bench_path"]
 
 MAX_ERRORS_SHOWN = 20
 NO_JUDGE_NOTE = ("no judge LM (--judge-lm) was given: judge-only rules are reported as unknown. The pass rate "
@@ -99,24 +100,31 @@ def load_rnr_items(path: str | Path) -> list[BenchItem]:
 
 
 def rnr_task(path: str | Path | None = None, *, judge_lm: dspy.BaseLM | None = None, limit: int | None = None,
-             name: str | None = None) -> Task:
-    """The role-and-rule suite as a `Task`; without a `judge_lm`, judge-only rules are left unknown (and noted)."""
+             name: str | None = None, seed: int = 0) -> Task:
+    """The role-and-rule suite as a `Task`; without a `judge_lm`, judge-only rules are left unknown (and noted).
+    With `limit`, a seeded sample spread over turn types and domains (see `spread_sample`)."""
     source = Path(path) if path is not None else shipped_bench_path()
-    items = load_rnr_items(source)[:limit]
+    every = load_rnr_items(source)
+    items = spread_sample(every, key=lambda item: (item.turn_type, item.domain), limit=limit, seed=seed)
     judge_only = sum(not rule.checkable for item in items for rule in item.rules)
     notes = [NO_JUDGE_NOTE] if judge_only and judge_lm is None else []
+    settings: dict[str, Any] = {"source": str(source), "judge_only_rules": judge_only}
+    if len(items) < len(every):
+        settings["sample"] = (f"a sample of {len(items)} of {len(every)}, spread over turn types and domains, "
+                              f"seed {seed}")
     return Task(name=name or ("rnr" if path is None else source.stem), dataset=[item.to_sample() for item in items],
-                scorer=rule_scorer(judge_lm), metrics=rnr_metrics, notes=notes,
-                settings={"source": str(source), "judge_only_rules": judge_only})
+                scorer=rule_scorer(judge_lm), metrics=rnr_metrics, units=rnr_units, notes=notes, settings=settings)
 
 
 def rnr_metrics(scored: Sequence[ScoredSample]) -> dict[str, Metric]:
     """Pass rate (all rules followed), pass rate over the checkable rules, rule adherence, and adherence per rule
     kind (`kind:*`) and pass rate per turn type (`turn:*`)."""
     verdicts = [s.score.metadata.get("verdicts", []) for s in scored]
+    units = rnr_units(scored)
     metrics = {
-        "pass_rate": mean_metric(s.score.value for s in scored),
-        "checkable_pass_rate": mean_metric(s.score.metadata.get("checkable_pass") for s in scored),
+        "pass_rate": ratio_metric(units["pass_rate"]).model_copy(update={"unknown": units["pass_rate"].count(None)}),
+        "checkable_pass_rate": ratio_metric(units["checkable_pass_rate"]).model_copy(
+            update={"unknown": units["checkable_pass_rate"].count(None)}),
         "adherence": _adherence(verdicts),
     }
     kinds = sorted({v["kind"] for item in verdicts for v in item})
@@ -126,11 +134,23 @@ def rnr_metrics(scored: Sequence[ScoredSample]) -> dict[str, Metric]:
     return metrics | {f"turn:{turn}": metric for turn, metric in turns.items()}
 
 
+def rnr_units(scored: Sequence[ScoredSample]) -> dict[str, list[Unit]]:
+    """Each item's pass/fail (all rules; checkable rules) and its rules followed of those decided."""
+    return {
+        "pass_rate": units_of(s.score.value for s in scored),
+        "checkable_pass_rate": units_of(s.score.metadata.get("checkable_pass") for s in scored),
+        "adherence": [_followed(s.score.metadata.get("verdicts", [])) for s in scored],
+    }
+
+
+def _followed(verdicts: Sequence[dict[str, Any]]) -> Unit:
+    decided = sum(v["followed"] is not None for v in verdicts)
+    return (sum(v["followed"] is True for v in verdicts), decided) if decided else None
+
+
 def _adherence(verdicts: Sequence[Sequence[dict[str, Any]]]) -> Metric:
-    parts = [(sum(v["followed"] is True for v in item), sum(v["followed"] is not None for v in item))
-             for item in verdicts]
     unknown = sum(v["followed"] is None for item in verdicts for v in item)
-    return ratio_metric(parts).model_copy(update={"unknown": unknown})
+    return ratio_metric([_followed(item) for item in verdicts]).model_copy(update={"unknown": unknown})
 
 
 def _where(location: tuple[Any, ...]) -> str:

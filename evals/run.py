@@ -34,7 +34,8 @@ class EvalConfig(BaseModel):
                               description="Models under test: embedded, local:PATH, or provider/model.")
     out: OutDir = Field(Path("runs/eval"), description="Directory for log.json, report.md and plot.png.")
     suite: str = Field("rnr", description="rnr, ifeval, all, or a path to a suite file (.jsonl).")
-    limit: int | None = Field(None, ge=1, description="Use at most N items of each suite.")
+    limit: int | None = Field(None, ge=1, description="Use a seeded sample of N items of each suite, spread over its "
+                              "domains and turn types (IFEval: instruction groups), not the first N.")
     judge_lm: str | None = Field(None, description="Judge LM for judge-only rules (none: they stay unknown).")
     api_base: str | None = None
     api_key: str | None = Field(None, exclude=True, repr=False)
@@ -47,6 +48,7 @@ class EvalConfig(BaseModel):
     num_retries: int = Field(DEFAULT_RETRIES, ge=0, le=20, description=(
         "Retries of a served model's request that timed out, was rate limited (429) or hit a server error (5xx), "
         "with backoff (a server's Retry-After is honoured up to 60 s)."))
+    seed: int = Field(0, description="Seed of the --limit sample.")
 
 
 def build_tasks(config: EvalConfig) -> list[Task]:
@@ -56,17 +58,17 @@ def build_tasks(config: EvalConfig) -> list[Task]:
                      timeout=config.request_timeout, num_retries=config.num_retries)
              if config.judge_lm else None)
     if config.suite in ("rnr", "all"):
-        tasks = [rnr_task(judge_lm=judge, limit=config.limit)]
+        tasks = [rnr_task(judge_lm=judge, limit=config.limit, seed=config.seed)]
     elif config.suite == "ifeval":
         tasks = []
     elif Path(config.suite).suffix == ".jsonl":
-        tasks = [rnr_task(config.suite, judge_lm=judge, limit=config.limit)]
+        tasks = [rnr_task(config.suite, judge_lm=judge, limit=config.limit, seed=config.seed)]
     else:
         raise SuiteError(f"unknown suite {config.suite!r}: use rnr, ifeval, all, or a path to a .jsonl suite file")
     if config.suite in ("ifeval", "all"):
         from rnr_dspy.evals.ifeval_suite import ifeval_task
 
-        tasks.append(ifeval_task(limit=config.limit))
+        tasks.append(ifeval_task(limit=config.limit, seed=config.seed))
     return tasks
 
 
@@ -81,8 +83,11 @@ def evaluate(task: Task, generator: Generator, progress: Progress | None = None)
         scored.append(ScoredSample(sample=sample, generation=generation, score=task.score(sample, generation)))
         if progress:
             progress("scoring", count, total)
+    units = {name: {s.sample.id: unit for s, unit in zip(scored, values, strict=True)}
+             for name, values in (task.units(scored) if task.units else {}).items()}
     return SuiteLog(task=task.name, metrics=task.metrics(scored), samples=scored, notes=task.notes,
-                    settings=task.settings, generation_errors=sum(g.error is not None for g in generations),
+                    settings=task.settings, units=units,
+                    generation_errors=sum(g.error is not None for g in generations),
                     wall_seconds=time.perf_counter() - start)
 
 

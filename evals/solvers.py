@@ -83,7 +83,8 @@ class LMGenerator:
             return Generation(error=f"{type(error).__name__}: {error}", seconds=time.perf_counter() - start)
         usage = getattr(response, "usage", None)
         return Generation(text=response.text or "", seconds=time.perf_counter() - start,
-                          output_tokens=getattr(usage, "output_tokens", 0) or 0)
+                          output_tokens=getattr(usage, "output_tokens", 0) or 0,
+                          truncated=getattr(response, "finish_reason", None) == "length")
 
 
 def make_generator(spec: str, *, backend: Backend = "auto", batch_size: int = 8, max_tokens: int = 512,

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from rnr_dspy.errors import RnrError
-from rnr_dspy.evals.metrics import Metric
+from rnr_dspy.evals.metrics import Metric, Unit
 
 __all__ = ["Generation", "Sample", "Score", "ScoredSample", "Scorer", "SuiteError", "Task"]
 
@@ -49,12 +49,14 @@ class Score(BaseModel):
 
 
 class Generation(BaseModel):
-    """What the model under test answered to one sample; `error` instead of a text when generation failed."""
+    """What the model under test answered to one sample; `error` instead of a text when generation failed;
+    `truncated` when the answer was cut off at the token limit rather than finished."""
 
     text: str | None = None
     error: str | None = None
     seconds: float = 0.0
     output_tokens: int = 0
+    truncated: bool = False
 
 
 class ScoredSample(BaseModel):
@@ -65,12 +67,14 @@ class ScoredSample(BaseModel):
 
 Scorer = Callable[[Sample, str], Score]
 Metrics = Callable[[Sequence[ScoredSample]], dict[str, Metric]]
+Units = Callable[[Sequence[ScoredSample]], dict[str, list[Unit]]]
 
 
 @dataclass
 class Task:
     """A suite: `dataset` answered by the model under test, each answer scored by `scorer`, then summed up by
-    `metrics`. `notes` are caveats the report must show (e.g. a missing judge)."""
+    `metrics`. `units` gives, per metric that two models can be compared on item by item, each item's share of it
+    (logged, so the report can pair them). `notes` are caveats the report must show (e.g. a missing judge)."""
 
     name: str
     dataset: list[Sample]
@@ -78,6 +82,7 @@ class Task:
     metrics: Metrics
     notes: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    units: Units | None = None
 
     def score(self, sample: Sample, generation: Generation) -> Score:
         """Score one answer. A failed generation is kept with its error and left undecided (None): counted in the

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rnr_dspy.rules import Rule
+from rnr_dspy.rules.rule_set import duplicate_rules
 
 __all__ = ["RuleSetQuality", "rule_set_quality"]
 
@@ -24,19 +25,8 @@ def rule_set_quality(rules: list[Rule], *, min_rules: int = 2, max_rules: int = 
         problems.append(f"{len(rules)} rules; expected {min_rules} to {max_rules}")
     if rules and sum(rule.checkable for rule in rules) / len(rules) < min_checkable_share:
         problems.append(f"fewer than {min_checkable_share:.0%} of the rules have a programmatic check")
-    problems += _duplicates(rules) + _conflicts(rules) + _trivial(rules)
+    problems += duplicate_rules(rules) + _conflicts(rules) + _trivial(rules)
     return RuleSetQuality(score=max(0.0, 1.0 - 0.25 * len(problems)), problems=problems)
-
-
-def _duplicates(rules: list[Rule]) -> list[str]:
-    seen: dict[str, str] = {}
-    problems = []
-    for rule in rules:
-        key = rule.check.model_dump_json() if rule.check else " ".join(rule.text.lower().split())
-        if key in seen:
-            problems.append(f"{rule.id} repeats {seen[key]}")
-        seen.setdefault(key, rule.id)
-    return problems
 
 
 def _conflicts(rules: list[Rule]) -> list[str]:

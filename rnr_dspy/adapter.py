@@ -24,7 +24,7 @@ from dspy.utils.exceptions import AdapterParseError
 from rnr_dspy.models.reply_cache import forgetting_unparsed_replies, use_reply_cache
 from rnr_dspy.schema_text import describe_schema
 
-__all__ = ["StructuredAdapter"]
+__all__ = ["StructuredAdapter", "check_outputs"]
 
 
 class StructuredAdapter(dspy.JSONAdapter):
@@ -70,17 +70,23 @@ class StructuredAdapter(dspy.JSONAdapter):
                                         lm_response=completion, message=f"the {plain} is empty")
             return {plain: completion.strip()}
         fields = super().parse(signature, completion)
-        for name, field in signature.output_fields.items():
-            if not field.metadata:
-                continue
-            try:
-                _field_adapter(signature, name).validate_python(fields[name])
-            except pydantic.ValidationError as error:
-                raise AdapterParseError(
-                    adapter_name=type(self).__name__, signature=signature, lm_response=completion,
-                    message=f"field {name} breaks its constraints: {error.errors()[0]['msg']}", parsed_result=fields,
-                ) from error
+        check_outputs(signature, fields, completion, by=type(self).__name__)
         return fields
+
+
+def check_outputs(signature: Any, outputs: dict[str, Any], completion: str = "", *, by: str = "") -> None:
+    """Hold parsed outputs to their fields' constraints (pattern, length, list size), whichever adapter parsed
+    them: DSPy's ChatAdapter and JSONAdapter parse by type alone. Raises `AdapterParseError` naming the field."""
+    for name, field in signature.output_fields.items():
+        if not field.metadata or name not in outputs:
+            continue
+        try:
+            _field_adapter(signature, name).validate_python(outputs[name])
+        except pydantic.ValidationError as error:
+            raise AdapterParseError(
+                adapter_name=by or "the adapter", signature=signature, lm_response=completion or repr(outputs)[:500],
+                message=f"field {name} breaks its constraints: {error.errors()[0]['msg']}", parsed_result=outputs,
+            ) from error
 
 
 def _plain_text_field(signature: Any) -> str | None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from rnr_dspy.hashing import sampling_seed
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
+from rnr_dspy.quality import response_problems
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, render_system_prompt
 from rnr_dspy.rules.hindsight import hindsight_rules
 from rnr_dspy.rules.repair import repair
@@ -36,6 +37,8 @@ class Attempt(BaseModel):
     verdicts: list[RuleVerdict]
     passed: bool
     method: Literal["sampled", "repaired", "hindsight"] = "sampled"
+    # Why the quality gate failed it whatever its verdicts (prompt-format markers, unasked-for JSON).
+    problems: list[str] = []
     # A hindsight attempt answers under its own rules.
     rules: list[Rule] | None = None
     system_prompt: str | None = None
@@ -64,10 +67,11 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
                        seed: str) -> list[Attempt]:
     """Every attempt at answering `user` under `system_prompt`, judged rule by rule; raises the last LM error when
     no attempt got an answer at all."""
-    def judged(response: str) -> tuple[list[RuleVerdict], bool]:
+    def judged(response: str) -> tuple[list[RuleVerdict], bool, list[str]]:
         verdicts = judge(system_prompt=system_prompt, user=user, response=response, rules=rules,
                          turn_type=turn_type).verdicts
-        return verdicts, all(v.followed is True for v in verdicts)
+        problems = response_problems(response, rules)  # the quality gate: never a pass, whatever the verdicts
+        return verdicts, all(v.followed is True for v in verdicts) and not problems, problems
 
     attempts: list[Attempt] = []
     errors = _Errors()
@@ -75,9 +79,9 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
     def reward(_: dict[str, Any], prediction: dspy.Prediction) -> float:
         if prediction.response is None:
             return 0.0
-        verdicts, passed = judged(prediction.response)
-        attempts.append(Attempt(response=prediction.response, verdicts=verdicts, passed=passed))
-        return sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
+        verdicts, passed, problems = judged(prediction.response)
+        attempts.append(Attempt(response=prediction.response, verdicts=verdicts, passed=passed, problems=problems))
+        return 0.0 if problems else sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
 
     inputs = {"system_prompt": system_prompt, "user": user}
     if settings.strategy == "refine":
@@ -102,10 +106,11 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
         raise errors[-1]
     if not attempts or any(a.passed for a in attempts):
         return attempts
-    best = max(attempts, key=lambda a: sum(v.followed is True for v in a.verdicts))
+    best = max(attempts, key=lambda a: (not a.problems, sum(v.followed is True for v in a.verdicts)))
     if settings.repair and (repaired := repair(best.response, rules, best.verdicts)) is not None:
-        verdicts, passed = judged(repaired)
-        attempts.append(Attempt(response=repaired, verdicts=verdicts, passed=passed, method="repaired"))
+        verdicts, passed, problems = judged(repaired)
+        attempts.append(Attempt(response=repaired, verdicts=verdicts, passed=passed, method="repaired",
+                                problems=problems))
         if passed:
             return attempts
     if settings.hindsight:
@@ -115,8 +120,10 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
         new_rules = hindsight_rules(best.response, kept, seed=seed)
         if new_rules is not None:
             verdicts = [v for rule in new_rules if (v := rule.verify(best.response, turn_type)) is not None]
+            problems = response_problems(best.response, new_rules)
             attempts.append(Attempt(response=best.response, verdicts=verdicts, method="hindsight",
-                                    passed=all(v.followed is True for v in verdicts), rules=new_rules,
+                                    passed=all(v.followed is True for v in verdicts) and not problems,
+                                    problems=problems, rules=new_rules,
                                     system_prompt=render_system_prompt(role, new_rules)))
     return attempts
 

@@ -1,4 +1,5 @@
-"""`rnr-dspy compile` as a library call: seeds → examples → score before → optimize → score after → save."""
+"""`rnr-dspy compile` as a library call: seeds → examples → score before → optimize → score after → save the better
+program (the baseline unless the optimized one scores higher on the held-out groups)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from rnr_dspy.config import OutDir, TeacherStageConfig
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
 from rnr_dspy.models.lm import lm_id, make_lm
-from rnr_dspy.optimizers.evaluate import Progress, evaluate_program
+from rnr_dspy.optimizers.evaluate import EvalSummary, Progress, evaluate_program
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
 from rnr_dspy.tracking import Ledger, ParseTracker
 
-__all__ = ["CompileConfig", "make_examples", "run_compile"]
+__all__ = ["CompileConfig", "choose_program", "make_examples", "run_compile"]
 
 
 class CompileConfig(TeacherStageConfig):
@@ -90,9 +91,12 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
             max_metric_calls=config.max_metric_calls, seed=config.seed,
         )
         after = evaluate_program(compiled, valset, num_threads=config.num_threads, progress=progress, phase="after")
+    kept, reason = choose_program(before, after, config.optimizer)
+    saved = compiled if kept == "optimized" else program  # compile_program never changes its input
     config.out.mkdir(parents=True, exist_ok=True)
-    compiled.save(str(config.out / "program.json"))
+    saved.save(str(config.out / "program.json"))
     report = {
+        "kept": kept, "kept_reason": reason,
         "score_before": before.score, "score_after": after.score,
         "pass_rate_before": before.pass_rate, "pass_rate_after": after.pass_rate,
         "adherence_before": before.adherence, "adherence_after": after.adherence,
@@ -104,11 +108,25 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
         "optimizer": config.optimizer.value, "lm": lm_id(teacher),
         "judge_lm": lm_id(judge) if config.judge_lm != "none" else "none",
         "train_examples": len(trainset), "val_examples": len(valset),
-        "demos": {name: len(predictor.demos) for name, predictor in compiled.named_predictors()},
-        "parse": tracker.summary(), "seeds": seeds, "config": config.model_dump(mode="json"),
+        "demos": {name: len(predictor.demos) for name, predictor in saved.named_predictors()},
+        "parse": tracker.summary(), "seeds": seeds, "config": config.model_dump(mode="json"), "notes": config.notes,
     }
     (config.out / "compile_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
+
+
+def choose_program(before: EvalSummary, after: EvalSummary,
+                   optimizer: Preset) -> tuple[Literal["baseline", "optimized"], str]:
+    """Which program to save: the optimized one only when it scores above the baseline on the held-out groups
+    (a tie keeps the baseline, which has no demos to mislead), and why."""
+    if optimizer is Preset.none:
+        return "baseline", "optimizer none: the baseline program, unchanged"
+    change = (f"score {before.score:.3f} → {after.score:.3f}, pass rate {before.pass_rate:.2f} → "
+              f"{after.pass_rate:.2f}, unknown verdicts {before.unknown_verdicts} → {after.unknown_verdicts}, "
+              f"failed items {before.failed_items} → {after.failed_items} on {after.items} held-out groups")
+    if after.score > before.score:
+        return "optimized", f"the optimized program scored higher ({change})"
+    return "baseline", f"the optimized program did not score higher, so the baseline was saved ({change})"
 
 
 def _counting(metric: Callable[..., Any], progress: Progress | None) -> Callable[..., Any]:

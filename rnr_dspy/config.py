@@ -7,13 +7,14 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import dspy
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
 from rnr_dspy.answer import AnswerSettings
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from rnr_dspy.program import RNRProgram
+from rnr_dspy.weak_teacher import apply_weak_teacher_defaults
 
 __all__ = ["OutDir", "TeacherStageConfig", "build_config"]
 
@@ -45,17 +46,29 @@ class TeacherStageConfig(BaseModel):
     k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
     checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
                               "code: for a weak teacher, whose free-text rules and judgements are noise.")
-    rule_source: Literal["lm", "sampled"] = Field(
-        "lm", description="lm: the program writes the rules; sampled: 2-4 compatible registry rules drawn without an "
-        "LM (for a teacher too weak to write or choose rules; the role still comes from the LM).")
+    rule_source: Literal["lm", "sampled"] | None = Field(
+        None, description="lm: the program writes the rules; sampled: compatible registry rules drawn without an LM "
+        "(for a teacher too weak to write or choose rules; the role still comes from the LM). Default: sampled (and "
+        "judge_lm none) for the embedded teacher, lm otherwise.")
     user_turns: bool = Field(True, description="Also generate and answer in-scope, adversarial and out-of-scope "
                              "user turns.")
+
+    _notes: list[str] = PrivateAttr(default_factory=list)
+
+    def model_post_init(self, context: Any) -> None:
+        self._notes = apply_weak_teacher_defaults(self, usual={"rule_source": "lm", "judge_lm": None},
+                                                  weak={"rule_source": "sampled", "judge_lm": "none"})
+
+    @property
+    def notes(self) -> list[str]:
+        """Defaults these settings took because the teacher is weak (shown in the stage's report)."""
+        return list(self._notes)
 
     def make_program(self, judge_lm: dspy.BaseLM | None, answering: AnswerSettings | None = None) -> RNRProgram:
         """The RNR program these settings describe: compile optimizes and generate runs the same flow.
         `judge_lm=None` with `judge_lm: none` leaves rules without a check unknown."""
         return RNRProgram(judge_lm=judge_lm, use_judge=self.judge_lm != "none", checks_only=self.checks_only,
-                          rule_source=self.rule_source, user_turns=self.user_turns, answering=answering)
+                          rule_source=self.rule_source or "lm", user_turns=self.user_turns, answering=answering)
 
     request_timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=3600, description=(
         "Seconds a request to a served LM (--api-base or a hosted API) may wait for its answer before it counts as "

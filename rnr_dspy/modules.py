@@ -1,14 +1,33 @@
 """The RNR stages as thin DSPy modules: role, rules, user turns, response, verdicts. `rnr_dspy.program` composes
-them into the per-group flow."""
+them into the per-group flow.
+
+Each module holds its outputs to its signature's constraints (a role's opening and length, 2-5 rules, none
+repeated) whichever adapter parsed them, and raises `AdapterParseError` otherwise; with no adapter in the DSPy
+context it brings `StructuredAdapter`, which states and enforces those constraints (DSPy's default ChatAdapter
+does neither, and a small model then loops or repeats itself without an error). Every module answers on DSPy's
+async path too (`acall`).
+"""
 
 from __future__ import annotations
 
+import re
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
-from rnr_dspy.rules import TURN_TYPES, Rule, RuleVerdict, TurnType, decide, normalize_rules
+from rnr_dspy.adapter import StructuredAdapter, check_outputs
+from rnr_dspy.rules import (
+    TURN_TYPES,
+    Rule,
+    RuleVerdict,
+    TurnType,
+    decide,
+    normalize_rules,
+    render_system_prompt,
+    rule_set_problems,
+)
 from rnr_dspy.signatures import (
     ChooseRuleChecks,
     GenerateRole,
@@ -20,6 +39,30 @@ from rnr_dspy.signatures import (
 
 __all__ = ["RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator"]
 
+# A user turn is a request in words: a weak model otherwise writes strings of numbers ("1.2,3.4,5.6").
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_MIN_TURN_WORDS = 3
+
+
+def _structured() -> AbstractContextManager[Any]:
+    """`StructuredAdapter` unless the caller's DSPy context already chose an adapter."""
+    return nullcontext() if dspy.settings.adapter is not None else dspy.context(adapter=StructuredAdapter())
+
+
+def _checked(predictor: dspy.Predict, **inputs: Any) -> dspy.Prediction:
+    """The predictor's outputs, held to its signature's field constraints."""
+    with _structured():
+        prediction = predictor(**inputs)
+        check_outputs(predictor.signature, dict(prediction.items()), by=type(dspy.settings.adapter).__name__)
+    return prediction
+
+
+async def _achecked(predictor: dspy.Predict, **inputs: Any) -> dspy.Prediction:
+    with _structured():
+        prediction = await predictor.acall(**inputs)
+        check_outputs(predictor.signature, dict(prediction.items()), by=type(dspy.settings.adapter).__name__)
+    return prediction
+
 
 class RoleGenerator(dspy.Module):
     def __init__(self) -> None:
@@ -27,10 +70,10 @@ class RoleGenerator(dspy.Module):
         self.generate = dspy.Predict(GenerateRole)
 
     def forward(self, instructions: list[str]) -> dspy.Prediction:
-        return dspy.Prediction(role=self.generate(seed_instructions=instructions).role.strip())
+        return dspy.Prediction(role=_checked(self.generate, seed_instructions=instructions).role.strip())
 
     async def aforward(self, instructions: list[str]) -> dspy.Prediction:
-        return dspy.Prediction(role=(await self.generate.acall(seed_instructions=instructions)).role.strip())
+        return dspy.Prediction(role=(await _achecked(self.generate, seed_instructions=instructions)).role.strip())
 
 
 class RuleGenerator(dspy.Module):
@@ -43,15 +86,23 @@ class RuleGenerator(dspy.Module):
         self.generate = dspy.Predict(ChooseRuleChecks if checks_only else GenerateRules)
 
     def forward(self, role: str, instructions: list[str]) -> dspy.Prediction:
-        return self._rules(self.generate(role=role, seed_instructions=instructions))
+        return self._rules(_checked(self.generate, role=role, seed_instructions=instructions), instructions)
 
     async def aforward(self, role: str, instructions: list[str]) -> dspy.Prediction:
-        return self._rules(await self.generate.acall(role=role, seed_instructions=instructions))
+        prediction = await _achecked(self.generate, role=role, seed_instructions=instructions)
+        return self._rules(prediction, instructions)
 
-    def _rules(self, prediction: dspy.Prediction) -> dspy.Prediction:
+    def _rules(self, prediction: dspy.Prediction, instructions: list[str]) -> dspy.Prediction:
         if self.checks_only:
-            return dspy.Prediction(rules=normalize_rules([{"text": "-", "check": c} for c in prediction.checks]))
-        return dspy.Prediction(rules=normalize_rules(prediction.rules))
+            rules = normalize_rules([{"text": "-", "check": check} for check in prediction.checks])
+        else:
+            rules = normalize_rules(prediction.rules)
+        problems = rule_set_problems(rules, instructions)
+        if problems:
+            raise AdapterParseError(adapter_name=type(self).__name__, signature=self.generate.signature,
+                                    lm_response=render_system_prompt("", rules)[:1000],
+                                    message="rule set rejected: " + "; ".join(problems))
+        return dspy.Prediction(rules=rules)
 
 
 class UserTurnGenerator(dspy.Module):
@@ -62,10 +113,20 @@ class UserTurnGenerator(dspy.Module):
         self.generate = dspy.Predict(GenerateUserTurns)
 
     def forward(self, system_prompt: str) -> dspy.Prediction:
-        return _turns(self.generate(system_prompt=system_prompt))
+        return self._turns(_checked(self.generate, system_prompt=system_prompt))
 
     async def aforward(self, system_prompt: str) -> dspy.Prediction:
-        return _turns(await self.generate.acall(system_prompt=system_prompt))
+        return self._turns(await _achecked(self.generate, system_prompt=system_prompt))
+
+    def _turns(self, prediction: dspy.Prediction) -> dspy.Prediction:
+        turns = [(kind, getattr(prediction, kind).strip()) for kind in TURN_TYPES]
+        wordless = [kind for kind, text in turns if len(_WORD.findall(text)) < _MIN_TURN_WORDS]
+        if wordless:
+            raise AdapterParseError(adapter_name=type(self).__name__, signature=self.generate.signature,
+                                    lm_response=repr(turns)[:1000],
+                                    message=f"user turns rejected: {', '.join(wordless)} has fewer than "
+                                            f"{_MIN_TURN_WORDS} words")
+        return dspy.Prediction(turns=turns)
 
 
 class RuleFollowingResponder(dspy.Module):
@@ -74,14 +135,16 @@ class RuleFollowingResponder(dspy.Module):
         self.respond = dspy.Predict(RespondFollowingRules)
 
     def forward(self, system_prompt: str, user: str) -> dspy.Prediction:
-        return dspy.Prediction(response=self.respond(system_prompt=system_prompt, user=user).response)
+        return dspy.Prediction(response=_checked(self.respond, system_prompt=system_prompt, user=user).response)
 
     async def aforward(self, system_prompt: str, user: str) -> dspy.Prediction:
-        return dspy.Prediction(response=(await self.respond.acall(system_prompt=system_prompt, user=user)).response)
+        prediction = await _achecked(self.respond, system_prompt=system_prompt, user=user)
+        return dspy.Prediction(response=prediction.response)
 
 
 class RuleJudge(dspy.Module):
-    """Verdicts for every rule: its check where it has one, the judge LM for the rest.
+    """Verdicts for every rule by the one verdict policy (`rnr_dspy.rules.decide`): its check where it has one,
+    the judge LM for the rest.
 
     A judge reply that does not parse, or that skips a rule, gives `followed=None` (unknown): counted, never
     guessed. Pass `judge_lm` to judge with another LM than the one in the current DSPy context, or
@@ -96,40 +159,37 @@ class RuleJudge(dspy.Module):
 
     def forward(self, system_prompt: str, user: str, response: str, rules: list[Rule],
                 turn_type: TurnType | None = None) -> dspy.Prediction:
-        open_rules = [rule for rule in rules if not rule.checkable]
+        open_rules = self._open(rules)
         judged = None
-        if open_rules and self._use_judge:
-            judged = self._parsed(lambda: self.judge(system_prompt=system_prompt, user=user, response=response,
-                                                     rules=open_rules).verdicts, open_rules)
-        return dspy.Prediction(verdicts=decide(rules, response, turn_type=turn_type, judged=judged))
-
-    async def aforward(self, system_prompt: str, user: str, response: str, rules: list[Rule],
-                       turn_type: TurnType | None = None) -> dspy.Prediction:
-        open_rules = [rule for rule in rules if not rule.checkable]
-        judged = None
-        if open_rules and self._use_judge:
+        if open_rules:
             with dspy.context(**self._context()):
                 try:
-                    judged = (await self.judge.acall(system_prompt=system_prompt, user=user, response=response,
-                                                     rules=open_rules)).verdicts
+                    judged = _checked(self.judge, system_prompt=system_prompt, user=user, response=response,
+                                      rules=open_rules).verdicts
                 except AdapterParseError as error:
                     judged = _unparsed(open_rules, error)
         return dspy.Prediction(verdicts=decide(rules, response, turn_type=turn_type, judged=judged))
 
+    async def aforward(self, system_prompt: str, user: str, response: str, rules: list[Rule],
+                       turn_type: TurnType | None = None) -> dspy.Prediction:
+        open_rules = self._open(rules)
+        judged = None
+        if open_rules:
+            with dspy.context(**self._context()):
+                try:
+                    judged = (await _achecked(self.judge, system_prompt=system_prompt, user=user, response=response,
+                                              rules=open_rules)).verdicts
+                except AdapterParseError as error:
+                    judged = _unparsed(open_rules, error)
+        return dspy.Prediction(verdicts=decide(rules, response, turn_type=turn_type, judged=judged))
+
+    def _open(self, rules: list[Rule]) -> list[Rule]:
+        """The rules the judge LM is asked about: those without a check, when there is a judge."""
+        return [rule for rule in rules if not rule.checkable] if self._use_judge else []
+
     def _context(self) -> dict[str, Any]:
         return {"lm": self._judge_lm} if self._judge_lm is not None else {}
-
-    def _parsed(self, judge: Any, rules: list[Rule]) -> list[RuleVerdict]:
-        try:
-            with dspy.context(**self._context()):
-                return judge()
-        except AdapterParseError as error:
-            return _unparsed(rules, error)
 
 
 def _unparsed(rules: list[Rule], error: AdapterParseError) -> list[RuleVerdict]:
     return [RuleVerdict(rule_id=rule.id, followed=None, reason=f"judge reply did not parse: {error}") for rule in rules]
-
-
-def _turns(prediction: dspy.Prediction) -> dspy.Prediction:
-    return dspy.Prediction(turns=[(kind, getattr(prediction, kind).strip()) for kind in TURN_TYPES])

@@ -22,7 +22,7 @@ def test_help_lists_compile():
 
 
 def test_compile_writes_program_and_report(tmp_path, engine):
-    result = runner.invoke(app, ["compile", "--out", str(tmp_path), "--limit", "20", "--k", "3",
+    result = runner.invoke(app, ["compile", "--out", str(tmp_path), "--lm", "fake/model", "--limit", "20", "--k", "3",
                                  "--train-size", "2", "--val-size", "2"])
     assert result.exit_code == 0, result.output
     assert "score before 1.000" in result.output
@@ -55,7 +55,7 @@ def test_missing_instruction_column_names_the_columns_found(tmp_path):
 def test_custom_instruction_column_is_used(tmp_path, engine):
     seeds = tmp_path / "seeds.jsonl"
     seeds.write_text("".join(json.dumps({"q": f"Question number {i}?"}) + "\n" for i in range(8)))
-    result = runner.invoke(app, ["compile", "--out", str(tmp_path / "o"), "--seeds", str(seeds),
+    result = runner.invoke(app, ["compile", "--out", str(tmp_path / "o"), "--lm", "fake/model", "--seeds", str(seeds),
                                  "--instruction-column", "q", "--k", "2", "--optimizer", "none"])
     assert result.exit_code == 0, result.output
 
@@ -85,7 +85,7 @@ def test_unreachable_server_is_an_lm_error_with_exit_1(tmp_path):
 
 def test_config_file_settings_apply_and_given_flags_override_them(tmp_path, engine):
     config = tmp_path / "compile.yaml"
-    config.write_text("limit: 20\nk: 3\ntrain_size: 2\nval_size: 5\noptimizer: none\n")
+    config.write_text("lm: fake/model\nlimit: 20\nk: 3\ntrain_size: 2\nval_size: 5\noptimizer: none\n")
     result = runner.invoke(app, ["compile", "--config", str(config), "--out", str(tmp_path / "o"), "--val-size", "2"])
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "o" / "compile_report.json").read_text())

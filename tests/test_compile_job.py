@@ -18,19 +18,62 @@ def engine(monkeypatch):
 
 
 def config(tmp_path, **overrides):
-    return CompileConfig(out=tmp_path / "out", limit=24, k=3, train_size=3, val_size=2, **overrides)
+    # One answer per group (no generated turns), so each example passes or fails by its one response.
+    settings = {"user_turns": False, **overrides}
+    return CompileConfig(out=tmp_path / "out", lm="fake/model", limit=24, k=3, train_size=3, val_size=2, **settings)
 
 
-def test_compile_writes_a_loadable_program_and_a_report(tmp_path, engine):
+def _answer_by_demos(passes_with_demos, train_users):
+    """The responder's reply: passing or failing depending on whether the request carries demos (the optimized
+    program) and whether it is for a training group (the traces bootstrapping collects demos from)."""
+    from fake_engine import PASSING_RESPONSE
+
+    def answer(request):
+        with_demos = len(request.messages) > 1
+        training = any(user in request.messages[-1].text for user in train_users)
+        passes = with_demos == passes_with_demos if not training else True
+        return PASSING_RESPONSE if passes else FAILING_RESPONSE
+
+    return answer
+
+
+def _scripted(monkeypatch, tmp_path, passes_with_demos):
+    trainset, _, _ = make_examples(config(tmp_path))
+    engine = scripted_engine(response=_answer_by_demos(passes_with_demos, [e.user for e in trainset]))
+    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    return engine
+
+
+def test_a_better_optimized_program_is_saved_with_its_demos(tmp_path, monkeypatch):
+    engine = _scripted(monkeypatch, tmp_path, passes_with_demos=True)
     report = run_compile(config(tmp_path))
     saved = json.loads((tmp_path / "out" / "compile_report.json").read_text())
-    assert saved["score_before"] == report["score_before"] == 1.0
+    assert saved["score_before"] == report["score_before"] < report["score_after"] == 1.0
+    assert saved["kept"] == "optimized" and "scored higher" in saved["kept_reason"]
     assert {"score_after", "lm_calls", "tokens", "wall_seconds", "parse", "demos"} <= saved.keys()
     assert saved["lm_calls"] == len(engine.requests) and saved["tokens"] == 15 * len(engine.requests)
     assert saved["demos"]["rule_generator.generate"] == 2  # bootstrapped from passing traces, up to max_demos
     program = RNRProgram()
     program.load(str(tmp_path / "out" / "program.json"))
     assert len(program.responder.respond.demos) == 2
+
+
+def test_a_worse_optimized_program_is_not_saved_the_baseline_is(tmp_path, monkeypatch):
+    _scripted(monkeypatch, tmp_path, passes_with_demos=False)
+    report = run_compile(config(tmp_path))
+    assert report["pass_rate_before"] == 1.0 and report["pass_rate_after"] == 0.0
+    assert report["kept"] == "baseline" and "did not score higher" in report["kept_reason"]
+    assert "pass rate 1.00 → 0.00" in report["kept_reason"]
+    assert set(report["demos"].values()) == {0}
+    program = RNRProgram()
+    program.load(str(tmp_path / "out" / "program.json"))
+    assert all(not predictor.demos for _, predictor in program.named_predictors())
+
+
+def test_a_tie_keeps_the_baseline(tmp_path, engine):
+    report = run_compile(config(tmp_path))  # every answer passes, with or without demos
+    assert report["score_before"] == report["score_after"] == 1.0
+    assert report["kept"] == "baseline" and set(report["demos"].values()) == {0}
 
 
 def test_bootstrap_keeps_no_demo_from_a_failing_trace(tmp_path, monkeypatch):
@@ -45,6 +88,7 @@ def test_unparsable_outputs_are_counted_per_stage_and_score_zero(tmp_path, monke
     engine = scripted_engine(rules="not json")
     monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path, optimizer="none"))
+    assert report["kept"] == "baseline" and report["kept_reason"].startswith("optimizer none")
     assert report["before"]["failed_items"] == report["val_examples"] == 2
     assert report["score_before"] == 0.0
     assert report["parse"]["GenerateRules"]["parse_failures"] == report["parse"]["GenerateRules"]["replies"] > 0

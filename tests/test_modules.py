@@ -145,3 +145,65 @@ def test_every_module_answers_on_dspys_async_path():
     assert response.response == PASSING_RESPONSE["response"]
     assert [v.followed for v in verdicts.verdicts] == [True, True, True]
     assert program.response == PASSING_RESPONSE["response"] and program.rules == rules.rules
+
+
+def test_without_an_adapter_in_the_context_the_program_brings_the_structured_adapter():
+    engine = scripted_engine()
+    with dspy.context(lm=fake_lm(engine)):  # DSPy's default would be ChatAdapter
+        pred = RNRProgram()(instructions=INSTRUCTIONS)
+    assert len(pred.rules) == 3 and pred.role.startswith("You are a friendly cooking coach")
+    assert engine.calls_for("role") and engine.calls_for("rules")  # asked with the constrained JSON schema
+
+
+def chat(answers, module, **inputs):
+    """Run under DSPy's ChatAdapter, with a scripted LM that answers in its [[ ## field ## ]] format."""
+    from dspy.utils import DummyLM
+
+    with dspy.context(lm=DummyLM(answers), adapter=dspy.ChatAdapter(use_json_adapter_fallback=False)):
+        return module(**inputs)
+
+
+def test_under_chat_adapter_a_looping_role_is_a_clear_parse_error():
+    looping = "You are a helpful assistant. " + "You are a helpful assistant who helps. " * 120
+    with pytest.raises(AdapterParseError, match="field role breaks its constraints"):
+        chat([{"role": looping}], RoleGenerator(), instructions=INSTRUCTIONS)
+    with pytest.raises(AdapterParseError, match="field role breaks its constraints"):
+        chat([{"role": "Sure! Here is a role for you."}], RoleGenerator(), instructions=INSTRUCTIONS)
+
+
+def test_under_chat_adapter_thirteen_rules_are_a_parse_error_not_a_rule_set():
+    same = {"kind": "other", "text": "Always be helpful and kind to the user.", "check": None}
+    rules = [same] * 12 + [{"kind": "other", "text": "Be brief.", "check": None}]
+    with pytest.raises(AdapterParseError, match="field rules breaks its constraints"):
+        chat([{"rules": json.dumps(rules)}], RuleGenerator(), role="You are a coach.", instructions=INSTRUCTIONS)
+
+
+def test_under_chat_adapter_a_valid_reply_still_parses():
+    pred = chat([{"rules": json.dumps(RULES["rules"])}], RuleGenerator(), role="You are a coach.",
+                instructions=INSTRUCTIONS)
+    assert [rule.id for rule in pred.rules] == ["r1", "r2", "r3"]
+
+
+@pytest.mark.parametrize(("rules", "problem"), [
+    ([{"text": "Keep it friendly and warm."}, {"text": "keep it friendly and warm"}], "r2 repeats r1"),
+    ([{"check": {"name": "no_commas"}, "text": "-"}, {"check": {"name": "no_commas"}, "text": "x"}], "r2 repeats r1"),
+    ([{"text": "What is the best way to rest a steak?"}, {"text": "Be kind."}], "r1 is a question"),
+    ([{"text": "Be kind."}, {"text": "How do I make a pan sauce"}], "r2 is a question"),
+    ([{"text": "Be kind."}, {"text": "Why rest a steak after cooking."}], "r2 copies the request"),
+])
+def test_a_rule_set_with_duplicate_question_or_copied_rules_is_rejected(rules, problem):
+    engine = scripted_engine(rules={"rules": rules})
+    with pytest.raises(AdapterParseError, match=f"rule set rejected: .*{problem}"):
+        run(engine, RuleGenerator(), role="You are a coach.", instructions=INSTRUCTIONS)
+
+
+def test_user_turns_without_words_are_rejected():
+    from fake_engine import TURNS
+
+    from rnr_dspy.modules import UserTurnGenerator
+
+    engine = scripted_engine(in_scope={**TURNS, "adversarial": "7.8,9.10,11.11,12.12,13.13"})
+    with pytest.raises(AdapterParseError, match="user turns rejected: adversarial has fewer than 3 words"):
+        run(engine, UserTurnGenerator(), system_prompt="You are a coach.")
+    turns = run(scripted_engine(), UserTurnGenerator(), system_prompt="You are a coach.").turns
+    assert [kind for kind, _ in turns] == ["in_scope", "adversarial", "out_of_scope"]

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from rnr_dspy.generate.card import dataset_card
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.store import RunStore
@@ -25,8 +28,13 @@ def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed
     _write_jsonl(data_dir / "sft.jsonl", sft)
     _write_jsonl(data_dir / "dpo.jsonl", dpo)
     counts = _counts(store, prompts, sft, dpo)
-    _save_hf(data_dir / "hf", sft, dpo, push_to_hub)
-    (data_dir / "README.md").write_text(_card(counts, seed_report, config, prompts), encoding="utf-8")
+    splits = _save_hf(data_dir / "hf", {"sft": sft, "dpo": dpo})
+    card = dataset_card(counts, seed_report, config, prompts, sft)
+    (data_dir / "README.md").write_text(str(card), encoding="utf-8")
+    if push_to_hub is not None:
+        # An empty split is not pushed (the Hub cannot hold a dataset without rows), nor named in the card.
+        pushed = {name: dataset for name, dataset in splits.items() if dataset.num_rows}
+        _push(push_to_hub, pushed, dataset_card(counts, seed_report, config, prompts, sft, hub=list(pushed)))
     return counts
 
 
@@ -41,11 +49,17 @@ def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, An
             dpo: list[dict[str, Any]]) -> dict[str, Any]:
     status = Counter(record.status for record in prompts)
     judged = status["passed"] + status["failed"]
+    as_written = sum((chosen := record.chosen()) is not None and chosen.method == "sampled" for record in prompts)
     failed_stages = sum(r["status"] == "error" for r in store.records() if r["stage"] != "prompt")
     return {
-        "prompts": len(prompts), "passed": status["passed"], "failed": status["failed"],
+        "prompts": len(prompts), "judged": judged, "passed": status["passed"], "failed": status["failed"],
         "errors": status["error"] + failed_stages,
+        # Repaired rows count as passed (they follow every rule of the real system prompt), but apart from those
+        # that passed as written; hindsight rows pass under rules of their own and count in neither.
         "pass_rate": round(status["passed"] / judged, 4) if judged else None,
+        "passed_as_written": as_written,
+        "pass_rate_as_written": round(as_written / judged, 4) if judged else None,
+        "rejected_by_quality_gate": sum(bool(a.problems) for record in prompts for a in record.attempts),
         "sft_rows": len(sft), "dpo_pairs": len(dpo),
         "rows_by_method": dict(Counter(row["method"] for row in sft)),
         "rows_by_turn_type": dict(Counter(row["turn_type"] for row in sft)),
@@ -54,46 +68,32 @@ def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, An
     }
 
 
-def _save_hf(directory: Path, sft: list[dict[str, Any]], dpo: list[dict[str, Any]], repo: str | None) -> None:
+def _save_hf(directory: Path, splits: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     import datasets
+
+    saved = {name: datasets.Dataset.from_list(rows) for name, rows in splits.items()}
+    with _quiet_datasets():
+        for name, dataset in saved.items():
+            dataset.save_to_disk(str(directory / name))
+    return saved
+
+
+def _push(repo: str, splits: dict[str, Any], card: Any) -> None:
+    """Each dataset as a config of `repo` (`sft`, `dpo`), then the card: last, so that it is the README."""
+    with _quiet_datasets():
+        for name, dataset in splits.items():
+            dataset.push_to_hub(repo, config_name=name)
+    card.push_to_hub(repo, repo_type="dataset")
+
+
+@contextmanager
+def _quiet_datasets() -> Iterator[None]:
     from datasets.utils import logging as datasets_logging
 
-    splits = {"sft": datasets.Dataset.from_list(sft), "dpo": datasets.Dataset.from_list(dpo)}
     shown = datasets_logging.is_progress_bar_enabled()
     datasets_logging.disable_progress_bar()  # the library reports through its caller, never on the console
     try:
-        for name, dataset in splits.items():
-            dataset.save_to_disk(str(directory / name))
+        yield
     finally:
         if shown:
             datasets_logging.enable_progress_bar()
-    if repo is not None:
-        for name, dataset in splits.items():
-            dataset.push_to_hub(repo, config_name=name)
-
-
-def _card(counts: dict[str, Any], seeds: dict[str, Any], config: GenerateConfig,
-          prompts: list[PromptRecord]) -> str:
-    models = sorted({(r.provenance.lm, r.provenance.judge_lm) for r in prompts})
-    licence = ("Apache-2.0 (seeds written for rnr-dspy)" if seeds["source"] == "shipped"
-               else f"that of the seed data ({seeds['source']}); check it before publishing")
-    lines = [
-        "---", "configs:", "- config_name: sft", "  data_files: sft.jsonl", "- config_name: dpo",
-        "  data_files: dpo.jsonl", "---", "", "# RNR role-and-rule training data", "",
-        "Generated by `rnr-dspy generate`: a role and rules (a system prompt) for each group of seed instructions, "
-        "user turns (the seeds; in-scope, adversarial and out-of-scope turns), responses judged rule by rule.", "",
-        "| | |", "|---|---|",
-        f"| prompts | {counts['prompts']} |", f"| pass rate (every rule followed) | {counts['pass_rate']} |",
-        f"| SFT rows (`sft.jsonl`, TRL conversational) | {counts['sft_rows']} |",
-        f"| DPO pairs (`dpo.jsonl`, TRL preference) | {counts['dpo_pairs']} |",
-        f"| rows by method | {counts['rows_by_method']} |", f"| rows by turn type | {counts['rows_by_turn_type']} |",
-        f"| rule kinds | {counts['rule_kinds']} |", f"| failed with an error | {counts['errors']} |",
-        f"| seeds | {seeds['source']}: {seeds['kept']} kept of {seeds['loaded']} ({seeds['duplicates']} duplicates, "
-        f"{seeds['contaminated']} overlapping the shipped eval sets, {seeds['truncated']} truncated) |",
-        f"| teacher / judge | {', '.join(f'{lm} / {judge}' for lm, judge in models) or config.lm} |",
-        f"| licence | {licence} |", "",
-        "Methods: `sampled` responses followed every rule as written; `repaired` ones were edited by the checkers' "
-        "deterministic repairs and re-checked; `hindsight` rows answer under rules computed from a response that "
-        "it already follows (checked by code). Evaluation never uses these rows.", "",
-    ]
-    return "\n".join(lines)

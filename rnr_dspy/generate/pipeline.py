@@ -93,7 +93,7 @@ def _generate(config: GenerateConfig, progress: Callable[[GenerateProgress], Non
         **counts, "seeds": seed_report, "torn_lines_dropped": store.torn_lines,
         "this_run": {**ledger.summary(), "wall_seconds": round(time.perf_counter() - started, 2)},
         "lm": lm_id(teacher), "judge_lm": run.provenance.judge_lm, "program": run.provenance.program,
-        "config": config.model_dump(mode="json"),
+        "config": config.model_dump(mode="json"), "notes": config.notes,
     }
     ledger.write(config.out / "usage.json", wall_seconds=report["this_run"]["wall_seconds"])
     (config.out / "generate_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from rnr_dspy.answer import Attempt
+from rnr_dspy.quality import response_problems
 from rnr_dspy.rules import Rule, TurnType
 
 __all__ = ["Attempt", "PromptRecord", "Provenance", "SystemRecord", "TurnsRecord"]
@@ -61,6 +62,11 @@ class PromptRecord(BaseModel):
 
     @model_validator(mode="after")
     def _status_from_attempts(self) -> PromptRecord:
+        # The quality gate holds for records of any age: a response it rejects never passes.
+        for attempt in self.attempts:
+            problems = response_problems(attempt.response, attempt.rules or self.rules)
+            if problems:
+                attempt.passed, attempt.problems = False, problems
         # Whether a prompt passed follows from its attempts; only an error is stated by the caller.
         if self.status != "error":
             self.status = "passed" if self.chosen() else "failed"

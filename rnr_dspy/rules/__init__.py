@@ -16,9 +16,11 @@ from rnr_dspy.rules.model import (
     normalize_rules,
     render_system_prompt,
 )
+from rnr_dspy.rules.rule_set import duplicate_rules, rule_set_problems
 from rnr_dspy.rules.verdicts import Adherence, decide, tally
 
 __all__ = [
     "REGISTRY", "TURN_TYPES", "Adherence", "AnyCheck", "CheckResult", "Checker", "Rule", "RuleKind", "RuleVerdict",
-    "SystemPrompt", "TurnType", "decide", "normalize_rules", "render_system_prompt", "tally",
+    "SystemPrompt", "TurnType", "decide", "duplicate_rules", "normalize_rules", "render_system_prompt",
+    "rule_set_problems", "tally",
 ]

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
-from rnr_dspy.rules.checkers import AnyCheck
+from rnr_dspy.rules.checkers import REGISTRY, AnyCheck
 
 __all__ = [
     "TURN_TYPES", "Rule", "RuleKind", "RuleVerdict", "SystemPrompt", "TurnType", "normalize_rules",
@@ -24,6 +33,11 @@ TURN_TYPES: tuple[TurnType, ...] = ("in_scope", "adversarial", "out_of_scope")
 class Rule(BaseModel):
     """One rule of a system prompt. With a `check` it is decided by code; without one, by a judge LM."""
 
+    # (The docstring above is part of the JSON schema LMs read; notes for developers go here.)
+    # Written by hand (`Rule(text=..., check=...)`), a rule with an unknown checker or bad parameters raises at
+    # once. Parsed from data (`Rule.model_validate`, a `list[Rule]` field, an LM's reply), such a rule is kept
+    # judge-only and `check_error` says why, so an LM's slip does not lose the rule. A checked rule's kind
+    # defaults to its checker's kind.
     model_config = ConfigDict(extra="ignore")
 
     # Ids are assigned by the program, not written by the LM, so they are left out of the LM-facing schema.
@@ -36,11 +50,21 @@ class Rule(BaseModel):
     # Why a proposed check was refused (unknown name, bad parameters); the rule then stays judge-only.
     check_error: SkipJsonSchema[str | None] = None
 
+    def __init__(self, /, **data: Any) -> None:
+        # Only a hand-written rule comes through __init__: its check must be valid.
+        self.__pydantic_validator__.validate_python(data, self_instance=self, context=_HAND_WRITTEN)
+
+    # Marked as pydantic's own __init__, so parsing (`model_validate`, a `list[Rule]` field) does not call it.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
     @model_validator(mode="before")
     @classmethod
-    def _keep_rule_when_check_is_invalid(cls, data: Any) -> Any:
+    def _keep_rule_when_check_is_invalid(cls, data: Any, info: ValidationInfo) -> Any:
         if not isinstance(data, dict) or data.get("check") is None:
             return data
+        if info.context is _HAND_WRITTEN:
+            _known_checker(data["check"])
+            return data  # the field validates the parameters: a bad one raises, naming it
         try:
             _CHECK.validate_python(data["check"])
         except ValidationError as error:
@@ -48,6 +72,12 @@ class Rule(BaseModel):
             where = ".".join(str(part) for part in first["loc"]) or "check"
             return {**data, "check": None, "check_error": f"invalid check {data['check']!r}: {where}: {first['msg']}"}
         return data
+
+    @model_validator(mode="after")
+    def _kind_from_check(self) -> Rule:
+        if self.check is not None and "kind" not in self.model_fields_set:
+            self.kind = type(self.check).kind  # type: ignore[assignment]
+        return self
 
     @property
     def checkable(self) -> bool:
@@ -69,6 +99,16 @@ class Rule(BaseModel):
 
 
 _CHECK: TypeAdapter[Any] = TypeAdapter(AnyCheck)
+# The validation context of a rule built with `Rule(...)`; compared by identity.
+_HAND_WRITTEN: dict[str, bool] = {"hand_written": True}
+
+
+def _known_checker(check: Any) -> None:
+    name = check.get("name") if isinstance(check, dict) else getattr(check, "name", None)
+    if isinstance(name, str) and name not in REGISTRY:
+        close = difflib.get_close_matches(name, REGISTRY, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known checkers: {', '.join(sorted(REGISTRY))}"
+        raise ValueError(f"unknown checker {name!r}{hint}")
 
 
 class RuleVerdict(BaseModel):

@@ -1,5 +1,5 @@
-"""The model card (`README.md`) written next to a trained model: base model, data provenance and counts, the
-settings used, and the losses each stage ended with."""
+"""The model card (`README.md`) written next to a trained model, a `huggingface_hub.ModelCard`: Hub metadata, base
+model, data provenance and counts, the settings used, and the losses each stage ended with."""
 
 from __future__ import annotations
 
@@ -7,16 +7,25 @@ from typing import Any
 
 import yaml
 
-__all__ = ["render_model_card"]
+__all__ = ["model_card", "render_model_card"]
 
 
 def render_model_card(result: Any, config: Any) -> str:
     """Markdown with Hugging Face front matter, from a `TrainResult` and the `TrainConfig` that produced it."""
+    return str(model_card(result, config))
+
+
+def model_card(result: Any, config: Any) -> Any:
+    """The card as a `huggingface_hub.ModelCard` (`.push_to_hub(repo)` uploads it with the model)."""
+    from huggingface_hub import ModelCard, ModelCardData
+
     stages = [stage.stage for stage in result.stages]
-    front = {"base_model": result.base_model, "library_name": "transformers",
-             "tags": ["rnr-dspy", "trl", *stages] + (["lora"] if config.lora else [])}
-    lines = ["---", yaml.safe_dump(front, sort_keys=False).strip(), "---", "",
-             f"# {config.out.name}", "",
+    embedded = config.model == "embedded"
+    # Only a Hub id belongs in `base_model` (a local path is named in the text); SmolLM2 is Apache-2.0.
+    data = ModelCardData(base_model=result.base_model if embedded else None, library_name="transformers",
+                         license="apache-2.0" if embedded else None, pipeline_tag="text-generation",
+                         tags=["rnr-dspy", "trl", *stages, *(["lora"] if config.lora else [])])
+    lines = [f"# {config.out.name}", "",
              f"Fine-tuned from `{result.base_model}` ({_origin(config.model)}) with rnr-dspy to follow roles and "
              f"rules in system prompts: {' then '.join(s.upper() for s in stages)}"
              + (", LoRA adapters merged into the weights." if config.lora else ", all weights trained."), "",
@@ -34,7 +43,7 @@ def render_model_card(result: Any, config: Any) -> str:
     settings = config.model_dump(mode="json", exclude={"overwrite"})
     lines += ["", "Settings (`train_config.yaml`; TRL defaults fill the rest, see `train_log.jsonl` for every logged "
               "step):", "", "```yaml", yaml.safe_dump(settings, sort_keys=False).strip(), "```", ""]
-    return "\n".join(lines)
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines))
 
 
 def _origin(spec: str) -> str:

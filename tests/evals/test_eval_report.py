@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from rnr_dspy.cli import app
 from rnr_dspy.evals.log import read_log
-from rnr_dspy.evals.report import render_report
+from rnr_dspy.evals.report import failures, render_report
 
 LOG = Path(__file__).parent / "fixtures" / "eval_log.json"
 
@@ -18,9 +18,27 @@ def test_side_by_side_table_with_deltas_against_the_first_model():
     report = render_report(read_log(LOG))
     assert "| A | `base` (fake/base) | lm |" in report and "| B | `trained` (fake/trained) | lm |" in report
     assert "| metric | A | B | Δ B−A |" in report
-    # The trained fake prefixes "Sure.", which the format rule asks for: 0 -> 1.
-    assert "| format | 0.000 [0.00, 0.00] n=1 | 1.000 [1.00, 1.00] n=1 | +1.000 |" in report
-    assert "| checkable_pass_rate | 0.000 [0.00, 0.00] n=3 | 0.333 [0.00, 1.00] n=3 | +0.333 |" in report
+    # The trained fake prefixes "Sure.", which the format rule asks for: 0 -> 1, on one item each.
+    assert "| format | 0.000 [0.00, 0.79] n=1 | 1.000 [0.21, 1.00] n=1 | +1.000 *unpaired* |" in report
+
+
+def test_intervals_do_not_collapse_and_the_change_has_its_own_paired_interval_and_test():
+    report = render_report(read_log(LOG))
+    # Wilson, not a bootstrap's [0.00, 0.00]: 0 of 3 items passed, then 1 of 3.
+    assert ("| checkable_pass_rate | 0.000 [0.00, 0.56] n=3 | 0.333 [0.06, 0.79] n=3 | "
+            "+0.333 [-0.29, +0.79] n=3, 1↑ 0↓, p=1 (McNemar) |") in report
+    assert "| prompt_strict | 0.167 [0.03, 0.56] n=6 | 0.000 [0.00, 0.39] n=6 | -0.167 [-0.56, +0.25] n=6, 0↑ 1↓" \
+        in report
+    assert "(sign test)" in report and "Wilson score intervals for pass rates" in report
+
+
+def test_a_log_without_item_units_still_renders_with_plain_differences():
+    log = read_log(LOG)
+    for run in log.runs:
+        for suite in run.suites:
+            suite.units = {}
+    assert "| checkable_pass_rate | 0.000 [0.00, 0.56] n=3 | 0.333 [0.06, 0.79] n=3 | +0.333 *unpaired* |" in \
+        render_report(log)
 
 
 def test_unknowns_and_the_missing_judge_are_labelled():
@@ -29,11 +47,32 @@ def test_unknowns_and_the_missing_judge_are_labelled():
     assert "| tone | n/a (unknown 1) | n/a (unknown 1) | – |" in report
 
 
-def test_both_suites_and_their_failures_are_reported():
+def test_both_suites_and_their_failures_with_their_answers_are_reported():
     report = render_report(read_log(LOG))
     assert "## tiny" in report and "## ifeval" in report
     assert "| prompt_strict |" in report and "| instruction_loose |" in report
     assert "- `t-1`: r1 (format) broken" in report
+    assert "  > Sure. Can you file my taxes?" in report  # the answer that failed, not only why
+
+
+def test_an_item_whose_only_problem_is_undecided_rules_is_not_a_failure():
+    log = read_log(LOG)
+    trained = log.runs[1].suite("tiny")
+    undecided = next(s for s in trained.samples if s.score.value is None)
+    assert undecided.sample.id == "t-1"
+    assert undecided.sample.id not in [s.sample.id for s in failures(trained)]
+    report = render_report(log)
+    section = report.split("**B** `trained`", 1)[1].split("## ifeval", 1)[0]
+    assert "2 failed" in section and "`t-1`" not in section
+    assert "| B | 0 | 0 | 1 | 1 |" in report  # counted as undecided
+
+
+def test_truncated_answers_are_flagged_and_counted():
+    log = read_log(LOG)
+    log.runs[0].suite("tiny").samples[1].generation.truncated = True
+    report = render_report(log)
+    assert "- `t-2` **(truncated at max tokens)**: r1 (scope) broken" in report
+    assert "| A | 0 | 1 | 0 | 1 |" in report
 
 
 def test_report_command_rerenders_report_and_plot(tmp_path):
@@ -59,3 +98,32 @@ def test_a_json_that_is_no_eval_log_is_refused_and_nothing_is_written(tmp_path, 
     result = CliRunner().invoke(app, ["report", str(bad), "--out", str(tmp_path / "report")])
     assert result.exit_code == 1 and "is not an eval log" in " ".join(result.output.split())
     assert not (tmp_path / "report").exists()
+
+
+def test_the_plot_puts_item_pass_rates_and_rule_adherence_on_separate_axes():
+    import matplotlib.pyplot as plt
+
+    from rnr_dspy.evals.plot import plot_figure
+
+    figure = plot_figure(read_log(LOG))
+    items, rules = figure.axes[0], figure.axes[1]
+    assert [axis.get_title() for axis in figure.axes] == ["tiny — items: pass rate", "tiny — rules: adherence",
+                                                          "ifeval — items: pass rate", "ifeval — rules: adherence"]
+    assert [t.get_text() for t in items.get_xticklabels()] == ["pass_rate", "checkable_pass_rate", "adversarial",
+                                                               "in_scope", "out_of_scope"]
+    assert [t.get_text() for t in rules.get_xticklabels()][:3] == ["adherence", "format", "length"]
+    plt.close(figure)
+
+
+def test_the_plot_labels_every_bar_with_its_value_and_n_and_marks_zeros_on_the_axis():
+    import matplotlib.pyplot as plt
+
+    from rnr_dspy.evals.plot import plot_figure
+
+    figure = plot_figure(read_log(LOG))
+    items = figure.axes[0]
+    labels = [text.get_text() for text in items.texts]
+    assert labels.count("0.00\nn=3") == 2 and "0.33\nn=3" in labels and "n/a" in labels  # A's pass rates are 0
+    zero_marks = [line for line in items.get_lines() if list(line.get_ydata()) == [0, 0] and line.get_linewidth() == 3]
+    assert len(zero_marks) == 8  # every bar whose value is 0: A's five, B's three
+    plt.close(figure)

@@ -26,6 +26,19 @@ def test_the_rules_go_in_a_real_system_message_greedy():
     assert generation.text == "Hello there" and generation.output_tokens == 2
 
 
+def test_an_answer_cut_off_at_the_token_limit_is_flagged_truncated():
+    from dspy.lm15 import Message, Response, Usage
+
+    class CutOff(EchoEngine):
+        def complete(self, request):
+            reason = "length" if "long" in request.messages[-1].text else "stop"
+            return Response(id="x", model=request.model, message=Message.assistant("words " * 64),
+                            finish_reason=reason, usage=Usage(input_tokens=3, output_tokens=64))
+
+    generations = echo_generator(CutOff()).generate([Sample(id="a", user="a long one"), Sample(id="b", user="hi")])
+    assert [g.truncated for g in generations] == [True, False]
+
+
 def test_a_failed_generation_is_recorded_for_that_item_only():
     samples = [Sample(id="a", user="one"), Sample(id="b", user="FAIL now"), Sample(id="c", user="three")]
     done = []

@@ -27,6 +27,17 @@ def test_all_541_prompts_load_without_a_system_message():
     assert sum(len(s.metadata["instruction_id_list"]) for s in samples) == 834
 
 
+def test_a_limit_draws_a_seeded_sample_spread_over_instruction_groups_not_the_first_prompts():
+    task = ifeval_task(limit=40)
+    ids = [sample.id for sample in task.dataset]
+    first = [sample.id for sample in load_ifeval()[:40]]
+    assert len(ids) == 40 and ids != first and ids == [s.id for s in ifeval_task(limit=40).dataset]
+    assert ids != [s.id for s in ifeval_task(limit=40, seed=1).dataset]
+    groups = {i.split(":")[0] for s in task.dataset for i in s.metadata["instruction_id_list"]}
+    assert len(groups) >= 8  # IFEval has 9 instruction groups
+    assert "sample of 40 of 541" in task.settings["sample"]
+
+
 def test_echoing_the_prompt_gets_a_pinned_score(echoed):
     _, scored = echoed
     metrics = ifeval_metrics(scored)

@@ -1,6 +1,7 @@
 """The role-and-rule suite: loading (every bad line named), scoring rule by rule with fixed responses, and its
 metrics. The judge is a scripted fake LM."""
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,21 @@ def test_items_become_samples_with_the_rendered_system_prompt():
     sample = rnr_task(TINY).dataset[0]
     assert sample.system.startswith("You are a cooking coach") and '1. Start every answer with "Sure".' in sample.system
     assert sample.metadata["turn_type"] == "in_scope" and len(sample.metadata["rules"]) == 3
+
+
+def test_a_limit_draws_a_seeded_sample_spread_over_turn_types_and_domains():
+    items = load_rnr_items(shipped_bench_path())
+    task = rnr_task(limit=30)
+    chosen = [sample.id for sample in task.dataset]
+    assert len(chosen) == 30 and chosen != [item.id for item in items[:30]]
+    assert chosen == [sample.id for sample in rnr_task(limit=30).dataset]  # seeded
+    turns = Counter(sample.metadata["turn_type"] for sample in task.dataset)
+    share = Counter(item.turn_type for item in items)
+    for turn, count in share.items():  # each turn type in proportion, within one item
+        assert abs(turns[turn] - 30 * count / len(items)) <= 1
+    assert len({sample.metadata["domain"] for sample in task.dataset}) >= 15
+    order = [item.id for item in items]
+    assert chosen == sorted(chosen, key=order.index)  # in the file's order
 
 
 def test_every_bad_line_is_named_with_file_line_and_field():

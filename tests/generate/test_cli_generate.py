@@ -8,7 +8,7 @@ runner = CliRunner()
 
 
 def test_generate_writes_the_datasets_and_says_what_it_made(tmp_path, engine):
-    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "4", "--k", "4"])
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--lm", "fake/model", "--limit", "4", "--k", "4"])
     assert result.exit_code == 0, result.output
     assert "7 prompts, pass rate 1.0; 7 SFT rows" in result.output
     for name in ("generated.jsonl", "usage.json", "generate_report.json", "data/sft.jsonl", "data/dpo.jsonl",

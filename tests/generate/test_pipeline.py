@@ -9,7 +9,7 @@ from rnr_dspy.generate import GenerateConfig, run_generate
 
 
 def _config(tmp_path, **overrides):
-    return GenerateConfig(out=tmp_path / "run", limit=8, k=4, **overrides)
+    return GenerateConfig(out=tmp_path / "run", lm="fake/model", limit=8, k=4, **overrides)
 
 
 def _lines(path):

@@ -25,7 +25,7 @@ def main() -> None:
     engine = SlowEngine(scripted_engine().answers)
     engine.latency = float(sys.argv[1])
     pipeline.make_lm = lambda spec, **_: fake_lm(engine)
-    app(["generate", *sys.argv[2:]])
+    app(["generate", "--lm", "fake/model", *sys.argv[2:]])
 
 
 if __name__ == "__main__":

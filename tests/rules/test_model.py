@@ -58,8 +58,9 @@ def test_rule_with_list_parameters_gets_them_validated():
     assert rule.check.words == ["synergy", "leverage"]
 
 
-def test_rule_with_an_unknown_checker_is_kept_without_check_and_names_the_checker():
-    rule = Rule(text="Rhyme every line.", kind="style", check={"name": "rhymes", "scheme": "AABB"})
+def test_a_parsed_rule_with_an_unknown_checker_is_kept_without_check_and_names_the_checker():
+    data = {"text": "Rhyme every line.", "kind": "style", "check": {"name": "rhymes", "scheme": "AABB"}}
+    rule = Rule.model_validate(data)
     assert rule.text == "Rhyme every line."
     assert rule.kind == "style"
     assert rule.check is None
@@ -75,8 +76,8 @@ def test_rule_with_an_unknown_checker_is_kept_without_check_and_names_the_checke
         ({"name": "include_keywords", "keywords": "python"}, "keywords"),
     ],
 )
-def test_rule_with_a_wrongly_typed_parameter_is_kept_and_names_the_parameter(check, needle):
-    rule = Rule(text="Some rule.", check=check)
+def test_a_parsed_rule_with_a_wrongly_typed_parameter_is_kept_and_names_the_parameter(check, needle):
+    rule = Rule.model_validate({"text": "Some rule.", "check": check})
     assert rule.check is None
     assert needle in rule.check_error
 
@@ -90,27 +91,27 @@ def test_rule_with_a_wrongly_typed_parameter_is_kept_and_names_the_parameter(che
         ({"name": "include_keywords", "keywords": []}, "at least 1"),
     ],
 )
-def test_rule_with_an_out_of_range_parameter_is_kept_and_says_why(check, needle):
-    rule = Rule(text="Some rule.", check=check)
+def test_a_parsed_rule_with_an_out_of_range_parameter_is_kept_and_says_why(check, needle):
+    rule = Rule.model_validate({"text": "Some rule.", "check": check})
     assert rule.check is None
     assert needle in rule.check_error
     assert str(check["name"]) in rule.check_error
 
 
-def test_rule_with_a_missing_required_parameter_is_kept():
-    rule = Rule(text="Start politely.", check={"name": "starts_with"})
+def test_a_parsed_rule_with_a_missing_required_parameter_is_kept():
+    rule = Rule.model_validate({"text": "Start politely.", "check": {"name": "starts_with"}})
     assert rule.check is None
     assert "phrase" in rule.check_error
 
 
-def test_rule_with_an_extra_check_parameter_is_kept():
-    rule = Rule(text="No commas.", check={"name": "no_commas", "strict": True})
+def test_a_parsed_rule_with_an_extra_check_parameter_is_kept():
+    rule = Rule.model_validate({"text": "No commas.", "check": {"name": "no_commas", "strict": True}})
     assert rule.check is None
     assert "strict" in rule.check_error
 
 
-def test_rule_with_a_check_that_is_not_an_object_is_kept():
-    rule = Rule(text="Be brief.", check="max_words")
+def test_a_parsed_rule_with_a_check_that_is_not_an_object_is_kept():
+    rule = Rule.model_validate({"text": "Be brief.", "check": "max_words"})
     assert rule.check is None
     assert rule.check_error
 
@@ -120,6 +121,33 @@ def test_rule_parsed_from_json_keeps_a_rule_whose_check_is_invalid():
     assert rule.text == "Be brief."
     assert rule.check is None
     assert "limit" in rule.check_error
+
+
+def test_a_parsed_list_of_rules_keeps_each_rule_whose_check_is_invalid():
+    rules = TypeAdapter(list[Rule]).validate_python([{"text": "Rhyme.", "check": {"name": "rhymes"}},
+                                                     {"text": "Short.", "check": {"name": "max_words", "limit": 9}}])
+    assert rules[0].check is None and "rhymes" in rules[0].check_error
+    assert isinstance(rules[1].check, MaxWords)
+
+
+def test_a_hand_written_rule_with_a_misspelt_checker_raises_and_suggests_the_name():
+    with pytest.raises(ValidationError, match="unknown checker 'max_wrds'; did you mean 'max_words'"):
+        Rule(text="Be brief.", check={"name": "max_wrds", "limit": 50})
+
+
+@pytest.mark.parametrize("check", [{"name": "max_words", "limit": 0}, {"name": "starts_with"},
+                                   {"name": "no_commas", "strict": True}, "max_words"])
+def test_a_hand_written_rule_with_bad_check_parameters_raises_naming_them(check):
+    with pytest.raises(ValidationError, match="check"):
+        Rule(text="Some rule.", check=check)
+
+
+def test_a_checked_rule_takes_its_checkers_kind_unless_one_is_given():
+    assert Rule(text="Be brief.", check={"name": "max_words", "limit": 50}).kind == "length"
+    assert Rule(text="No commas.", check=NoCommas()).kind == NoCommas.kind
+    assert Rule.model_validate({"text": "Be brief.", "check": {"name": "max_words", "limit": 5}}).kind == "length"
+    assert Rule(text="Be brief.", kind="safety", check={"name": "max_words", "limit": 50}).kind == "safety"
+    assert Rule(text="Be kind.").kind == "other"
 
 
 def test_rule_without_check_has_no_error():
@@ -152,7 +180,8 @@ def test_verify_returns_a_check_verdict_with_the_rule_id():
 
 def test_verify_without_a_check_returns_none():
     assert Rule(id="r1", text="Be kind.").verify("anything") is None
-    assert Rule(id="r2", text="Be brief.", check={"name": "max_words", "limit": 0}).verify("x") is None
+    refused = Rule.model_validate({"id": "r2", "text": "Brief.", "check": {"name": "max_words", "limit": 0}})
+    assert refused.verify("x") is None
 
 
 def test_rule_verdict_defaults_to_the_judge_method():

@@ -1,0 +1,36 @@
+"""Defaults for a teacher too weak to write or judge rules: the embedded model (SmolLM2-135M).
+
+Left to itself it writes the same rule several times, copies a seed sentence as a rule, asks questions as rules and
+judges every answer a pass. So, as in the shipped `embedded-smollm2` recipe, a stage whose teacher is weak takes
+rules the code decides (drawn from the checker registry, or chosen among its checks) and no LM judge — for every
+setting left unset. A setting given explicitly is always kept, and the stage reports which defaults it applied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = ["WEAK_TEACHERS", "apply_weak_teacher_defaults"]
+
+WEAK_TEACHERS = frozenset({"embedded"})
+
+
+def apply_weak_teacher_defaults(config: BaseModel, usual: dict[str, Any], weak: dict[str, Any]) -> list[str]:
+    """Fill each setting of `usual` that is still None: with its `weak` value when `config.lm` is a weak teacher,
+    else with its usual value. Returns a note naming the weak-teacher values applied (empty when none were)."""
+    teacher = getattr(config, "lm", None)
+    is_weak = teacher in WEAK_TEACHERS
+    applied = []
+    for name, value in usual.items():
+        if getattr(config, name) is not None:
+            continue
+        chosen = weak[name] if is_weak and name in weak else value
+        setattr(config, name, chosen)
+        if is_weak and name in weak:
+            applied.append(f"{name}={chosen}")
+    if not applied:
+        return []
+    return [f"the teacher {teacher!r} is too weak to write or judge rules, so these settings default as in the "
+            f"embedded-smollm2 recipe: {', '.join(applied)}; set them to override"]
