@@ -4,16 +4,19 @@ preference), a `datasets` copy (`data/hf/`) and a dataset card (`data/README.md`
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from rnr_dspy.atomic import write_text
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.store import RunStore
+from rnr_dspy.masking import mask_credentials
 
 __all__ = ["write_datasets"]
+
+_CARD_PROBLEMS = 10
 
 
 def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed_report: dict[str, Any],
@@ -26,15 +29,12 @@ def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed
     _write_jsonl(data_dir / "dpo.jsonl", dpo)
     counts = _counts(store, prompts, sft, dpo)
     _save_hf(data_dir / "hf", sft, dpo, push_to_hub)
-    (data_dir / "README.md").write_text(_card(counts, seed_report, config, prompts), encoding="utf-8")
+    write_text(data_dir / "README.md", mask_credentials(_card(counts, seed_report, config, prompts)))
     return counts
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    # Written whole, then renamed: a reader never sees half a file.
-    partial = path.with_suffix(".jsonl.partial")
-    partial.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
-    os.replace(partial, path)
+    write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
 def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, Any]],
@@ -90,10 +90,22 @@ def _card(counts: dict[str, Any], seeds: dict[str, Any], config: GenerateConfig,
         f"| rule kinds | {counts['rule_kinds']} |", f"| failed with an error | {counts['errors']} |",
         f"| seeds | {seeds['source']}: {seeds['kept']} kept of {seeds['loaded']} ({seeds['duplicates']} duplicates, "
         f"{seeds['contaminated']} overlapping the shipped eval sets, {seeds['truncated']} truncated) |",
+        f"| seed rows not used (unreadable, or without an instruction) | {seeds.get('problem_count', 0)} |",
         f"| teacher / judge | {', '.join(f'{lm} / {judge}' for lm, judge in models) or config.lm} |",
         f"| licence | {licence} |", "",
         "Methods: `sampled` responses followed every rule as written; `repaired` ones were edited by the checkers' "
         "deterministic repairs and re-checked; `hindsight` rows answer under rules computed from a response that "
         "it already follows (checked by code). Evaluation never uses these rows.", "",
+        *_seed_problems(seeds),
     ]
     return "\n".join(lines)
+
+
+def _seed_problems(seeds: dict[str, Any]) -> list[str]:
+    problems = seeds.get("problems", [])[:_CARD_PROBLEMS]
+    if not problems:
+        return []
+    count = seeds.get("problem_count", len(problems))
+    more = f" (the first {len(problems)} of {count}; `generate_report.json` lists more)" if count > len(problems) \
+        else ""
+    return ["## Seed rows not used", "", f"Each with its file and line{more}:", "", "```text", *problems, "```", ""]
