@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rnr_dspy.atomic import staged
 from rnr_dspy.evals.log import EvalLog
 
 __all__ = ["write_plot"]
@@ -45,6 +46,7 @@ def write_plot(log: EvalLog, path: str | Path) -> Path:
         axis.legend(fontsize=8)
     figure.tight_layout()
     path = Path(path)
-    figure.savefig(path, dpi=100)
+    with staged(path) as staging:
+        figure.savefig(staging, dpi=100)
     plt.close(figure)
     return path

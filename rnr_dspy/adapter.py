@@ -19,6 +19,7 @@ import pydantic
 from dspy.adapters.utils import translate_field_type
 from dspy.utils.exceptions import AdapterParseError
 
+from rnr_dspy.errors import describe_validation_error
 from rnr_dspy.schema_text import describe_schema
 
 __all__ = ["StructuredAdapter"]
@@ -63,7 +64,8 @@ class StructuredAdapter(dspy.JSONAdapter):
             except pydantic.ValidationError as error:
                 raise AdapterParseError(
                     adapter_name=type(self).__name__, signature=signature, lm_response=completion,
-                    message=f"field {name} breaks its constraints: {error.errors()[0]['msg']}", parsed_result=fields,
+                    message=f"field {name} breaks its constraints: {describe_validation_error(error)}",
+                    parsed_result=fields,
                 ) from error
         return fields
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ import dspy
 from pydantic import Field
 
 from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.atomic import staged, write_json
 from rnr_dspy.config import TeacherStageConfig
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
@@ -85,7 +85,8 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
         )
         after = evaluate_program(compiled, valset, num_threads=config.num_threads, progress=progress, phase="after")
     config.out.mkdir(parents=True, exist_ok=True)
-    compiled.save(str(config.out / "program.json"))
+    with staged(config.out / "program.json") as staging:
+        compiled.save(str(staging))
     report = {
         "score_before": before.score, "score_after": after.score,
         "pass_rate_before": before.pass_rate, "pass_rate_after": after.pass_rate,
@@ -100,7 +101,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
         "demos": {name: len(predictor.demos) for name, predictor in compiled.named_predictors()},
         "parse": tracker.summary(), "seeds": seeds, "config": config.model_dump(mode="json"),
     }
-    (config.out / "compile_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    write_json(config.out / "compile_report.json", report)
     return report
 
 
