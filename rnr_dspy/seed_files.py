@@ -30,7 +30,7 @@ Rows = Iterator[tuple[str, dict[str, Any]]]
 def file_rows(path: Path, problem: Problem) -> Rows:
     """The rows of the seed file at `path`, by its extension."""
     readers: dict[str, Callable[[Path, Problem], Rows]] = {
-        ".jsonl": jsonl_rows, ".json": _json_rows, ".csv": _csv_rows, ".parquet": _parquet_rows}
+        ".jsonl": _jsonl_rows, ".json": _json_rows, ".csv": _csv_rows, ".parquet": _parquet_rows}
     reader = readers.get(path.suffix.lower())
     if reader is None:
         raise SeedError(f"{path}: unsupported seed format {path.suffix!r}; use one of {', '.join(FORMATS)}")
@@ -40,7 +40,7 @@ def file_rows(path: Path, problem: Problem) -> Rows:
         raise SeedError(f"cannot read seed file {path}: {error}") from error
 
 
-def jsonl_rows(path: Path, problem: Problem) -> Rows:
+def _jsonl_rows(path: Path, problem: Problem) -> Rows:
     bad: list[LineProblem] = []
     for number, row in read_jsonl(path, bad):
         _report(bad, problem)
