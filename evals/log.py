@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rnr_dspy.errors import RnrError
+from rnr_dspy.atomic import write_text
+from rnr_dspy.errors import RnrError, validation_problems
 from rnr_dspy.evals.metrics import Metric
 from rnr_dspy.evals.task import ScoredSample
 
@@ -63,22 +64,21 @@ class EvalLog(BaseModel):
 
 
 def write_log(log: EvalLog, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(log.model_dump_json(indent=1), encoding="utf-8")
-    return path
+    return write_text(path, log.model_dump_json(indent=1))
 
 
 def read_log(path: str | Path) -> EvalLog:
     path = Path(path)
     try:
-        log = EvalLog.model_validate_json(path.read_bytes())
+        log = EvalLog.model_validate_json(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise LogError(f"cannot read eval log {path}: {error}") from error
+    except UnicodeDecodeError as error:
+        raise LogError(f"{path} is not an eval log: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "log"
-        raise LogError(f"{path} is not an eval log: {where}: {first['msg']}") from None
+        problems = validation_problems(error, model=EvalLog)
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise LogError(f"{path} is not an eval log: {problems[0]}{more}") from None
     if not any(run.suites for run in log.runs):
         raise LogError(f"{path} is not an eval log: it holds no model's results (runs)")
     return log

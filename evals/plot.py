@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rnr_dspy.atomic import staged
 from rnr_dspy.evals.log import EvalLog, SuiteLog
 from rnr_dspy.evals.metrics import Metric
 
@@ -23,7 +24,8 @@ def write_plot(log: EvalLog, path: str | Path) -> Path:
 
     figure = plot_figure(log)
     path = Path(path)
-    figure.savefig(path, dpi=100)
+    with staged(path) as staging:
+        figure.savefig(staging, dpi=100)
     plt.close(figure)
     return path
 

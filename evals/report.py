@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rnr_dspy.atomic import write_text
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog
 from rnr_dspy.evals.metrics import Delta, Metric, paired_delta
 from rnr_dspy.evals.task import ScoredSample
@@ -33,7 +34,7 @@ def write_report(log: EvalLog, out: str | Path) -> tuple[Path, Path | None]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = out / "report.md"
-    report.write_text(render_report(log), encoding="utf-8")
+    write_text(report, render_report(log))
     from rnr_dspy.evals.plot import write_plot
 
     try:

@@ -7,7 +7,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -16,10 +15,12 @@ from typing import Any
 import dspy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from rnr_dspy.errors import validation_problems
 from rnr_dspy.evals.metrics import Metric, Unit, grouped, ratio_metric, units_of
 from rnr_dspy.evals.rule_scorer import rule_scorer
 from rnr_dspy.evals.sampling import spread_sample
 from rnr_dspy.evals.task import Sample, ScoredSample, SuiteError, Task
+from rnr_dspy.jsonl import LineProblem, read_jsonl
 from rnr_dspy.rules import Rule, TurnType, render_system_prompt
 
 __all__ = ["BenchItem", "load_rnr_items", "rnr_metrics", "rnr_task", "rnr_units", "shipped_bench_path"]
@@ -67,31 +68,28 @@ def shipped_bench_path() -> Path:
 def load_rnr_items(path: str | Path) -> list[BenchItem]:
     """Read and validate every line; raises `SuiteError` naming each bad line (file:line: field: problem)."""
     path = Path(path)
+    items: list[BenchItem] = []
+    problems: list[tuple[int, str]] = []
+    bad_lines: list[LineProblem] = []
+    seen: dict[str, int] = {}
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, row in read_jsonl(path, bad_lines):
+            try:
+                item = BenchItem.model_validate(row)
+            except ValidationError as error:
+                problems.extend((number, f"{path}:{number}: {problem}")
+                                for problem in validation_problems(error, model=BenchItem))
+                continue
+            if item.id in seen:
+                problems.append((number, f"{path}:{number}: id: {item.id!r} already used on line {seen[item.id]}"))
+                continue
+            seen[item.id] = number
+            items.append(item)
     except OSError as error:
         raise SuiteError(f"cannot read suite file {path}: {error}") from error
-    items: list[BenchItem] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = BenchItem.model_validate(json.loads(line))
-        except json.JSONDecodeError as error:
-            problems.append(f"{path}:{number}: not JSON: {error.msg}")
-            continue
-        except ValidationError as error:
-            problems.extend(f"{path}:{number}: {_where(e['loc'])}: {e['msg']}" for e in error.errors())
-            continue
-        if item.id in seen:
-            problems.append(f"{path}:{number}: id: {item.id!r} already used on line {seen[item.id]}")
-            continue
-        seen[item.id] = number
-        items.append(item)
+    problems += [(problem.line, str(problem)) for problem in bad_lines]
     if problems:
-        shown = "\n".join(problems[:MAX_ERRORS_SHOWN])
+        shown = "\n".join(text for _, text in sorted(problems, key=lambda problem: problem[0])[:MAX_ERRORS_SHOWN])
         more = f"\n… and {len(problems) - MAX_ERRORS_SHOWN} more" if len(problems) > MAX_ERRORS_SHOWN else ""
         raise SuiteError(f"{path}: {len(problems)} problem(s); {len(items)} valid item(s)\n{shown}{more}")
     if not items:
@@ -152,6 +150,3 @@ def _adherence(verdicts: Sequence[Sequence[dict[str, Any]]]) -> Metric:
     unknown = sum(v["followed"] is None for item in verdicts for v in item)
     return ratio_metric([_followed(item) for item in verdicts]).model_copy(update={"unknown": unknown})
 
-
-def _where(location: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in location) or "item"

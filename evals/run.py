@@ -19,6 +19,7 @@ from rnr_dspy.config import OutDir
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
 from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
+from rnr_dspy.masking import mask_in
 from rnr_dspy.models.lm import make_lm
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 
@@ -96,7 +97,7 @@ def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[T
     from rnr_dspy.evals.report import write_report
 
     tasks = tasks if tasks is not None else build_tasks(config)
-    log = EvalLog(config=config.model_dump(mode="json"))
+    log = EvalLog(config=mask_in(config.model_dump(mode="json")))
     for spec in config.models:
         start = time.perf_counter()
         generator = make_generator(spec, backend=config.backend, batch_size=config.batch_size,

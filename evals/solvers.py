@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Literal, Protocol
 
 import dspy
@@ -25,8 +24,10 @@ from dspy.lm15 import Config, Message, Request
 
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.evals.task import Generation, Sample
+from rnr_dspy.masking import mask_credentials
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from rnr_dspy.models.spec import ModelSpec
 
 __all__ = ["Backend", "Generator", "LMGenerator", "make_generator"]
 
@@ -68,8 +69,8 @@ class LMGenerator:
         try:
             self.lm(self._request(Sample(id="probe", user="Hi"), max_tokens=1))
         except Exception as error:
-            raise LMSpecError(f"model {self.model_id!r} did not load or answer: {type(error).__name__}: {error}") \
-                from error
+            raise LMSpecError(mask_credentials(f"model {self.model_id!r} did not load or answer: "
+                                               f"{type(error).__name__}: {error}")) from error
 
     def _request(self, sample: Sample, max_tokens: int | None = None) -> Request:
         return Request(model=self.lm.model, system=sample.system, messages=(Message.user(sample.user),),
@@ -80,7 +81,8 @@ class LMGenerator:
         try:
             response = self.lm(self._request(sample))
         except Exception as error:  # recorded per item: one failed answer must not end the run
-            return Generation(error=f"{type(error).__name__}: {error}", seconds=time.perf_counter() - start)
+            return Generation(error=mask_credentials(f"{type(error).__name__}: {error}"),
+                              seconds=time.perf_counter() - start)
         usage = getattr(response, "usage", None)
         return Generation(text=response.text or "", seconds=time.perf_counter() - start,
                           output_tokens=getattr(usage, "output_tokens", 0) or 0,
@@ -93,32 +95,19 @@ def make_generator(spec: str, *, backend: Backend = "auto", batch_size: int = 8,
     """The generator for an LM spec. `auto`: batched transformers for a Hugging Face directory, the `dspy.LM`
     otherwise (llama.cpp for GGUF, `batch_size` concurrent requests for HTTP). `transformers` also runs a GGUF
     file (the embedded model included) through batched transformers, converted once to a Hugging Face dir."""
-    local = _local_path(spec)
-    hf_dir = local is not None and local.is_dir()
-    if backend == "transformers" or (backend == "auto" and hf_dir):
+    parsed = ModelSpec.parse(spec, api_base=api_base)
+    if backend == "transformers" or (backend == "auto" and parsed.kind == "hf_dir"):
+        local = parsed.local_path()
         if local is None:
             raise LMSpecError(f"the transformers back end needs a local model ('embedded' or 'local:PATH'), "
                               f"not {spec!r}")
         from rnr_dspy.evals.hf_batch import HFBatchGenerator
 
         return HFBatchGenerator(local, batch_size=batch_size, max_tokens=max_tokens, temperature=temperature)
-    lm = make_lm(spec, api_base=api_base, api_key=api_key, temperature=temperature, max_tokens=max_tokens,
-                 cache=False, timeout=timeout, num_retries=num_retries)
+    lm = make_lm(parsed, api_key=api_key, temperature=temperature, max_tokens=max_tokens, cache=False,
+                 timeout=timeout, num_retries=num_retries)
     # An in-process model serves one call at a time: threads would only queue.
     generator = LMGenerator(lm, max_tokens=max_tokens, temperature=temperature,
-                            concurrency=1 if local is not None else batch_size)
+                            concurrency=1 if parsed.is_local else batch_size)
     generator.probe()
     return generator
-
-
-def _local_path(spec: str) -> Path | None:
-    if spec == "embedded":
-        from rnr_dspy.models.lm import embedded_model_path
-
-        return embedded_model_path()
-    if spec.startswith("local:"):
-        path = Path(spec.removeprefix("local:")).expanduser()
-        if not path.exists():
-            raise LMSpecError(f"local model {str(path)!r} does not exist")
-        return path
-    return None

@@ -1,5 +1,8 @@
 """rnr-dspy: teach LLMs to follow roles and rules (RNR), as a DSPy plugin."""
 
+# First, before anything imports LiteLLM: use its shipped price list instead of fetching one.
+from rnr_dspy import offline as _offline  # noqa: F401, I001
+
 from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.data import Seed, SeedColumns, SeedSet, group_seeds, load_seeds
 from rnr_dspy.errors import ConfigError, LMError, LMSpecError, RnrError, SeedError

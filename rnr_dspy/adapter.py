@@ -21,6 +21,7 @@ import pydantic
 from dspy.adapters.utils import translate_field_type
 from dspy.utils.exceptions import AdapterParseError
 
+from rnr_dspy.errors import describe_validation_error
 from rnr_dspy.models.reply_cache import forgetting_unparsed_replies, use_reply_cache
 from rnr_dspy.schema_text import describe_schema
 
@@ -85,7 +86,8 @@ def check_outputs(signature: Any, outputs: dict[str, Any], completion: str = "",
         except pydantic.ValidationError as error:
             raise AdapterParseError(
                 adapter_name=by or "the adapter", signature=signature, lm_response=completion or repr(outputs)[:500],
-                message=f"field {name} breaks its constraints: {error.errors()[0]['msg']}", parsed_result=outputs,
+                message=f"field {name} breaks its constraints: {describe_validation_error(error)}",
+                parsed_result=outputs,
             ) from error
 
 

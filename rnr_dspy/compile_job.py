@@ -3,7 +3,6 @@ program (the baseline unless the optimized one scores higher on the held-out gro
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any, Literal
@@ -12,6 +11,7 @@ import dspy
 from pydantic import Field, ValidationInfo, field_validator
 
 from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.atomic import staged, write_json
 from rnr_dspy.config import OutDir, TeacherStageConfig
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
@@ -94,7 +94,8 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
     kept, reason = choose_program(before, after, config.optimizer)
     saved = compiled if kept == "optimized" else program  # compile_program never changes its input
     config.out.mkdir(parents=True, exist_ok=True)
-    saved.save(str(config.out / "program.json"))
+    with staged(config.out / "program.json") as staging:
+        saved.save(str(staging))
     report = {
         "kept": kept, "kept_reason": reason,
         "score_before": before.score, "score_after": after.score,
@@ -111,7 +112,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
         "demos": {name: len(predictor.demos) for name, predictor in saved.named_predictors()},
         "parse": tracker.summary(), "seeds": seeds, "config": config.model_dump(mode="json"), "notes": config.notes,
     }
-    (config.out / "compile_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    write_json(config.out / "compile_report.json", report)
     return report
 
 

@@ -7,9 +7,7 @@ with `SeedColumns`. Bad rows never stop a load: each becomes a `SeedProblem` wit
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
 import random
 from collections import defaultdict
 from collections.abc import Iterator
@@ -20,11 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from rnr_dspy.errors import SeedError
+from rnr_dspy.seed_files import FORMATS, file_rows
 
 __all__ = ["SHIPPED_SEEDS", "Seed", "SeedColumns", "SeedProblem", "SeedSet", "group_seeds", "load_seeds"]
 
 SHIPPED_SEEDS = "shipped"
-_FORMATS = (".jsonl", ".json", ".csv", ".parquet")
 
 
 class Seed(BaseModel):
@@ -62,6 +60,8 @@ class SeedProblem(BaseModel):
 
 
 class SeedSet(BaseModel):
+    """The seeds loaded, and every row that was not used and why (`problems`, in file order)."""
+
     seeds: list[Seed]
     problems: list[SeedProblem] = []
     source: str
@@ -85,7 +85,8 @@ def load_seeds(source: str | Path = SHIPPED_SEEDS, *, columns: SeedColumns | Non
             seeds.append(seed)
     if not seeds:
         detail = "; ".join(str(p) for p in problems[:3])
-        raise SeedError(f"no usable seed instruction in {label}" + (f" ({detail})" if detail else ""))
+        count = f"{len(problems)} problem(s), the first: " if len(problems) > 3 else ""
+        raise SeedError(f"no usable seed instruction in {label}" + (f" ({count}{detail})" if detail else ""))
     return SeedSet(seeds=seeds, problems=problems, source=label)
 
 
@@ -106,61 +107,24 @@ def group_seeds(seeds: list[Seed], k: int, *, shuffle_seed: int = 0) -> list[lis
 
 
 def _rows(source: str | Path, split: str, problems: list[SeedProblem]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def problem(where: str, message: str) -> None:
+        problems.append(SeedProblem(where=where, message=message))
+
     if str(source) == SHIPPED_SEEDS:
         shipped = resources.files("rnr_dspy") / "seeds" / "instructions.jsonl"
         with resources.as_file(shipped) as path:
-            yield from _jsonl_rows(path, problems)
+            yield from file_rows(path, problem)
         return
     path = Path(source).expanduser()
-    if path.suffix in _FORMATS or path.exists():
+    if path.is_dir():
+        raise SeedError(f"{path} is a directory, not a seed file: give one file ({', '.join(FORMATS)}) or a hub "
+                        "dataset id")
+    if path.suffix.lower() in FORMATS or path.exists():
         if not path.is_file():
             raise SeedError(f"seed file not found: {path}")
-        yield from _file_rows(path, problems)
+        yield from file_rows(path, problem)
         return
     yield from _hub_rows(str(source), split)
-
-
-def _file_rows(path: Path, problems: list[SeedProblem]) -> Iterator[tuple[str, dict[str, Any]]]:
-    try:
-        if path.suffix == ".jsonl":
-            yield from _jsonl_rows(path, problems)
-        elif path.suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            rows = data.get("data", data) if isinstance(data, dict) else data
-            if not isinstance(rows, list):
-                raise SeedError(f"{path}: expected a JSON list of objects (or {{'data': [...]}})")
-            yield from ((f"{path}[{i}]", row) for i, row in enumerate(rows))
-        elif path.suffix == ".csv":
-            with path.open(newline="", encoding="utf-8") as handle:
-                yield from ((f"{path}:{i}", row) for i, row in enumerate(csv.DictReader(handle), start=2))
-        elif path.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            yield from ((f"{path}[{i}]", row) for i, row in enumerate(pq.read_table(path).to_pylist()))
-        else:
-            raise SeedError(f"{path}: unsupported seed format {path.suffix!r}; use one of {', '.join(_FORMATS)}")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SeedError(f"cannot read seed file {path}: {error}") from error
-
-
-def _jsonl_rows(path: Path, problems: list[SeedProblem]) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as error:
-                problems.append(SeedProblem(where=where, message=f"not UTF-8 ({error.reason} at byte {error.start})"))
-                continue
-            except json.JSONDecodeError as error:
-                problems.append(SeedProblem(where=where, message=f"malformed JSON: {error.msg} (column {error.colno})"))
-                continue
-            if not isinstance(row, dict):
-                problems.append(SeedProblem(where=where, message=f"expected a JSON object, got {type(row).__name__}"))
-                continue
-            yield where, row
 
 
 def _hub_rows(dataset_id: str, split: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -187,11 +151,15 @@ def _seed_from_row(row: dict[str, Any], columns: SeedColumns, where: str,
         instruction, output = _first_exchange(row[messages_column])
         user_input = ""
     else:
-        raise SeedError(
-            f"{where}: no instruction column; found columns {sorted(row)}. Map one with --instruction-column NAME "
-            "(Alpaca shape) or --messages-column NAME (a list of chat turns)"
-        )
-    if not isinstance(instruction, str) or not instruction.strip():
+        problems.append(SeedProblem(where=where, message=(
+            f"no instruction column; found columns {sorted(map(str, row))}. Map one with --instruction-column NAME "
+            "(Alpaca shape) or --messages-column NAME (a list of chat turns)")))
+        return None
+    if instruction is not None and not isinstance(instruction, str):
+        problems.append(SeedProblem(where=where, message=f"the instruction is not text "
+                                    f"({type(instruction).__name__}); skipped"))
+        return None
+    if not instruction or not instruction.strip():
         problems.append(SeedProblem(where=where, message="empty instruction, skipped"))
         return None
     text, extra = instruction.strip(), str(user_input or "").strip()

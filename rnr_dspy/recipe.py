@@ -25,7 +25,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from rnr_dspy.errors import ConfigError, RnrError
+from rnr_dspy.atomic import write_json, write_text, write_yaml
+from rnr_dspy.errors import ConfigError, RnrError, describe_validation_error
+from rnr_dspy.models.spec import ModelSpec
 
 __all__ = ["Launch", "Recipe", "load_recipe", "run_recipe", "stage_configs"]
 
@@ -91,8 +93,7 @@ def load_recipe(source: str | Path, out: Path | None = None) -> Recipe:
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from error
     except ValidationError as error:
-        first = error.errors()[0]
-        raise ConfigError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from error
+        raise ConfigError(describe_validation_error(error, source=path, model=Recipe)) from None
 
 
 def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
@@ -118,10 +119,21 @@ def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
             settings = {key: value for key, value in getattr(recipe, stage).items() if key != "launch"}
             configs[stage] = cls.model_validate({**wired, **settings})
         except ValidationError as error:
-            first = error.errors()[0]
-            raise ConfigError(f"recipe {recipe.name}: {stage}.{'.'.join(map(str, first['loc']))}: "
-                              f"{first['msg']}") from error
+            raise ConfigError(describe_validation_error(error, source=f"recipe {recipe.name}",
+                                                        field_prefix=f"{stage}.", model=cls)) from None
     return configs
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RnrError(f"{path} cannot be read ({error}): move it aside to run every stage again") from None
+    if not isinstance(state, dict):
+        raise RnrError(f"{path} is not a run state (a JSON object): move it aside to run every stage again")
+    return state
 
 
 def _eval_models(recipe: Recipe) -> list[str]:
@@ -133,13 +145,13 @@ def _eval_models(recipe: Recipe) -> list[str]:
 def _write_ggufs(recipe: Recipe) -> None:
     """The base (from the student's GGUF) and the trained model as F16 GGUFs, for llama.cpp."""
     from rnr_dspy.models.convert import hf_model_dir
-    from rnr_dspy.models.lm import embedded_model_path
     from rnr_dspy.models.to_gguf import write_gguf
 
-    template = embedded_model_path() if recipe.student == "embedded" else Path(recipe.student.removeprefix("local:"))
+    student = ModelSpec.parse(recipe.student)
+    template = student.gguf_file()
     (recipe.out / "eval").mkdir(parents=True, exist_ok=True)
     # Each is written once per version of its weights: a re-run eval (--force eval) reuses them.
-    for source, target in ((hf_model_dir(recipe.student), recipe.out / "eval" / "base.gguf"),
+    for source, target in ((hf_model_dir(student), recipe.out / "eval" / "base.gguf"),
                            (recipe.out / "model", recipe.out / "model" / "model.gguf")):
         weights = max(path.stat().st_mtime for path in source.glob("*.safetensors"))
         if not target.exists() or target.stat().st_mtime < weights:
@@ -163,7 +175,8 @@ def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: L
     path = out / "configs" / f"{stage}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     settings = config.model_dump(mode="json", exclude_none=True)
-    path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    # Not masked: the stage reads its settings from here, the server address included (the API key goes by env).
+    write_text(path, yaml.safe_dump(settings, sort_keys=False))
     environment = dict(os.environ)
     key = getattr(config, "api_key", None)
     if key is not None:  # never written to the settings file
@@ -200,9 +213,9 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
         runners["train"] = partial(_in_process_of_its_own, "train", recipe.out, launch=recipe.launch)
     configs = stage_configs(recipe)
     recipe.out.mkdir(parents=True, exist_ok=True)
-    (recipe.out / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
+    write_yaml(recipe.out / "recipe.yaml", recipe.model_dump(mode="json"))
     state_path = recipe.out / "run_state.json"
-    state: dict[str, Any] = json.loads(state_path.read_text()) if state_path.exists() else {}
+    state = _read_state(state_path)
     for stage in recipe.stages:
         if state.get(stage, {}).get("status") == "done" and stage not in (force or []):
             if on_stage:
@@ -216,7 +229,7 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
         runners[stage](configs[stage])
         state[stage] = {"status": "done", "wall_seconds": round(time.perf_counter() - started, 1),
                         "finished": datetime.datetime.now().isoformat(timespec="seconds")}
-        state_path.write_text(json.dumps(state, indent=2))
+        write_json(state_path, state)
         if on_stage:
             on_stage(stage, "done", state[stage])
     return state

@@ -61,7 +61,7 @@ def test_jsonl_bad_lines_become_problems_and_the_rest_still_loads(tmp_path):
     assert [seed.instruction for seed in seeds.seeds] == ["First.", "Last."]
     problems = {problem.where: problem.message for problem in seeds.problems}
     assert set(problems) == {f"{path}:2", f"{path}:3", f"{path}:5"}
-    assert "malformed JSON" in problems[f"{path}:2"]
+    assert "not JSON" in problems[f"{path}:2"]
     assert "UTF-8" in problems[f"{path}:3"]
     assert str(seeds.problems[0]).startswith(f"{path}:2: ")
 
@@ -117,8 +117,8 @@ def test_json_object_without_data_list_raises(tmp_path):
 
 def test_unparsable_json_file_raises(tmp_path):
     path = tmp_path / "seeds.json"
-    path.write_text("[{", encoding="utf-8")
-    with pytest.raises(SeedError, match="cannot read seed file"):
+    path.write_text("[\n{", encoding="utf-8")
+    with pytest.raises(SeedError, match=r"seeds\.json:2: not valid JSON"):
         load_seeds(path)
 
 
@@ -243,7 +243,7 @@ def test_missing_file_raises(tmp_path, name):
 
 
 def test_a_directory_is_not_a_seed_file(tmp_path):
-    with pytest.raises(SeedError, match="seed file not found"):
+    with pytest.raises(SeedError, match="is a directory, not a seed file"):
         load_seeds(tmp_path)
 
 

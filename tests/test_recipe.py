@@ -8,7 +8,7 @@ from fake_engine import fake_lm, scripted_engine
 from typer.testing import CliRunner
 
 from rnr_dspy.cli import app
-from rnr_dspy.errors import ConfigError
+from rnr_dspy.errors import ConfigError, RnrError
 from rnr_dspy.recipe import load_recipe, run_recipe, stage_configs
 
 
@@ -136,3 +136,29 @@ def test_a_recipe_run_under_a_launcher_is_refused_with_what_to_do(tmp_path, monk
     with pytest.raises(ConfigError, match=r"launch: \{num_processes: N\}"):
         run_recipe(recipe)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_misspelt_stage_setting_is_answered_with_the_setting_meant(tmp_path):
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "generate": {"atempts": 2}}))
+    with pytest.raises(ConfigError, match=r"recipe x: generate\.atempts: .*did you mean 'attempts'\?"):
+        stage_configs(load_recipe(path))
+
+
+def test_a_damaged_run_state_is_a_clear_error_not_a_traceback(tmp_path):
+    recipe = load_recipe("embedded-smollm2", out=tmp_path / "run")
+    recipe.out.mkdir()
+    (recipe.out / "run_state.json").write_text('{"compile": {"status": "do')
+    with pytest.raises(RnrError, match=r"run_state\.json cannot be read .*move it aside"):
+        run_recipe(recipe)
+
+
+def test_the_recorded_recipe_holds_no_password_from_a_server_address(tmp_path, monkeypatch):
+    import rnr_dspy.recipe as recipe_module
+
+    monkeypatch.setattr(recipe_module, "_in_process_of_its_own", lambda *_: None)
+    recipe = load_recipe("embedded-smollm2", out=tmp_path / "run").model_copy(
+        update={"stages": ["generate"], "generate": {"api_base": "http://me:SECRET@127.0.0.1:8000/v1"}})
+    run_recipe(recipe)
+    recorded = (recipe.out / "recipe.yaml").read_text()
+    assert "SECRET" not in recorded and "http://me:***@127.0.0.1:8000/v1" in recorded

@@ -60,7 +60,7 @@ def dataset_card(counts: dict[str, Any], seeds: dict[str, Any], config: Generate
         "role and its rules (a system prompt), user turns (the seeds, plus in-scope, adversarial and out-of-scope "
         "turns), and responses checked rule by rule. Evaluation sets are never used as seeds.", "",
         *_summary(counts, seeds, config, prompts), *_schema(), *_example(sft), *_loading(hub is not None),
-        *_settings(config),
+        *_settings(config), *_seed_problems(seeds),
     ]
     return DatasetCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(body) + "\n")
 
@@ -98,6 +98,7 @@ def _summary(counts: dict[str, Any], seeds: dict[str, Any], config: GenerateConf
         f"| rule kinds | {_pairs(counts['rule_kinds'])} |",
         f"| seeds | {seeds['source']}: {seeds['kept']} kept of {seeds['loaded']} ({seeds['duplicates']} duplicates, "
         f"{seeds['contaminated']} overlapping the shipped eval sets, {seeds['truncated']} truncated) |",
+        f"| seed rows not used (unreadable, or without an instruction) | {seeds.get('problem_count', 0)} |",
         f"| teacher / judge | {', '.join(f'`{lm}` / `{judge}`' for lm, judge in models) or config.lm} |",
         f"| licence | {licence} |", "",
         "A `hindsight` row teaches the model to condition on rules, not to follow harder ones: count it apart "
@@ -155,3 +156,16 @@ def _rate(value: float | None) -> str:
 
 def _pairs(counts: dict[str, int]) -> str:
     return ", ".join(f"{key} {value}" for key, value in sorted(counts.items())) or "–"
+
+
+_CARD_PROBLEMS = 10
+
+
+def _seed_problems(seeds: dict[str, Any]) -> list[str]:
+    problems = seeds.get("problems", [])[:_CARD_PROBLEMS]
+    if not problems:
+        return []
+    count = seeds.get("problem_count", len(problems))
+    more = f" (the first {len(problems)} of {count}; `generate_report.json` lists more)" if count > len(problems) \
+        else ""
+    return ["## Seed rows not used", "", f"Each with its file and line{more}:", "", "```text", *problems, "```", ""]

@@ -4,19 +4,22 @@ preference), a `datasets` copy (`data/hf/`) and a dataset card (`data/README.md`
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from rnr_dspy.atomic import write_text
 from rnr_dspy.generate.card import dataset_card
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.store import RunStore
+from rnr_dspy.masking import mask_credentials
 
 __all__ = ["write_datasets"]
+
+_CARD_PROBLEMS = 10
 
 
 def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed_report: dict[str, Any],
@@ -30,7 +33,7 @@ def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed
     counts = _counts(store, prompts, sft, dpo)
     splits = _save_hf(data_dir / "hf", {"sft": sft, "dpo": dpo})
     card = dataset_card(counts, seed_report, config, prompts, sft)
-    (data_dir / "README.md").write_text(str(card), encoding="utf-8")
+    write_text(data_dir / "README.md", mask_credentials(str(card)))
     if push_to_hub is not None:
         # An empty split is not pushed (the Hub cannot hold a dataset without rows), nor named in the card.
         pushed = {name: dataset for name, dataset in splits.items() if dataset.num_rows}
@@ -39,10 +42,7 @@ def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    # Written whole, then renamed: a reader never sees half a file.
-    partial = path.with_suffix(".jsonl.partial")
-    partial.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
-    os.replace(partial, path)
+    write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
 def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, Any]],

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.answer import Answer, AnswerSettings
+from rnr_dspy.atomic import write_json
 from rnr_dspy.data import Seed
 from rnr_dspy.errors import SeedError
 from rnr_dspy.generate.config import GenerateConfig
@@ -79,7 +80,7 @@ def _generate(config: GenerateConfig, progress: Callable[[GenerateProgress], Non
         load_program(program, config.program)
     store = RunStore(config.out / "generated.jsonl")
     per_group = 3 * config.user_turns
-    ledger = Ledger()
+    ledger = Ledger(config.out / "usage.json")
     run = _Run(config, program, store, ledger, Provenance(
         seed_ids=[], program=content_hash(program.dump_state()), lm=lm_id(teacher),
         judge_lm=lm_id(judge) if use_judge else "none"),
@@ -95,8 +96,8 @@ def _generate(config: GenerateConfig, progress: Callable[[GenerateProgress], Non
         "lm": lm_id(teacher), "judge_lm": run.provenance.judge_lm, "program": run.provenance.program,
         "config": config.model_dump(mode="json"), "notes": config.notes,
     }
-    ledger.write(config.out / "usage.json", wall_seconds=report["this_run"]["wall_seconds"])
-    (config.out / "generate_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    ledger.write(wall_seconds=report["this_run"]["wall_seconds"])
+    write_json(config.out / "generate_report.json", report)
     return report
 
 

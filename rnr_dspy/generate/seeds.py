@@ -10,7 +10,10 @@ from rnr_dspy.data import Seed, group_seeds, load_seeds
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.contamination import EvalOverlap, shipped_eval_prompts
 
-__all__ = ["prepare_groups", "tfidf_themes"]
+__all__ = ["MAX_PROBLEMS_REPORTED", "prepare_groups", "tfidf_themes"]
+
+# The report lists the first seed problems (file:line: what is wrong) and counts them all.
+MAX_PROBLEMS_REPORTED = 100
 
 
 def prepare_groups(config: GenerateConfig) -> tuple[list[list[Seed]], dict[str, Any]]:
@@ -40,7 +43,8 @@ def prepare_groups(config: GenerateConfig) -> tuple[list[list[Seed]], dict[str, 
     report = {
         "source": loaded.source, "loaded": len(loaded.seeds), "kept": len(kept), "groups": len(groups),
         "duplicates": duplicates, "contaminated": contaminated, "truncated": truncated,
-        "problems": [str(problem) for problem in loaded.problems],
+        "problem_count": len(loaded.problems),
+        "problems": [str(problem) for problem in loaded.problems[:MAX_PROBLEMS_REPORTED]],
         "smaller_than_k": len(kept) < config.k,
     }
     return groups, report

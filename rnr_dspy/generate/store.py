@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from rnr_dspy.errors import RnrError
+from rnr_dspy.jsonl import LineProblem, cut_torn_last_line, read_jsonl
+from rnr_dspy.masking import mask_credentials
 
 __all__ = ["RunStore"]
+
+_DAMAGED = "the run record is damaged: move it aside to start over"
 
 
 class RunStore:
@@ -29,26 +33,24 @@ class RunStore:
             self._load()
 
     def _load(self) -> None:
-        data = self.path.read_bytes()
-        complete = data.rfind(b"\n") + 1
-        if complete < len(data):
-            self.torn_lines = 1
-            with self.path.open("r+b") as handle:
-                handle.truncate(complete)
-        for number, line in enumerate(data[:complete].splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise RnrError(f"{self.path}:{number}: not a JSON record ({error.msg}); the run record is "
-                                 "damaged: move it aside to start over") from error
+        self.torn_lines = int(cut_torn_last_line(self.path))
+        problems: list[LineProblem] = []
+        for number, record in read_jsonl(self.path, problems):
+            if problems:
+                break
+            if not isinstance(record.get("key"), str):
+                raise RnrError(f"{self.path}:{number}: a record without a key; {_DAMAGED}")
             self._records[record["key"]] = record
+        if problems:
+            raise RnrError(f"{problems[0]}; {_DAMAGED}")
 
     def get(self, key: str) -> dict[str, Any] | None:
         return self._records.get(key)
 
     def append(self, record: dict[str, Any]) -> None:
+        """Append `record` durably; a credential in a URL in its error text is masked first."""
+        if isinstance(record.get("error"), str):
+            record = {**record, "error": mask_credentials(record["error"])}
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock:
             with self.path.open("a", encoding="utf-8") as handle:
@@ -61,3 +63,4 @@ class RunStore:
         """The latest record of every key, in the order keys first appeared."""
         with self._lock:
             return [r for r in self._records.values() if stage is None or r.get("stage") == stage]
+

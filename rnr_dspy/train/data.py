@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from rnr_dspy.errors import RnrError
+from rnr_dspy.jsonl import LineProblem, read_jsonl
 
 __all__ = ["DataError", "DataSet", "load_dpo_rows", "load_prompt_rows", "load_sft_rows", "mix_ift", "resolve_files"]
 
@@ -85,12 +86,10 @@ def resolve_files(paths: list[Path], name: str) -> list[Path]:
 
 def _holds_preferences(path: Path) -> bool:
     try:
-        with path.open("rb") as handle:
-            first = next((line for line in handle if line.strip()), b"")
-        row = json.loads(first)
-    except (OSError, ValueError):
+        first = next(read_jsonl(path, []), None)
+    except OSError:
         return False
-    return isinstance(row, dict) and "chosen" in row
+    return first is not None and "chosen" in first[1]
 
 
 def load_sft_rows(files: list[Path]) -> DataSet:
@@ -178,24 +177,20 @@ def mix_ift(data: DataSet, source: str, ratio: float, seed: int) -> int:
 
 def _jsonl(files: list[Path], data: DataSet) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path in files:
+        bad: list[LineProblem] = []
         try:
-            handle = path.open("rb")
+            for number, row in read_jsonl(path, bad):
+                _skip_bad_lines(bad, data)
+                yield str(path), f"{path}:{number}", row
         except OSError as error:
             raise DataError(f"cannot read {path}: {error}") from error
-        with handle:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                where = f"{path}:{number}"
-                try:
-                    row = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                    data.skip(where, f"not a JSON object ({type(error).__name__})")
-                    continue
-                if not isinstance(row, dict):
-                    data.skip(where, "not a JSON object")
-                    continue
-                yield str(path), where, row
+        _skip_bad_lines(bad, data)
+
+
+def _skip_bad_lines(bad: list[LineProblem], data: DataSet) -> None:
+    for problem in bad:
+        data.skip(problem.where, problem.reason)
+    bad.clear()
 
 
 def _prompt_completion(messages: Any) -> dict[str, Any] | str:

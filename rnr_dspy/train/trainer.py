@@ -21,10 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
+from rnr_dspy.atomic import write_json, write_text, write_yaml
 from rnr_dspy.errors import RnrError
+from rnr_dspy.masking import mask_credentials
 from rnr_dspy.models.convert import hf_model_dir
 from rnr_dspy.train.config import TrainConfig
 from rnr_dspy.train.data import (
@@ -164,14 +165,11 @@ def _write_reports(result: TrainResult, config: TrainConfig) -> None:
     for checkpoints in (*(out / "checkpoints" / method for method in config.method), out / "checkpoints"):
         if checkpoints.is_dir() and not any(checkpoints.iterdir()):
             checkpoints.rmdir()  # the trainers create them even when they save no checkpoint
-    with (out / "train_log.jsonl").open("w", encoding="utf-8") as handle:
-        for stage in result.stages:
-            handle.writelines(json.dumps(entry) + "\n" for entry in stage.log)
-    settings = config.model_dump(mode="json", exclude={"overwrite"})
-    (out / "train_config.yaml").write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
-    report = result.model_dump(mode="json", exclude={"stages": {"__all__": {"log"}}})
-    (out / "train_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (out / "README.md").write_text(render_model_card(result, config), encoding="utf-8")
+    write_text(out / "train_log.jsonl", "".join(json.dumps(entry) + "\n" for stage in result.stages
+                                                for entry in stage.log))
+    write_yaml(out / "train_config.yaml", config.model_dump(mode="json", exclude={"overwrite"}))
+    write_json(out / "train_report.json", result.model_dump(mode="json", exclude={"stages": {"__all__": {"log"}}}))
+    write_text(out / "README.md", mask_credentials(render_model_card(result, config)))
 
 
 @contextmanager

@@ -74,3 +74,14 @@ def test_a_gguf_that_does_not_load_fails_before_the_run(tmp_path):
     broken.write_bytes(b"not a gguf file")
     with pytest.raises(LMSpecError, match="did not load"):
         make_generator(f"local:{broken}")
+
+
+def test_a_server_that_does_not_answer_is_named_without_its_password():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(LMSpecError, match="did not load or answer") as caught:
+        make_generator("openai/model", api_base=f"http://me:SECRET@127.0.0.1:{port}/v1", api_key="sk-x")
+    assert "SECRET" not in str(caught.value)

@@ -30,3 +30,26 @@ def test_a_damaged_complete_line_is_an_error_naming_file_and_line(tmp_path):
     path.write_text('{"key": "a", "stage": "prompt", "status": "passed"}\nnot json\n')
     with pytest.raises(RnrError, match=r"generated.jsonl:2"):
         RunStore(path)
+
+
+def test_a_byte_that_is_not_utf8_is_a_damaged_record_naming_file_and_line(tmp_path):
+    path = tmp_path / "generated.jsonl"
+    path.write_bytes(b'{"key": "a", "stage": "prompt", "status": "passed"}\n{"key": "b\xff"}\n{"key": "c"}\n')
+    with pytest.raises(RnrError, match=r"generated\.jsonl:2: not UTF-8 .*the run record is damaged"):
+        RunStore(path)
+
+
+def test_a_record_without_a_key_is_a_damaged_record(tmp_path):
+    path = tmp_path / "generated.jsonl"
+    path.write_text('{"key": "a"}\n{"stage": "prompt"}\n')
+    with pytest.raises(RnrError, match=r"generated\.jsonl:2: a record without a key"):
+        RunStore(path)
+
+
+def test_a_password_in_a_url_of_an_error_text_never_reaches_the_record(tmp_path):
+    store = RunStore(tmp_path / "generated.jsonl")
+    store.append({"key": "a", "stage": "system", "status": "error",
+                  "error": "APIConnectionError: cannot reach http://me:SECRET@127.0.0.1:9/v1/chat/completions"})
+    text = (tmp_path / "generated.jsonl").read_text()
+    assert "SECRET" not in text and "http://me:***@127.0.0.1:9/v1" in text
+    assert "SECRET" not in store.get("a")["error"]

@@ -48,7 +48,7 @@ def test_a_file_is_converted_once_until_it_changes_and_failures_leave_nothing(ca
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ("hosted_vllm/Qwen", "unknown model spec 'hosted_vllm/Qwen'"),
+    ("hosted_vllm/Qwen", "'hosted_vllm/Qwen' is a remote model: training needs"),
     ("local:/no/such/place", "neither a .gguf file nor a Hugging Face model directory"),
 ])
 def test_unknown_model_specs_are_refused(spec, message):

@@ -26,7 +26,7 @@ def test_yaml_settings_with_flags_on_top(run_dir, tiny_model_dir, tmp_path):
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (["--model", "openai/gpt-4o-mini"], "unknown model spec 'openai/gpt-4o-mini'"),
+    (["--model", "openai/gpt-4o-mini"], "'openai/gpt-4o-mini' is a remote model: training needs"),
     (["--model", "local:/no/such/dir"], "neither a .gguf file nor a Hugging Face model directory"),
 ])
 def test_bad_model_specs_exit_1(run_dir, tmp_path, arguments, message):

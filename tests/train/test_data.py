@@ -28,7 +28,7 @@ def test_bad_rows_are_skipped_and_counted_with_their_line(tmp_path):
     write_jsonl(path, [sft_row(0), no_answer, "{not json", trailing, bad_role, "[1, 2]", sft_row(4, answer="  ")])
     data = load_sft_rows([path])
     assert len(data.rows) == 1
-    assert data.skipped == {"no assistant turn": 1, "not a JSON object (JSONDecodeError)": 1, "not a JSON object": 1,
+    assert data.skipped == {"no assistant turn": 1, "not JSON": 1, "not a JSON object": 1,
                             "turns after the last assistant turn": 1, "empty assistant turn": 1,
                             "messages: each turn needs a role (assistant, system, user) and string content": 1}
     assert f"{path}:2: no assistant turn" in data.problems
