@@ -133,9 +133,10 @@ class Ledger(UsageTracker):
         if self._log is None:
             if path is None:
                 raise ValueError("Ledger.write needs the path of usage.json: this ledger was made without one")
+            totals = self.summary()  # before the log exists, so its prices are logged once, below
             self._log = UsageLog(path)
             self._log.append({"run": self.started, "started": self.started})
-            for lm, counts in self.summary()["per_lm"].items():
+            for lm, counts in totals["per_lm"].items():
                 self._log.append({"run": self.started, "lm": lm, **counts})
             if self._cost is not None:
                 self._log.append({"run": self.started, "cost_usd": self._cost})
@@ -146,7 +147,8 @@ class Ledger(UsageTracker):
 
     @property
     def problems(self) -> list[str]:
-        """What was wrong with the usage files of the run directory (damaged lines, an unreadable usage.json)."""
+        """What was wrong with the run directory's usage files when the ledger opened them (a torn last line cut off,
+        an unreadable usage.json kept aside); damaged lines are listed under `problems` in the usage.json written."""
         return list(self._log.problems) if self._log is not None else []
 
 

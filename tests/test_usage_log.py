@@ -5,10 +5,17 @@ import subprocess
 import sys
 import textwrap
 
+from dspy.clients import base_lm
+
 from rnr_dspy.tracking import Ledger
 from rnr_dspy.usage_log import UsageLog, summarize_usage
 
 CALL = {"prompt_tokens": 10, "completion_tokens": 5}
+
+
+class _Client:
+    def __init__(self):
+        self.history = []
 
 
 def test_each_call_is_on_disk_as_it_happens(tmp_path):
@@ -87,9 +94,19 @@ def test_a_usage_json_from_before_the_call_log_is_carried_over(tmp_path):
     assert usage["total"] == {"lm_calls": 3, "tokens": 45, "cost_usd": 0.5}
 
 
-def test_a_ledger_made_without_a_path_still_writes_its_totals(tmp_path):
+def test_a_price_that_arrives_after_the_last_call_is_counted_once(tmp_path):
+    ledger = Ledger(tmp_path / "usage.json")
+    ledger.add_usage("m/x", CALL)
+    base_lm.record_history(_Client(), {"uuid": "priced-late", "cost": 0.5})
+    assert ledger.summary()["cost_usd"] == 0.5
+    assert ledger.write()["total"]["cost_usd"] == 0.5
+
+
+def test_a_ledger_made_without_a_path_still_writes_its_totals_and_prices_once(tmp_path):
     ledger = Ledger()
     ledger.add_usage("m/x", CALL)
+    base_lm.record_history(_Client(), {"uuid": "late-price", "cost": 0.25})  # priced after the call's usage
     usage = ledger.write(tmp_path / "usage.json")
     assert usage["runs"][0]["per_lm"] == {"m/x": {"calls": 1, "input_tokens": 10, "output_tokens": 5}}
+    assert usage["total"]["cost_usd"] == 0.25
     assert UsageLog(tmp_path / "usage.json").write_summary()["total"]["lm_calls"] == 1
