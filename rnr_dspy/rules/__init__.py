@@ -6,6 +6,7 @@ hindsight rules. This package imports nothing from the rest of rnr_dspy.
 """
 
 from rnr_dspy.rules.checkers import REGISTRY, AnyCheck, Checker, CheckResult
+from rnr_dspy.rules.held_out import HELD_OUT, is_held_out
 from rnr_dspy.rules.model import (
     TURN_TYPES,
     Rule,
@@ -19,6 +20,21 @@ from rnr_dspy.rules.model import (
 from rnr_dspy.rules.verdicts import Adherence, decide, tally
 
 __all__ = [
-    "REGISTRY", "TURN_TYPES", "Adherence", "AnyCheck", "CheckResult", "Checker", "Rule", "RuleKind", "RuleVerdict",
-    "SystemPrompt", "TurnType", "decide", "normalize_rules", "render_system_prompt", "tally",
+    "HELD_OUT",
+    "REGISTRY",
+    "TURN_TYPES",
+    "Adherence",
+    "AnyCheck",
+    "CheckResult",
+    "Checker",
+    "Rule",
+    "RuleKind",
+    "RuleVerdict",
+    "SystemPrompt",
+    "TurnType",
+    "decide",
+    "is_held_out",
+    "normalize_rules",
+    "render_system_prompt",
+    "tally",
 ]
