@@ -12,6 +12,7 @@ from typing import Any
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.store import RunStore
+from rnr_dspy.rules.census import rule_census
 
 __all__ = ["write_datasets"]
 
@@ -40,6 +41,9 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, Any]],
             dpo: list[dict[str, Any]]) -> dict[str, Any]:
     status = Counter(record.status for record in prompts)
+    # Each row's rules, found by its system prompt: the prompt's own, or a hindsight attempt's.
+    rules_of = {record.system_prompt: record.rules for record in prompts} | {
+        attempt.system_prompt: attempt.rules for record in prompts for attempt in record.attempts if attempt.rules}
     judged = status["passed"] + status["failed"]
     failed_stages = sum(r["status"] == "error" for r in store.records() if r["stage"] != "prompt")
     return {
@@ -51,6 +55,7 @@ def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, An
         "rows_by_turn_type": dict(Counter(row["turn_type"] for row in sft)),
         "rule_kinds": dict(Counter(kind for row in sft for kind in row["rule_kinds"])),
         "attempts": sum(len(record.attempts) for record in prompts),
+        **rule_census(rules_of.get(row["messages"][0]["content"], []) for row in sft),
     }
 
 
@@ -87,7 +92,10 @@ def _card(counts: dict[str, Any], seeds: dict[str, Any], config: GenerateConfig,
         f"| SFT rows (`sft.jsonl`, TRL conversational) | {counts['sft_rows']} |",
         f"| DPO pairs (`dpo.jsonl`, TRL preference) | {counts['dpo_pairs']} |",
         f"| rows by method | {counts['rows_by_method']} |", f"| rows by turn type | {counts['rows_by_turn_type']} |",
-        f"| rule kinds | {counts['rule_kinds']} |", f"| failed with an error | {counts['errors']} |",
+        f"| rule kinds | {counts['rule_kinds']} |",
+        f"| rule types ({len(counts['rule_types'])}) | {counts['rule_types']} |",
+        f"| rule wordings | {counts['rule_wordings']}; judge-only rules: {counts['judge_only_rules']} |",
+        f"| failed with an error | {counts['errors']} |",
         f"| seeds | {seeds['source']}: {seeds['kept']} kept of {seeds['loaded']} ({seeds['duplicates']} duplicates, "
         f"{seeds['contaminated']} overlapping the shipped eval sets, {seeds['truncated']} truncated) |",
         f"| teacher / judge | {', '.join(f'{lm} / {judge}' for lm, judge in models) or config.lm} |",
