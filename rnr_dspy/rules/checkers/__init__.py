@@ -13,6 +13,7 @@ from pydantic import Field
 
 # Importing a module registers its checkers.
 from rnr_dspy.rules.checkers import (  # noqa: F401
+    blocks,
     case,
     content,
     counting,

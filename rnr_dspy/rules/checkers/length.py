@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import ClassVar, Literal, Self
 
@@ -10,49 +9,12 @@ from pydantic import Field, model_validator
 
 from rnr_dspy.rules.checkers.base import Checker, CheckResult, Draws, Wordings, count_words, plural, split_sentences
 from rnr_dspy.rules.checkers.lexicon import between
+from rnr_dspy.rules.checkers.text import count_sentences
 
 __all__ = [
     "MaxCharacters", "MaxSentences", "MaxWords", "MinSentences", "MinWords", "WordsBetween", "count_sentences",
     "leading_sentences",
 ]
-
-_MARKS = ".!?。！？"
-_CLOSERS = "\"'”’)]*_"
-_OPENERS = "\"'“‘([*_"
-_LIST_MARKER = re.compile(r"^[ \t]*\d+[.)][ \t]", re.MULTILINE)
-_TITLES = frozenset("mr mrs ms dr prof st jr sr".split())
-_ABBREVIATIONS = frozenset("etc e.g i.e vs inc ltd co fig approx a.m p.m u.s u.k ph.d".split())
-
-
-def _ends_sentence(word: str, marks: str, following: str) -> bool:
-    if ".." in marks:
-        return False  # an ellipsis
-    if marks != ".":
-        return True
-    word = word.lstrip(_OPENERS).lower()
-    if word in _TITLES or (len(word) == 1 and word.isalpha()):
-        return False
-    return word not in _ABBREVIATIONS or following.lstrip(_OPENERS)[:1].isupper()
-
-
-def count_sentences(text: str) -> int:
-    """Count sentences: a word ending in . ! ? closes one, except a title (Dr.), an initial or an ellipsis.
-
-    Other abbreviations (etc., a.m.) close one only before a capital letter; list numbers ("1.") never do, nor do
-    line breaks alone. A trailing fragment without a terminator counts when it holds a word.
-    """
-    text = re.sub(r"([。！？])(?=\S)", r"\1 ", _LIST_MARKER.sub(" ", text.strip()))
-    tokens = text.split()
-    count, open_sentence = 0, False
-    for index, token in enumerate(tokens):
-        open_sentence = open_sentence or re.search(r"\w", token) is not None
-        stripped = token.rstrip(_CLOSERS)
-        word = stripped.rstrip(_MARKS)
-        following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        if word != stripped and _ends_sentence(word, stripped[len(word) :], following):
-            count, open_sentence = count + open_sentence, False
-    return count + open_sentence
-
 
 def leading_sentences(response: str, fits: Callable[[str], bool]) -> str | None:
     """The longest run of the response's first sentences that still fits, or None when not even one does."""

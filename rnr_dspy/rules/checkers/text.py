@@ -8,7 +8,8 @@ from functools import lru_cache
 from typing import Literal
 
 __all__ = [
-    "Relation", "blocks", "compare", "count_words", "lines", "phrase_pattern", "split_sentences", "words",
+    "Relation", "blocks", "compare", "count_sentences", "count_words", "lines", "phrase_pattern", "split_sentences",
+    "words",
 ]
 
 Relation = Literal["at_least", "at_most"]
@@ -37,6 +38,44 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of a plain answer, split after . ! ? and at line breaks; list markers are dropped."""
     stripped = (_LIST_MARKER.sub("", line).strip() for line in text.splitlines())
     return [part for line in stripped if line for part in re.split(r"(?<=[.!?])\s+(?=\S)", line) if part.strip()]
+
+
+_MARKS = ".!?。！？"
+_CLOSERS = "\"'”’)]*_"
+_OPENERS = "\"'“‘([*_"
+_NUMBER_MARKER = re.compile(r"^[ \t]*\d+[.)][ \t]", re.MULTILINE)
+_TITLES = frozenset("mr mrs ms dr prof st jr sr".split())
+_ABBREVIATIONS = frozenset("etc e.g i.e vs inc ltd co fig approx a.m p.m u.s u.k ph.d".split())
+
+
+def _ends_sentence(word: str, marks: str, following: str) -> bool:
+    if ".." in marks:
+        return False  # an ellipsis
+    if marks != ".":
+        return True
+    word = word.lstrip(_OPENERS).lower()
+    if word in _TITLES or (len(word) == 1 and word.isalpha()):
+        return False
+    return word not in _ABBREVIATIONS or following.lstrip(_OPENERS)[:1].isupper()
+
+
+def count_sentences(text: str) -> int:
+    """Count sentences: a word ending in . ! ? closes one, except a title (Dr.), an initial or an ellipsis.
+
+    Other abbreviations (etc., a.m.) close one only before a capital letter; list numbers ("1.") never do, nor do
+    line breaks alone. A trailing fragment without a terminator counts when it holds a word.
+    """
+    text = re.sub(r"([。！？])(?=\S)", r"\1 ", _NUMBER_MARKER.sub(" ", text.strip()))
+    tokens = text.split()
+    count, open_sentence = 0, False
+    for index, token in enumerate(tokens):
+        open_sentence = open_sentence or re.search(r"\w", token) is not None
+        stripped = token.rstrip(_CLOSERS)
+        word = stripped.rstrip(_MARKS)
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if word != stripped and _ends_sentence(word, stripped[len(word) :], following):
+            count, open_sentence = count + open_sentence, False
+    return count + open_sentence
 
 
 def lines(text: str) -> list[str]:
