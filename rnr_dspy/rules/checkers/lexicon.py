@@ -22,7 +22,10 @@ STOPWORDS = frozenset(
     "about after again also because before being could does doing from have here into just like make more most "
     "much need only other over should some such than that their them then there these they this those through "
     "very want what when where which while will with would your always never every someone something thing things "
-    "really actually still even maybe please thanks tell give good best around without within".split()
+    "really actually still even maybe please thanks tell give good best around without within worth basic three "
+    "seven eight first second third might often quite whether until since across along among another anything "
+    "better bring could doesn explain going great little makes means other people right seems short simple "
+    "start started small large keeping using usually whole works world years today tomorrow yesterday".split()
 )
 _FALLBACK_TOPICS = ["plan", "budget", "schedule", "checklist", "routine", "project", "question", "answer", "option",
                     "method", "example", "summary", "detail", "timeline", "approach", "estimate", "overview"]
@@ -78,8 +81,11 @@ def some(values: Sequence[str], low: int, high: int) -> Draw:
 
 
 def _topics(context: SampleContext) -> list[str]:
-    found = {word.lower() for word in _WORD.findall(" ".join(context.instructions))} - STOPWORDS
-    return sorted(found) or _FALLBACK_TOPICS
+    """Content words of the instructions; a name keeps its capital (a capital word not opening a sentence)."""
+    names = {word for text in context.instructions for word in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{4,}",
+                                                                              text)}
+    found = {word if word in names else word.lower() for word in _WORD.findall(" ".join(context.instructions))}
+    return sorted(word for word in found if word.lower() not in STOPWORDS) or _FALLBACK_TOPICS
 
 
 def topic(context: SampleContext) -> str:
