@@ -145,8 +145,8 @@ class Placeholders(Checker):
     draws: ClassVar[Draws] = {"min_count": between(1, 3)}
     wordings: ClassVar[Wordings] = {
         "terse": "Placeholders: at least {min_count}, in square brackets like [address].",
-        "prohibitive": "Never fill in personal details yourself: leave at least {placeholders} in square brackets, "
-            "such as [address].",
+        "prohibitive": "Never answer without at least {placeholders} in square brackets, such as [address], for the "
+            "user to fill in.",
         "third_person": "The assistant leaves at least {placeholders} in square brackets, such as [address], for the "
             "user to fill in.",
     }

@@ -114,10 +114,10 @@ class UnitSystem(Checker):
     local: ClassVar[bool] = True
     draws: ClassVar[Draws] = {"system": one_of(["metric", "imperial"])}
     wordings: ClassVar[Wordings] = {
-        "canonical": "Give every measurement in {system} units only; never use {banned}.",
-        "terse": "Units: {system} only (no {banned}).",
+        "canonical": "Give every measurement in {system} units only; never use {other} units such as {banned}.",
+        "terse": "Units: {system} only (no {other} units such as {banned}).",
         "prohibitive": "Never write a {other} unit such as {banned}.",
-        "third_person": "The assistant measures in {system} units and never mentions {banned}.",
+        "third_person": "The assistant measures in {system} units and never names {other} ones, such as {banned}.",
     }
 
     def slots(self) -> dict[str, object]:

@@ -25,7 +25,7 @@ class MentionsName(Checker):
     draws: ClassVar[Draws] = {"persona": persona_name}
     wordings: ClassVar[Wordings] = {
         "terse": 'Persona name: {persona}; say "{persona}" in each answer.',
-        "prohibitive": 'Never answer without naming yourself: the name "{persona}" appears in every reply.',
+        "prohibitive": 'Never send a reply that does not contain your name, "{persona}".',
         "third_person": 'The assistant is called {persona} and uses the name "{persona}" in every answer.',
     }
 

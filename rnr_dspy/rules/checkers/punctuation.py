@@ -60,7 +60,7 @@ class NoExclamation(Checker):
     wordings: ClassVar[Wordings] = {
         "terse": "No exclamation marks (!).",
         "prohibitive": "Do not write an exclamation mark (!), not even once.",
-        "third_person": "The assistant keeps a calm tone and never uses an exclamation mark (!).",
+        "third_person": "The assistant never uses an exclamation mark (!).",
         "requirement": "Answers must contain no exclamation mark (!).",
     }
 
