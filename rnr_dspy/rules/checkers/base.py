@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, NamedTuple, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 
@@ -101,6 +101,8 @@ class Checker(BaseModel):
     # `name` has a default (so `MaxWords(limit=50)` works) yet must be required in the JSON schema: it is the
     # discriminator a constrained decoder has to write.
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_require_name)
+    if TYPE_CHECKING:
+        name: str  # each registered subclass declares its own `name: Literal[...]` field
 
     kind: ClassVar[str] = "format"
     # True where a response can satisfy only one value of the check (one opening, one language, …): two rules
