@@ -1,4 +1,5 @@
-"""The language a response is written in, detected by langdetect (seeded, so verdicts are reproducible)."""
+"""The language and script of a response: its language as langdetect finds it (seeded, so verdicts are
+reproducible), the script of its letters, plain ASCII."""
 
 from __future__ import annotations
 
