@@ -3,7 +3,7 @@ from typing import Annotated
 import dspy
 from pydantic import Field
 
-from rnr_dspy.rules.checkers import AnyCheck
+from rnr_dspy.rules.checkers import LMCheck
 
 __all__ = ["ChooseRuleChecks"]
 
@@ -18,5 +18,6 @@ class ChooseRuleChecks(dspy.Signature):
     role: str = dspy.InputField()
     # Not `instructions`: that name is taken by dspy.Signature itself.
     seed_instructions: list[str] = dspy.InputField(desc="Example user requests this assistant would receive.")
-    # A weak model writes only the checks; each rule's text is rendered from its check.
-    checks: Annotated[list[AnyCheck], Field(min_length=2, max_length=5)] = dspy.OutputField()
+    # A weak model writes only the checks; each rule's text is rendered from its check. It is offered the checks of
+    # `LM_CHOICES`, never a held-out type.
+    checks: Annotated[list[LMCheck], Field(min_length=2, max_length=5)] = dspy.OutputField()

@@ -1,15 +1,17 @@
 import ctypes
 import math
+from typing import Annotated
 
 import dspy
 import pytest
 from dspy.lm15 import Config, Message, Request
 from llama_cpp import LlamaGrammar
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.grammar import grammar_for
 from rnr_dspy.rules import Rule
+from rnr_dspy.rules.checkers import AnyCheck
 from rnr_dspy.signatures import GenerateRole, GenerateRules, JudgeRuleAdherence, RespondFollowingRules
 
 REMINDER = (
@@ -143,6 +145,15 @@ def test_rule_schema_grammar_refuses_a_check_without_name(gbnf):
     schema = TypeAdapter(Rule).json_schema()
     grammar = grammar_for(request(Message.user("Rule?"), response_format={"type": "json_schema", "schema": schema}))
     assert not gbnf.accepts(grammar, '{"text": "Be brief.", "check": {"limit": 50}}')
+
+
+def test_the_whole_registry_gives_a_grammar_llama_cpp_parses(gbnf):
+    # Not only the checks an LM is offered: any signature may use the full union (a `\w` pattern once broke it).
+    schema = TypeAdapter(Annotated[list[AnyCheck], Field(min_length=1, max_length=5)]).json_schema()
+    grammar = grammar_for(request(Message.user("Checks?"), response_format={"type": "json_schema", "schema": schema}))
+    assert_llama_accepts(grammar, gbnf)
+    assert gbnf.accepts(grammar, '[{"name": "first_word", "word": "Sure"}, {"name": "no_semicolons"}]')
+    assert not gbnf.accepts(grammar, '[{"name": "words_between", "low": "few"}]')
 
 
 def test_json_schema_grammar_keeps_the_declared_field_order(gbnf):

@@ -96,6 +96,8 @@ def _summary(counts: dict[str, Any], seeds: dict[str, Any], config: GenerateConf
         f"| rows by method | {_pairs(counts['rows_by_method'])} |",
         f"| rows by turn type | {_pairs(counts['rows_by_turn_type'])} |",
         f"| rule kinds | {_pairs(counts['rule_kinds'])} |",
+        f"| rule types ({len(counts['rule_types'])}) | {_pairs(counts['rule_types'])} |",
+        f"| rule wordings | {_pairs(counts['rule_wordings'])}; judge-only rules: {counts['judge_only_rules']} |",
         f"| seeds | {seeds['source']}: {seeds['kept']} kept of {seeds['loaded']} ({seeds['duplicates']} duplicates, "
         f"{seeds['contaminated']} overlapping the shipped eval sets, {seeds['truncated']} truncated) |",
         f"| seed rows not used (unreadable, or without an instruction) | {seeds.get('problem_count', 0)} |",

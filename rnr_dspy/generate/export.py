@@ -16,6 +16,7 @@ from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.store import RunStore
 from rnr_dspy.masking import mask_credentials
+from rnr_dspy.rules.census import rule_census
 
 __all__ = ["write_datasets"]
 
@@ -48,6 +49,9 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, Any]],
             dpo: list[dict[str, Any]]) -> dict[str, Any]:
     status = Counter(record.status for record in prompts)
+    # Each row's rules, found by its system prompt: the prompt's own, or a hindsight attempt's.
+    rules_of = {record.system_prompt: record.rules for record in prompts} | {
+        attempt.system_prompt: attempt.rules for record in prompts for attempt in record.attempts if attempt.rules}
     judged = status["passed"] + status["failed"]
     as_written = sum((chosen := record.chosen()) is not None and chosen.method == "sampled" for record in prompts)
     failed_stages = sum(r["status"] == "error" for r in store.records() if r["stage"] != "prompt")
@@ -65,6 +69,7 @@ def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, An
         "rows_by_turn_type": dict(Counter(row["turn_type"] for row in sft)),
         "rule_kinds": dict(Counter(kind for row in sft for kind in row["rule_kinds"])),
         "attempts": sum(len(record.attempts) for record in prompts),
+        **rule_census(rules_of.get(row["messages"][0]["content"], []) for row in sft),
     }
 
 

@@ -6,6 +6,7 @@ hindsight rules. This package imports nothing from the rest of rnr_dspy.
 """
 
 from rnr_dspy.rules.checkers import REGISTRY, AnyCheck, Checker, CheckResult
+from rnr_dspy.rules.held_out import HELD_OUT, is_held_out
 from rnr_dspy.rules.model import (
     TURN_TYPES,
     Rule,
@@ -20,7 +21,7 @@ from rnr_dspy.rules.rule_set import duplicate_rules, rule_set_problems
 from rnr_dspy.rules.verdicts import Adherence, decide, tally
 
 __all__ = [
-    "REGISTRY", "TURN_TYPES", "Adherence", "AnyCheck", "CheckResult", "Checker", "Rule", "RuleKind", "RuleVerdict",
-    "SystemPrompt", "TurnType", "decide", "duplicate_rules", "normalize_rules", "render_system_prompt",
-    "rule_set_problems", "tally",
+    "HELD_OUT", "REGISTRY", "TURN_TYPES", "Adherence", "AnyCheck", "CheckResult", "Checker", "Rule", "RuleKind",
+    "RuleVerdict", "SystemPrompt", "TurnType", "decide", "duplicate_rules", "is_held_out", "normalize_rules",
+    "render_system_prompt", "rule_set_problems", "tally",
 ]

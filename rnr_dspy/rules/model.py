@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Literal
+import random
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema
 
-from rnr_dspy.rules.checkers import REGISTRY, AnyCheck
+from rnr_dspy.rules.checkers import REGISTRY, AnyCheck, LMCheck
+from rnr_dspy.rules.held_out import is_held_out
 
 __all__ = [
     "TURN_TYPES", "Rule", "RuleKind", "RuleVerdict", "SystemPrompt", "TurnType", "normalize_rules",
@@ -28,6 +32,14 @@ RuleKind = Literal["format", "length", "content", "style", "language", "tone", "
 # its rules say to decline.
 TurnType = Literal["in_scope", "adversarial", "out_of_scope"]
 TURN_TYPES: tuple[TurnType, ...] = ("in_scope", "adversarial", "out_of_scope")
+
+
+class _OfferedChecks:
+    """A check field's JSON schema lists only the checks an LM is offered (`LM_CHOICES`), while validation accepts
+    every registered check (benchmark items use them all)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return handler(TypeAdapter(LMCheck | None).core_schema)
 
 
 class Rule(BaseModel):
@@ -44,7 +56,7 @@ class Rule(BaseModel):
     id: SkipJsonSchema[str] = ""
     kind: RuleKind = "other"
     text: str = Field(min_length=1, max_length=200, description="The rule as the assistant will read it, one sentence.")
-    check: AnyCheck | None = Field(
+    check: Annotated[AnyCheck | None, _OfferedChecks()] = Field(
         default=None, description="A programmatic check from the registry that decides this rule, or null."
     )
     # Why a proposed check was refused (unknown name, bad parameters); the rule then stays judge-only.
@@ -146,14 +158,26 @@ def render_system_prompt(role: str, rules: list[Rule]) -> str:
     return f"{role}\n\nRules:\n{numbered}"
 
 
-def normalize_rules(rules: list[Rule | dict[str, Any]]) -> list[Rule]:
+def normalize_rules(rules: list[Rule | dict[str, Any]], *, seed: str | None = None,
+                    include_held_out: bool = False) -> list[Rule]:
     """Give rules stable ids (r1, r2, …); a checked rule's text and kind come from its check, so the system
-    prompt states exactly what is verified."""
+    prompt states exactly what is verified.
+
+    A text that is already one of the check's wordings is kept; any other is replaced by the canonical wording, or
+    with a `seed` by a wording drawn from it. A check of a held-out type (`rnr_dspy.rules.held_out`) is dropped
+    from its rule, which stays judge-only with the reason in `check_error`, unless `include_held_out`.
+    """
     normalized = []
+    wording = random.Random(seed) if seed is not None else None
     for index, rule in enumerate(rules, start=1):
         rule = rule if isinstance(rule, Rule) else Rule.model_validate(rule)
         update: dict[str, Any] = {"id": f"r{index}"}
-        if rule.check is not None:
-            update |= {"text": rule.check.describe(), "kind": type(rule.check).kind}
+        check = rule.check
+        if check is not None and is_held_out(check.name) and not include_held_out:
+            update |= {"check": None, "check_error": f"{check.name} is a held-out rule type, kept out of generation"}
+        elif check is not None:
+            text = rule.text if check.wording_of(rule.text) else (
+                check.describe() if wording is None else check.render(wording))
+            update |= {"text": text, "kind": type(check).kind}
         normalized.append(rule.model_copy(update=update))
     return normalized

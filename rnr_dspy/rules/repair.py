@@ -6,14 +6,28 @@ from rnr_dspy.rules.model import Rule, RuleVerdict
 
 __all__ = ["repair"]
 
+# Later repairs may break a rule that held before them (a dash turned into a comma under a no-commas rule): the
+# rules are re-checked and repaired again, a bounded number of times.
+_PASSES = 3
+
 
 def repair(response: str, rules: list[Rule], verdicts: list[RuleVerdict]) -> str | None:
     """The response with every broken checkable rule's `enforce()` applied, in the checkers' declared repair
-    order; None when a repair is impossible or changes nothing. Callers re-check the result."""
+    order, then again for any rule those repairs broke; None when a repair is impossible or changes nothing.
+    Callers re-check the result (a refusal rule's verdict depends on the turn type, which this does not know)."""
     broken = {verdict.rule_id for verdict in verdicts if verdict.followed is False}
-    checks = sorted((rule.check for rule in rules if rule.id in broken and rule.check is not None),
-                    key=lambda check: type(check).repair_order)
-    text: str | None = response
-    for check in checks:
-        text = check.enforce(text) if text is not None else None
-    return text if text is not None and text != response else None
+    checks = [rule.check for rule in rules if rule.check is not None]
+    todo = [rule.check for rule in rules if rule.id in broken and rule.check is not None]
+    text = response
+    for _ in range(_PASSES):
+        for check in sorted(todo, key=lambda check: type(check).repair_order):
+            if check.out_of_scope_only and check.evaluate(text).followed:
+                return None  # it declined a request it should have answered: no edit can answer it
+            fixed = check.enforce(text)
+            if fixed is None:
+                return None
+            text = fixed
+        todo = [check for check in checks if not check.out_of_scope_only and not check.evaluate(text).followed]
+        if not todo:
+            break
+    return text if text != response else None

@@ -2,9 +2,9 @@
 
     python tests/benchmarks/bench_checkers.py [--pairs 10000] [--compile-report runs/compile/compile_report.json]
 
-Rules are drawn from every registered checker with valid parameters; responses are varied synthetic texts of
-20 to 400 words. With a compile report, the metric's share of that compile's wall time is estimated from the
-number of metric calls the compile made (one per program run).
+Rules are drawn from every registered checker with the parameters its `sample()` draws; responses are varied
+synthetic texts of 20 to 400 words. With a compile report, the metric's share of that compile's wall time is
+estimated from the number of metric calls the compile made (one per program run).
 """
 
 from __future__ import annotations
@@ -16,28 +16,21 @@ import statistics
 import time
 
 from rnr_dspy.rules import Rule, decide, tally
-from rnr_dspy.rules.checkers import REGISTRY
+from rnr_dspy.rules.checkers import REGISTRY, SampleContext
 
 WORDS = ("the quick brown fox jumps over lazy dog garden recipe travel budget python, kyoto! stretch, "
          "sure. P.S. café [name] *note* SECTION 1 - item 1. ok?").split()
 
 
-def sample_params(name: str, rng: random.Random) -> dict:
-    values = {
-        "limit": rng.randint(10, 200), "min_items": rng.randint(1, 5), "min_count": rng.randint(1, 3),
-        "count": rng.randint(1, 4), "relation": rng.choice(["at_least", "at_most"]), "phrase": "Sure",
-        "keywords": ["garden"], "words": ["lazy"], "keyword": "fox", "marker": "P.S." if name == "postscript"
-        else "SECTION", "language": "en", "style": "angle_brackets", "persona": "Ana", "required_keys": ["answer"],
-    }
-    return {field: values[field] for field in REGISTRY[name].model_fields if field != "name"}
+INSTRUCTIONS = ["Plan a garden for a small balcony.", "What should I pack for a budget trip to Kyoto?"]
 
 
 def build_rules(rng: random.Random) -> list[Rule]:
-    rules = []
-    for index, name in enumerate(rng.sample(sorted(REGISTRY), 5), start=1):
-        rule = Rule(id=f"r{index}", text="t", check={"name": name, **sample_params(name, rng)})
-        rules.append(rule)
-    return rules
+    """Five rules of different types, each with parameters from its checker's declared draws."""
+    context = SampleContext(rng=rng, instructions=INSTRUCTIONS, theme="travel")
+    checks = [check for name in rng.sample(sorted(REGISTRY), len(REGISTRY))
+              if (check := REGISTRY[name].sample(context)) is not None]
+    return [Rule(id=f"r{index}", text="t", check=check) for index, check in enumerate(checks[:5], start=1)]
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import pytest
 from fake_engine import PASSING_RESPONSE, RULES
 
 from rnr_dspy.generate import GenerateConfig, run_generate
+from rnr_dspy.rules import HELD_OUT, REGISTRY
 
 
 def _config(tmp_path, **overrides):
@@ -119,10 +120,17 @@ def test_progress_reports_rows_pass_rate_and_tokens(tmp_path, engine):
 
 
 def test_sampled_rules_need_no_lm_and_are_all_checkable(tmp_path, engine):
-    run_generate(_config(tmp_path, rule_source="sampled", user_turns=False))
+    report = run_generate(_config(tmp_path, rule_source="sampled", user_turns=False))
     systems = [r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "system"]
-    assert all(2 <= len(r["rules"]) <= 4 and all(rule["check"] for rule in r["rules"]) for r in systems)
+    assert all(2 <= len(r["rules"]) <= 7 and all(rule["check"] for rule in r["rules"]) for r in systems)
     assert engine.calls_for("rules") == [] and engine.calls_for("checks") == []
+    # The report and the card count the rule types and wordings the rows were trained under (hindsight rows' too).
+    drawable = set(REGISTRY) - HELD_OUT
+    assert report["sft_rows"] and set(report["rule_types"]) <= drawable and report["judge_only_rules"] == 0
+    assert sum(report["rule_wordings"].values()) == sum(report["rule_types"].values())
+    assert set(report["rule_wordings"]) <= {"canonical", "terse", "prohibitive", "third_person", "requirement"}
+    card = (tmp_path / "run/data/README.md").read_text()
+    assert f"| rule types ({len(report['rule_types'])}) |" in card and "| rule wordings |" in card
 
 
 def test_generate_runs_the_programs_own_forward(tmp_path, engine, monkeypatch):

@@ -4,7 +4,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from rnr_dspy.rules.checkers.case import AllUppercase, CapitalWords, capital_words
-from rnr_dspy.rules.checkers.style import NoExclamation, Quoted
+from rnr_dspy.rules.checkers.punctuation import NoExclamation
+from rnr_dspy.rules.checkers.typography import Quoted
 
 
 class TestAllUppercase:

@@ -1,82 +1,17 @@
-import typing
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
+from rule_cases import CASES
 
-from rnr_dspy.rules import RuleKind
-from rnr_dspy.rules.checkers import REGISTRY, AnyCheck, Checker, CheckResult, count_words
-from rnr_dspy.rules.checkers.case import AllUppercase, CapitalWords
-from rnr_dspy.rules.checkers.content import ForbiddenWords, IncludeKeywords, KeywordFrequency, Placeholders, Postscript
-from rnr_dspy.rules.checkers.language import LANGUAGES, ResponseLanguage
-from rnr_dspy.rules.checkers.length import MaxCharacters, MaxSentences, MaxWords, MinSentences, MinWords
-from rnr_dspy.rules.checkers.markdown import Highlights, Title
-from rnr_dspy.rules.checkers.persona import MentionsName, SignOff
-from rnr_dspy.rules.checkers.scope import RefusalPhrase
-from rnr_dspy.rules.checkers.structure import BulletCount, JsonResponse, NumberedList, Paragraphs, Sections
-from rnr_dspy.rules.checkers.style import (
-    AllLowercase,
-    BulletList,
-    EndsWith,
-    NoCommas,
-    NoExclamation,
-    Quoted,
-    StartsWith,
-)
-
-SAMPLES: dict[str, tuple[Checker, str, str]] = {
-    "include_keywords": (
-        IncludeKeywords(keywords=["budget", "itinerary"]),
-        "Here is your itinerary, planned within budget.",
-        "Here is your itinerary.",
-    ),
-    "forbidden_words": (
-        ForbiddenWords(words=["cheap", "guarantee"]),
-        "An affordable option that usually works.",
-        "A cheap option that usually works.",
-    ),
-    "max_words": (MaxWords(limit=5), "One two three four five.", "One two three four five six."),
-    "min_words": (MinWords(limit=5), "One two three four five.", "One two three four."),
-    "starts_with": (StartsWith(phrase="Great question!"), "Great question! Here goes.", "Here goes. Great question!"),
-    "ends_with": (EndsWith(phrase="Happy travels!"), "Go in May. Happy travels!", "Happy travels! Go in May."),
-    "no_commas": (NoCommas(), "Pack light and go early.", "Pack light, and go early."),
-    "all_lowercase": (AllLowercase(), "pack light and go early.", "Pack light and go early."),
-    "bullet_list": (BulletList(min_items=3), "- one\n- two\n- three", "- one\n- two\nthree"),
-    "max_sentences": (MaxSentences(limit=2), "Go early. Take water.", "Go early. Take water. Wear a hat."),
-    "min_sentences": (MinSentences(limit=2), "Go early. Take water.", "Go early and take water."),
-    "max_characters": (MaxCharacters(limit=12), "Short reply.", "A longer reply."),
-    "paragraphs": (Paragraphs(count=2), "First.\n***\nSecond.", "First.\n\nSecond."),
-    "numbered_list": (NumberedList(min_items=2), "1. Pack\n2. Go", "1. Pack, then go"),
-    "bullet_count": (BulletCount(count=2), "- one\n- two", "- one\n- two\n- three"),
-    "sections": (Sections(min_count=2), "SECTION 1\nWhy.\nSECTION 2\nHow.", "SECTION 1\nWhy and how."),
-    "json_response": (JsonResponse(required_keys=["city"]), '```json\n{"city": "Oslo"}\n```', '{"town": "Oslo"}'),
-    "title": (Title(), "<<Trip Plan>>\nDay one.", "Trip Plan\nDay one."),
-    "highlights": (Highlights(min_count=2), "Bring *water* and *snacks*.", "Bring *water* and snacks."),
-    "placeholders": (Placeholders(min_count=2), "Dear [name], see you at [time].", "Dear [name], see you soon."),
-    "postscript": (Postscript(marker="P.S."), "See you.\n\nP.S. Bring snacks.", "See you. Bring snacks."),
-    "keyword_frequency": (
-        KeywordFrequency(keyword="story", relation="at_least", count=2),
-        "A story within a story.",
-        "A story within a tale.",
-    ),
-    "all_uppercase": (AllUppercase(), "PACK LIGHT AND GO EARLY.", "PACK LIGHT and go early."),
-    "capital_words": (CapitalWords(relation="at_most", count=1), "This is VERY good.", "This is VERY VERY good."),
-    "no_exclamation": (NoExclamation(), "Pack light and go early.", "Pack light and go early!"),
-    "quoted": (Quoted(), '"Pack light and go early."', '"Pack light" and go early.'),
-    "response_language": (
-        ResponseLanguage(language="fr"),
-        "Je vous conseille de partir tôt le matin pour éviter la foule.",
-        "I suggest leaving early in the morning to avoid the crowds.",
-    ),
-    "mentions_name": (MentionsName(persona="Ava"), "Hi, I'm Ava, your travel guide.", "Hi, I'm your travel guide."),
-    "sign_off": (SignOff(phrase="Safe travels, Ava"), "Go in May.\n\nSafe travels, Ava", "Safe travels, Ava. Go."),
-    "refusal_phrase": (
-        RefusalPhrase(phrase="I can only help with travel questions."),
-        "Sorry! I can only help with travel questions.",
-        "Sorry, I cannot help with that.",
-    ),
-}
+from rnr_dspy.rules.checkers import REGISTRY, AnyCheck, count_words
+from rnr_dspy.rules.checkers.case import AllLowercase
+from rnr_dspy.rules.checkers.content import ForbiddenWords, IncludeKeywords
+from rnr_dspy.rules.checkers.length import MaxWords, MinWords
+from rnr_dspy.rules.checkers.lists import BulletList
+from rnr_dspy.rules.checkers.openings import EndsWith, StartsWith
+from rnr_dspy.rules.checkers.punctuation import NoCommas
 
 PARAMETERS_IN_DESCRIPTION = {
     "include_keywords": ["budget", "itinerary"],
@@ -111,44 +46,6 @@ PARAMETERS_IN_DESCRIPTION = {
     "refusal_phrase": ["When a request is outside your scope", '"I can only help with travel questions."'],
 }
 
-TEXT = st.text(min_size=1, max_size=30).filter(str.strip)
-# Valid parameters for every checker, so each can be checked with any parameters on any text.
-PARAMETERS: dict[str, st.SearchStrategy] = {
-    "include_keywords": st.builds(IncludeKeywords, keywords=st.lists(TEXT, min_size=1, max_size=3)),
-    "forbidden_words": st.builds(ForbiddenWords, words=st.lists(TEXT, min_size=1, max_size=3)),
-    "max_words": st.builds(MaxWords, limit=st.integers(1, 5000)),
-    "min_words": st.builds(MinWords, limit=st.integers(1, 5000)),
-    "starts_with": st.builds(StartsWith, phrase=TEXT),
-    "ends_with": st.builds(EndsWith, phrase=TEXT),
-    "no_commas": st.just(NoCommas()),
-    "all_lowercase": st.just(AllLowercase()),
-    "bullet_list": st.builds(BulletList, min_items=st.integers(1, 50)),
-    "max_sentences": st.builds(MaxSentences, limit=st.integers(1, 200)),
-    "min_sentences": st.builds(MinSentences, limit=st.integers(1, 200)),
-    "max_characters": st.builds(MaxCharacters, limit=st.integers(1, 50_000)),
-    "paragraphs": st.builds(Paragraphs, count=st.integers(1, 50)),
-    "numbered_list": st.builds(NumberedList, min_items=st.integers(1, 50)),
-    "bullet_count": st.builds(BulletCount, count=st.integers(1, 50)),
-    "sections": st.builds(Sections, marker=st.text(min_size=1, max_size=20).filter(str.strip),
-                          min_count=st.integers(1, 50)),
-    "json_response": st.builds(JsonResponse, required_keys=st.lists(TEXT, max_size=3)),
-    "title": st.builds(Title, style=st.sampled_from(["angle_brackets", "heading"])),
-    "highlights": st.builds(Highlights, min_count=st.integers(1, 50)),
-    "placeholders": st.builds(Placeholders, min_count=st.integers(1, 100)),
-    "postscript": st.builds(Postscript, marker=st.text(min_size=1, max_size=20).filter(str.strip)),
-    "keyword_frequency": st.builds(KeywordFrequency, keyword=TEXT, relation=st.sampled_from(["at_least", "at_most"]),
-                                   count=st.integers(1, 100)),
-    "all_uppercase": st.just(AllUppercase()),
-    "capital_words": st.builds(CapitalWords, relation=st.sampled_from(["at_least", "at_most"]),
-                               count=st.integers(0, 1000)),
-    "no_exclamation": st.just(NoExclamation()),
-    "quoted": st.just(Quoted()),
-    "response_language": st.builds(ResponseLanguage, language=st.sampled_from(sorted(LANGUAGES))),
-    "mentions_name": st.builds(MentionsName, persona=TEXT),
-    "sign_off": st.builds(SignOff, phrase=TEXT),
-    "refusal_phrase": st.builds(RefusalPhrase, phrase=TEXT),
-}
-
 MARKDOWNISH = st.lists(
     st.sampled_from(["**", "*", "_", "`", "```", "# ", "- ", "* ", "• ", "1. ", "> ", "\n", "\n\n", " ", ",",
                      "[[", "]]", "word", "Word", "WORD", "café", "Straße", "日本語", "🙂", "\u200b", "\t", "don't"]),
@@ -157,80 +54,16 @@ MARKDOWNISH = st.lists(
 ANY_TEXT = st.one_of(st.text(), MARKDOWNISH)
 
 
-def test_samples_cover_the_whole_registry():
-    assert set(SAMPLES) == set(REGISTRY)
-    assert set(PARAMETERS_IN_DESCRIPTION) == set(REGISTRY)
-    assert set(PARAMETERS) == set(REGISTRY)
+def test_the_original_checkers_keep_their_canonical_wording():
+    # The shipped benchmark's rule texts are these descriptions, word for word.
+    assert set(PARAMETERS_IN_DESCRIPTION) <= set(REGISTRY) and len(PARAMETERS_IN_DESCRIPTION) == 30
 
 
-def test_the_registry_has_at_least_27_checkers_of_every_main_kind():
-    assert len(REGISTRY) >= 27
-    kinds = {cls.kind for cls in REGISTRY.values()}
-    assert {"format", "length", "content", "style", "language", "persona", "scope"} <= kinds
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_registry_key_is_the_checker_name_literal(name):
-    cls = REGISTRY[name]
-    assert typing.get_args(cls.model_fields["name"].annotation) == (name,)
-    assert cls.model_fields["name"].default == name
-
-
-def test_registry_names_are_unique():
-    literals = [typing.get_args(cls.model_fields["name"].annotation)[0] for cls in REGISTRY.values()]
-    assert len(literals) == len(set(literals)) == len(REGISTRY)
-    assert len(set(REGISTRY.values())) == len(REGISTRY)
-
-
-def test_registering_a_duplicate_name_is_refused():
-    with pytest.raises(ValueError, match="duplicate checker name 'no_commas'"):
-
-        class AnotherNoCommas(Checker):
-            name: typing.Literal["no_commas"] = "no_commas"
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_checker_kind_is_a_rule_kind(name):
-    assert REGISTRY[name].kind in typing.get_args(RuleKind)
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_checker_passes_a_following_response(name):
-    checker, passing, _ = SAMPLES[name]
-    result = checker.evaluate(passing)
-    assert isinstance(result, CheckResult)
-    assert result.followed is True, result.reason
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_checker_fails_a_violating_response(name):
-    checker, _, failing = SAMPLES[name]
-    result = checker.evaluate(failing)
-    assert result.followed is False
-    assert result.reason
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
+@pytest.mark.parametrize("name", sorted(PARAMETERS_IN_DESCRIPTION))
 def test_describe_mentions_the_parameters(name):
-    description = SAMPLES[name][0].describe()
+    description = CASES[name][0].describe()
     for needle in PARAMETERS_IN_DESCRIPTION[name]:
         assert needle in description
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_checker_round_trips_through_any_check(name):
-    checker = SAMPLES[name][0]
-    assert TypeAdapter(AnyCheck).validate_python(checker.model_dump()) == checker
-    assert TypeAdapter(AnyCheck).validate_json(checker.model_dump_json()) == checker
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
-def test_checker_is_frozen_and_forbids_extra_fields(name):
-    checker = SAMPLES[name][0]
-    with pytest.raises(ValidationError):
-        checker.name = "other"
-    with pytest.raises(ValidationError):
-        type(checker).model_validate({**checker.model_dump(), "surprise": 1})
 
 
 def test_json_schema_requires_the_discriminator_name():
@@ -425,34 +258,12 @@ class TestBulletList:
         assert BulletList().evaluate("- one\n- two").followed
 
 
-@pytest.mark.parametrize("name", sorted(REGISTRY))
-@settings(max_examples=200, deadline=None, database=None)
-@given(text=ANY_TEXT)
-def test_evaluate_never_raises_and_returns_a_bool_and_a_reason(name, text):
-    result = SAMPLES[name][0].evaluate(text)
-    assert isinstance(result, CheckResult)
-    assert isinstance(result.followed, bool)
-    assert isinstance(result.reason, str)
-    assert result.reason
-
-
 @pytest.mark.parametrize("name", ["starts_with", "ends_with", "include_keywords", "max_words", "bullet_list"])
 @settings(max_examples=200, deadline=None, database=None)
 @given(text=ANY_TEXT, pad=st.sampled_from(["", " ", "\n", "\n\n  \t"]))
 def test_surrounding_whitespace_never_changes_the_verdict(name, text, pad):
-    checker = SAMPLES[name][0]
+    checker = CASES[name][0]
     assert checker.evaluate(pad + text + pad).followed == checker.evaluate(text).followed
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY))
-@settings(max_examples=200, deadline=None, database=None)
-@given(data=st.data(), text=ANY_TEXT)
-def test_evaluate_never_raises_whatever_the_parameters(name, data, text):
-    checker = data.draw(PARAMETERS[name])
-    result = checker.evaluate(text)
-    assert isinstance(result.followed, bool)
-    assert result.reason
-    assert isinstance(checker.describe(), str)
 
 
 # The free-text parameter of each checker that has one: any value is either refused or safe to evaluate with.
@@ -467,7 +278,7 @@ TEXT_PARAMETERS = {
 @settings(max_examples=200, deadline=None, database=None)
 @given(value=st.text(max_size=30), text=ANY_TEXT)
 def test_any_free_text_parameter_is_refused_or_safe(name, value, text):
-    checker, _, _ = SAMPLES[name]
+    checker, _, _ = CASES[name]
     field = TEXT_PARAMETERS[name]
     listed = isinstance(getattr(checker, field), list)
     try:

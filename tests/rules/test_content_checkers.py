@@ -3,7 +3,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from rnr_dspy.rules.checkers.content import KeywordFrequency, Placeholders, Postscript
+from rnr_dspy.rules.checkers.content import KeywordFrequency, Placeholders
+from rnr_dspy.rules.checkers.openings import Postscript
 
 
 def story(relation: str, count: int) -> KeywordFrequency:

@@ -1,10 +1,10 @@
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from rnr_dspy.rules import Rule, RuleVerdict, SystemPrompt, render_system_prompt
+from rnr_dspy.rules import HELD_OUT, Rule, RuleVerdict, SystemPrompt, normalize_rules, render_system_prompt
 from rnr_dspy.rules.checkers.content import ForbiddenWords
 from rnr_dspy.rules.checkers.length import MaxWords
-from rnr_dspy.rules.checkers.style import NoCommas
+from rnr_dspy.rules.checkers.punctuation import NoCommas
 
 
 def test_render_system_prompt_is_role_blank_line_rules_header_and_numbered_rules():
@@ -204,13 +204,31 @@ def test_rule_verdict_json_schema_hides_the_method():
     assert set(schema["required"]) == {"rule_id", "followed"}
 
 
-def test_rule_json_schema_offers_every_registered_check_and_null():
-    from rnr_dspy.rules.checkers import REGISTRY
+def test_rule_json_schema_offers_the_lm_choices_and_null_while_any_registered_check_validates():
+    from rnr_dspy.rules.checkers import LM_CHOICES, REGISTRY
 
     check = TypeAdapter(Rule).json_schema()["properties"]["check"]
     union, null = check["anyOf"]
     assert null == {"type": "null"}
-    assert set(union["discriminator"]["mapping"]) == set(REGISTRY)
+    assert set(union["discriminator"]["mapping"]) == set(LM_CHOICES)
+    assert [ref["$ref"].rsplit("/", 1)[-1] for ref in union["oneOf"]] == [REGISTRY[n].__name__ for n in LM_CHOICES]
+    assert not set(LM_CHOICES) & HELD_OUT and set(LM_CHOICES) < set(REGISTRY)
+    offered_elsewhere = Rule(text="x", check={"name": "yaml_mapping", "required_keys": ["a"]})
+    assert offered_elsewhere.check is not None and offered_elsewhere.check.name == "yaml_mapping"
+
+
+def test_normalize_keeps_a_wording_draws_one_by_seed_and_keeps_held_out_checks_out_of_generation():
+    check = MaxWords(limit=40)
+    terse = check.phrasings()["terse"]
+    rules = normalize_rules([Rule(text=terse, check=check), Rule(text="Short please.", check=check),
+                             {"text": "x", "check": {"name": "yaml_mapping", "required_keys": ["a"]}}])
+    assert [rule.text for rule in rules[:2]] == [terse, check.describe()]
+    assert rules[2].check is None and "held-out" in rules[2].check_error and rules[2].text == "x"
+    kept = normalize_rules([{"text": "x", "check": {"name": "yaml_mapping", "required_keys": ["a"]}}],
+                           include_held_out=True)
+    assert kept[0].check is not None and kept[0].text == kept[0].check.describe()
+    drawn = {normalize_rules([Rule(text="-", check=check)], seed=str(seed))[0].text for seed in range(30)}
+    assert drawn == set(check.phrasings().values())
 
 
 def test_a_refusal_rule_is_followed_on_in_scope_turns_by_not_refusing():

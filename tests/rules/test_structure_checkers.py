@@ -5,7 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from rnr_dspy.rules.checkers.structure import BulletCount, JsonResponse, NumberedList, Paragraphs, Sections
+from rnr_dspy.rules.checkers.formats import JsonResponse
+from rnr_dspy.rules.checkers.lists import BulletCount, NumberedList
+from rnr_dspy.rules.checkers.sections import Paragraphs, Sections
 
 
 class TestNumberedList:

@@ -1,23 +1,67 @@
-"""The registry of programmatic rule checkers.
+"""The registry of programmatic rule checkers, one module per kind of rule.
 
-`AnyCheck` is the discriminated union of every registered checker: as a field type it validates a check's
-name and typed parameters, and its JSON schema lets constrained decoding produce only valid checks.
+`AnyCheck` is the discriminated union of every registered checker: as a field type it validates a check's name
+and typed parameters. `LMCheck` is the union of the checks an LM is offered (`LM_CHOICES`): its JSON schema is what
+constrained decoding lets an LM write, and what a prompt describes.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated, Any, Union
 
 from pydantic import Field
 
-# The first three modules come first so the order of the union (and of its JSON schema) only grows at the end.
-from rnr_dspy.rules.checkers import content, length, style  # isort: skip
-from rnr_dspy.rules.checkers import case, language, markdown, persona, scope, structure  # isort: skip
-from rnr_dspy.rules.checkers.base import REGISTRY, Checker, CheckResult, SampleContext, count_words
+# Importing a module registers its checkers.
+from rnr_dspy.rules.checkers import (  # noqa: F401
+    blocks,
+    case,
+    content,
+    counting,
+    formats,
+    language,
+    length,
+    lists,
+    markdown,
+    numbers,
+    openings,
+    persona,
+    placement,
+    punctuation,
+    repetition,
+    scope,
+    sections,
+    sentences,
+    typography,
+)
+from rnr_dspy.rules.checkers.base import (
+    REGISTRY,
+    WORDING_STYLES,
+    Checker,
+    CheckResult,
+    SampleContext,
+    count_words,
+)
 
-__all__ = ["REGISTRY", "AnyCheck", "CheckResult", "Checker", "SampleContext", "count_words"]
+__all__ = [
+    "LM_CHOICES", "REGISTRY", "WORDING_STYLES", "AnyCheck", "CheckResult", "Checker", "LMCheck", "SampleContext",
+    "count_words",
+]
 
-# Importing them registers their checkers.
-_MODULES = (content, length, style, case, language, markdown, persona, scope, structure)
 
-AnyCheck = Annotated[Union[tuple(REGISTRY.values())], Field(discriminator="name")]  # type: ignore[valid-type]  # noqa: UP007
+def _union(names: tuple[str, ...]) -> Any:
+    return Annotated[Union[tuple(REGISTRY[name] for name in names)], Field(discriminator="name")]  # noqa: UP007
+
+
+AnyCheck = _union(tuple(REGISTRY))
+
+# The checks an LM chooses from, in the order its schema lists them: the first 30 checkers, whose schema the
+# embedded model's constrained decoding and prompts were measured with. Every other type reaches training data
+# through the sampler and hindsight rules; no held-out type is ever offered.
+LM_CHOICES: tuple[str, ...] = (
+    "include_keywords", "forbidden_words", "keyword_frequency", "placeholders", "postscript", "max_words",
+    "min_words", "max_sentences", "min_sentences", "max_characters", "starts_with", "ends_with", "no_commas",
+    "all_lowercase", "bullet_list", "no_exclamation", "quoted", "all_uppercase", "capital_words",
+    "response_language", "title", "highlights", "mentions_name", "sign_off", "refusal_phrase", "numbered_list",
+    "bullet_count", "paragraphs", "sections", "json_response",
+)
+LMCheck = _union(LM_CHOICES)

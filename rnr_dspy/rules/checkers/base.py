@@ -1,30 +1,35 @@
 """The checker contract: a typed, validated check that a response follows one rule.
 
 A checker is a pydantic model. Its fields are the rule's parameters (validated, with ranges), its `name` literal
-is the registry key, `describe()` renders the rule text shown to the model and `evaluate()` decides, in code,
-whether a response follows it. The LM may pick a checker and fill its parameters; it never writes code.
+is the registry key, `describe()` renders the canonical rule text and `phrasings()` every wording of it (each
+states exactly what `evaluate()` decides), `evaluate()` decides in code whether a response follows it and
+`enforce()` repairs a response where code can. The LM may pick a checker and fill its parameters; it never writes
+code. What generation needs (how to draw a rule, what it conflicts with) is declared on the class.
 """
 
 from __future__ import annotations
 
 import random
-import re
-import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from rnr_dspy.rules.checkers.text import Relation, compare, count_words, phrase_pattern, split_sentences
 
 __all__ = [
-    "REGISTRY", "CheckResult", "Checker", "Marker", "Phrase", "Relation", "SampleContext", "Sentence", "Visible",
-    "Word", "compare", "count_words", "phrase_pattern", "split_sentences",
+    "REGISTRY", "WORDING_STYLES", "CheckResult", "Checker", "Draw", "Draws", "Marker", "Phrase", "Relation",
+    "SampleContext", "Sentence", "Visible", "Word", "Wordings", "compare", "count_words", "examples", "phrase_pattern",
+    "plural", "quoted", "split_sentences",
 ]
 
 REGISTRY: dict[str, type[Checker]] = {}
 
-_WORD = re.compile(r"\b\w+\b", re.UNICODE)
-
-Relation = Literal["at_least", "at_most"]
+# How a rule may be worded: `canonical` is `describe()`; the others say the same thing another way.
+WORDING_STYLES = ("canonical", "terse", "prohibitive", "third_person", "requirement")
+# A rule's text is at most this long (`Rule.text`).
+MAX_TEXT = 200
 
 
 def _strip_visible(value: str) -> str:
@@ -62,9 +67,32 @@ class SampleContext:
     theme: str = ""
 
 
+# How `sample()` draws one parameter; None where the context offers no value.
+Draw = Callable[[SampleContext], Any]
+Draws = Mapping[str, Draw]
+# Wording templates by style.
+Wordings = Mapping[str, str]
+
+
 class CheckResult(NamedTuple):
     followed: bool
     reason: str
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 word', '3 words'."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def examples(found: list[str], limit: int = 3) -> str:
+    """' (e.g. 'a', 'b')' for a reason, or '' when nothing was found."""
+    return f" (e.g. {', '.join(repr(item) for item in found[:limit])})" if found else ""
+
+
+def quoted(values: list[str]) -> str:
+    """'"a", "b" and "c"': the values, each in double quotes."""
+    items = [f'"{value}"' for value in values]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 class Checker(BaseModel):
@@ -73,6 +101,8 @@ class Checker(BaseModel):
     # `name` has a default (so `MaxWords(limit=50)` works) yet must be required in the JSON schema: it is the
     # discriminator a constrained decoder has to write.
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_require_name)
+    if TYPE_CHECKING:
+        name: str  # each registered subclass declares its own `name: Literal[...]` field
 
     kind: ClassVar[str] = "format"
     # True where a response can satisfy only one value of the check (one opening, one language, …): two rules
@@ -81,16 +111,28 @@ class Checker(BaseModel):
     # True where the rule is about requests the assistant must decline: an in-scope request follows it by *not*
     # declining.
     out_of_scope_only: ClassVar[bool] = False
-    # Rules of one family never share a system prompt when rules are drawn at random (one opening, one length
-    # limit, one layout, …); None keeps the checker out of random draws.
+    # The slot a rule fills in a system prompt (one opening, one length budget, one layout, …): rules of one
+    # family never share a sampled system prompt; `rnr_dspy.rules.compat` lists families that exclude each other.
     family: ClassVar[str | None] = None
     # Where its repair runs among several: cuts first, then layout, case and punctuation, openings, wrappers,
     # endings, so that a later repair does not undo an earlier one.
     repair_order: ClassVar[int] = 0
+    # Parameters whose text a following response contains verbatim (an opening, keywords, a name).
+    literal_fields: ClassVar[tuple[str, ...]] = ()
+    # True for a ban that holds of a response only if it holds of each of its parts (no commas, lowercase, …):
+    # it then forbids any text another rule requires that it fails on.
+    local: ClassVar[bool] = False
+    # How `sample()` draws each parameter (see `rnr_dspy.rules.checkers.lexicon`); a parameter without a draw
+    # keeps its default.
+    draws: ClassVar[Draws] = {}
+    # Templates of the rule's wordings by style, filled from `slots()`; "canonical" is `describe()`.
+    wordings: ClassVar[Wordings] = {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        if "enforce" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} overrides enforce(); override _repair() so the result is verified")
         key = cls.model_fields["name"].default if "name" in cls.model_fields else None
         if not isinstance(key, str):
             return  # an abstract intermediate class
@@ -98,64 +140,103 @@ class Checker(BaseModel):
             raise ValueError(f"duplicate checker name {key!r}")
         REGISTRY[key] = cls
 
+    # --- drawing rules -------------------------------------------------------------------------------------------
+
     @classmethod
     def sample(cls, context: SampleContext) -> Self | None:
-        """A random rule of this type for a system prompt, or None where the context offers none."""
-        return None
+        """A random rule of this type for a system prompt (each parameter from its declared draw), or None where
+        the context offers none or the type declares no draw for a required parameter."""
+        required = [name for name, info in cls.model_fields.items() if info.is_required()]
+        if any(name not in cls.draws for name in required):
+            return None
+        values = {name: draw(context) for name, draw in cls.draws.items()}
+        if any(value is None for value in values.values()):
+            return None
+        try:
+            return cls(**values)
+        except ValidationError:
+            return None
 
     @classmethod
     def read_off(cls, response: str) -> Self | None:
         """A rule of this type that `response` already follows (a hindsight rule), or None."""
         return None
 
+    # --- compatibility -------------------------------------------------------------------------------------------
+
+    def required_text(self) -> list[str]:
+        """Text a following response contains verbatim (the values of `literal_fields`)."""
+        found: list[str] = []
+        for name in self.literal_fields:
+            value = getattr(self, name)
+            found += value if isinstance(value, list) else [str(value)]
+        return found
+
+    def forbids(self, text: str) -> bool:
+        """Whether a response holding `text` breaks this rule whatever else it says (a ban on what it contains)."""
+        return self.local and not self.evaluate(text).followed
+
+    def bounds(self) -> Mapping[str, tuple[int, int | None]]:
+        """What the rule demands of a measure of the response ("words", "sentences", "lines", "paragraphs",
+        "items"): the least and the most it allows (None: no upper bound)."""
+        return {}
+
     def clashes_with(self, other: Checker) -> bool:
-        """Whether this rule and `other` cannot share a system prompt."""
-        return self.family is not None and self.family == other.family
+        """Whether this rule and `other` cannot share a system prompt: one slot, or a ban on what `other` needs."""
+        if self.family is not None and self.family == other.family:
+            return True
+        return any(self.forbids(text) for text in other.required_text())
 
     def trivial(self) -> bool:
         """Whether the parameters make the rule hold for virtually any answer (e.g. at most 5,000 words)."""
         return False
 
+    # --- wording -------------------------------------------------------------------------------------------------
+
+    def slots(self) -> dict[str, Any]:
+        """The values the wording templates are filled with: each parameter (a list as quoted, joined values)."""
+        return {name: quoted(value) if isinstance(value, list) else value
+                for name, value in self.model_dump().items() if value is not None}
+
     def describe(self) -> str:
-        raise NotImplementedError
+        """The canonical rule text."""
+        template = self.wordings.get("canonical")
+        if template is None:
+            raise NotImplementedError(f"{type(self).__name__} has no canonical wording")
+        return template.format(**self.slots())
+
+    def phrasings(self) -> dict[str, str]:
+        """Every wording of the rule by style, "canonical" first; each states exactly what is checked."""
+        slots = self.slots()
+        others = {style: template.format(**slots) for style, template in self.wordings.items() if style != "canonical"}
+        return {"canonical": self.describe(), **others}
+
+    def render(self, rng: random.Random) -> str:
+        """One wording drawn with `rng` among those that fit a rule's text."""
+        options = sorted((style, text) for style, text in self.phrasings().items() if len(text) <= MAX_TEXT)
+        return rng.choice(options)[1] if options else self.describe()
+
+    def wording_of(self, text: str) -> str | None:
+        """The style of `text` when it is one of this rule's wordings, else None."""
+        return next((style for style, phrasing in self.phrasings().items() if phrasing == text.strip()), None)
+
+    # --- checking and repairing ----------------------------------------------------------------------------------
 
     def evaluate(self, response: str) -> CheckResult:
         raise NotImplementedError
 
     def enforce(self, response: str) -> str | None:
         """A deterministic repair: the response changed as little as possible so that it follows this rule, or
-        None where no honest edit can (it would have to invent content). Callers re-check the result."""
+        None where no honest edit can (it would have to invent content). The result always passes `evaluate`."""
+        repaired = self._repair(response)
+        if repaired is None or not self.evaluate(repaired).followed:
+            return None
+        return repaired
+
+    def _repair(self, response: str) -> str | None:
+        """The edit `enforce` verifies; checkers with a deterministic repair override it."""
         return None
 
-
-def count_words(text: str) -> int:
-    """Runs of word characters; combining marks (Devanagari vowel signs, accents) belong to their word."""
-    if not text.isascii():
-        text = "".join("a" if unicodedata.category(char)[0] == "M" else char for char in text)
-    return len(_WORD.findall(text))
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a plain answer, split after . ! ? and at line breaks; list markers are dropped."""
-    lines = (re.sub(r"^[ \t]*(?:[-*•]|\d+[.)])[ \t]+", "", line).strip() for line in text.splitlines())
-    return [part for line in lines if line for part in re.split(r"(?<=[.!?])\s+(?=\S)", line) if part.strip()]
-
-
-def compare(found: int, relation: Relation, count: int) -> bool:
-    return found >= count if relation == "at_least" else found <= count
-
-
-def phrase_pattern(phrase: str, flags: int = 0) -> re.Pattern[str]:
-    """The phrase as whole words, any run of blanks standing for its spaces.
-
-    An edge in a wide script (Chinese, Japanese, Korean) needs no word boundary: those words touch their neighbours.
-    """
-    words = phrase.split() or [phrase]
-    body = r"\s+".join(re.escape(word) for word in words)
-    before = "" if _wide(words[0][:1]) else r"(?<!\w)"
-    after = "" if _wide(words[-1][-1:]) else r"(?!\w)"
-    return re.compile(before + body + after, flags)
-
-
-def _wide(char: str) -> bool:
-    return bool(char) and unicodedata.east_asian_width(char) in ("W", "F")
+    @property
+    def repairable(self) -> bool:
+        return type(self)._repair is not Checker._repair

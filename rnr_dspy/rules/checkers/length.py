@@ -2,55 +2,21 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from rnr_dspy.rules.checkers.base import Checker, CheckResult, SampleContext, count_words, split_sentences
+from rnr_dspy.rules.checkers.base import Checker, CheckResult, Draws, Wordings, count_words, plural, split_sentences
+from rnr_dspy.rules.checkers.lexicon import between
+from rnr_dspy.rules.checkers.text import count_sentences
 
-__all__ = ["MaxCharacters", "MaxSentences", "MaxWords", "MinSentences", "MinWords", "count_sentences"]
+__all__ = [
+    "MaxCharacters", "MaxSentences", "MaxWords", "MinSentences", "MinWords", "WordsBetween", "count_sentences",
+    "leading_sentences",
+]
 
-_MARKS = ".!?。！？"
-_CLOSERS = "\"'”’)]*_"
-_OPENERS = "\"'“‘([*_"
-_LIST_MARKER = re.compile(r"^[ \t]*\d+[.)][ \t]", re.MULTILINE)
-_TITLES = frozenset("mr mrs ms dr prof st jr sr".split())
-_ABBREVIATIONS = frozenset("etc e.g i.e vs inc ltd co fig approx a.m p.m u.s u.k ph.d".split())
-
-
-def _ends_sentence(word: str, marks: str, following: str) -> bool:
-    if ".." in marks:
-        return False  # an ellipsis
-    if marks != ".":
-        return True
-    word = word.lstrip(_OPENERS).lower()
-    if word in _TITLES or (len(word) == 1 and word.isalpha()):
-        return False
-    return word not in _ABBREVIATIONS or following.lstrip(_OPENERS)[:1].isupper()
-
-
-def count_sentences(text: str) -> int:
-    """Count sentences: a word ending in . ! ? closes one, except a title (Dr.), an initial or an ellipsis.
-
-    Other abbreviations (etc., a.m.) close one only before a capital letter; list numbers ("1.") never do, nor do
-    line breaks alone. A trailing fragment without a terminator counts when it holds a word.
-    """
-    text = re.sub(r"([。！？])(?=\S)", r"\1 ", _LIST_MARKER.sub(" ", text.strip()))
-    tokens = text.split()
-    count, open_sentence = 0, False
-    for index, token in enumerate(tokens):
-        open_sentence = open_sentence or re.search(r"\w", token) is not None
-        stripped = token.rstrip(_CLOSERS)
-        word = stripped.rstrip(_MARKS)
-        following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        if word != stripped and _ends_sentence(word, stripped[len(word) :], following):
-            count, open_sentence = count + open_sentence, False
-    return count + open_sentence
-
-
-def _leading_sentences(response: str, fits: Callable[[str], bool]) -> str | None:
+def leading_sentences(response: str, fits: Callable[[str], bool]) -> str | None:
     """The longest run of the response's first sentences that still fits, or None when not even one does."""
     kept: list[str] = []
     for sentence in split_sentences(response):
@@ -62,17 +28,23 @@ def _leading_sentences(response: str, fits: Callable[[str], bool]) -> str | None
 
 class MaxWords(Checker):
     name: Literal["max_words"] = "max_words"
-    family: ClassVar[str | None] = 'length'
+    family: ClassVar[str | None] = "length"
     repair_order: ClassVar[int] = 10
     limit: int = Field(ge=1, le=5000)
     kind: ClassVar[str] = "length"
+    draws: ClassVar[Draws] = {"limit": between(30, 150, 10)}
+    wordings: ClassVar[Wordings] = {
+        "terse": "Word limit: {limit} words per answer.",
+        "prohibitive": "Never write more than {limit} words in an answer.",
+        "third_person": "The assistant's answers never run past {limit} words.",
+        "requirement": "Each answer must be {limit} words long or shorter.",
+    }
 
     def trivial(self) -> bool:
         return self.limit >= 1000
 
-    @classmethod
-    def sample(cls, context: SampleContext) -> Self | None:
-        return cls(limit=context.rng.choice([30, 40, 50, 60, 80, 100]))
+    def bounds(self) -> Mapping[str, tuple[int, int | None]]:
+        return {"words": (0, self.limit)}
 
     @classmethod
     def read_off(cls, response: str) -> Self | None:
@@ -85,17 +57,33 @@ class MaxWords(Checker):
         words = count_words(response)
         return CheckResult(words <= self.limit, f"{words} words; the limit is {self.limit}")
 
-    def enforce(self, response: str) -> str | None:
-        return _leading_sentences(response, lambda text: count_words(text) <= self.limit)
+    def _repair(self, response: str) -> str | None:
+        return leading_sentences(response, lambda text: count_words(text) <= self.limit)
 
 
 class MinWords(Checker):
     name: Literal["min_words"] = "min_words"
+    family: ClassVar[str | None] = "length"
     limit: int = Field(ge=1, le=5000)
     kind: ClassVar[str] = "length"
+    draws: ClassVar[Draws] = {"limit": between(20, 80, 10)}
+    wordings: ClassVar[Wordings] = {
+        "terse": "Minimum length: {limit} words.",
+        "prohibitive": "Never answer in fewer than {limit} words.",
+        "third_person": "The assistant writes at least {limit} words in each reply.",
+        "requirement": "Answers must contain {limit} words or more.",
+    }
 
     def trivial(self) -> bool:
         return self.limit <= 2
+
+    def bounds(self) -> Mapping[str, tuple[int, int | None]]:
+        return {"words": (self.limit, None)}
+
+    @classmethod
+    def read_off(cls, response: str) -> Self | None:
+        words = count_words(response)
+        return cls(limit=words // 10 * 10) if words >= 20 else None
 
     def describe(self) -> str:
         return f"Write at least {self.limit} words in every answer."
@@ -105,19 +93,66 @@ class MinWords(Checker):
         return CheckResult(words >= self.limit, f"{words} words; the minimum is {self.limit}")
 
 
+class WordsBetween(Checker):
+    name: Literal["words_between"] = "words_between"
+    family: ClassVar[str | None] = "length"
+    repair_order: ClassVar[int] = 10
+    kind: ClassVar[str] = "length"
+    low: int = Field(ge=1, le=4999)
+    high: int = Field(ge=2, le=5000)
+    draws: ClassVar[Draws] = {"low": between(20, 60, 10), "high": between(90, 160, 10)}
+    wordings: ClassVar[Wordings] = {
+        "canonical": "Make every answer between {low} and {high} words long.",
+        "terse": "Length: {low} to {high} words.",
+        "prohibitive": "Never go below {low} words or above {high} words.",
+        "third_person": "Each reply from the assistant is {low} to {high} words long.",
+        "requirement": "An answer must have at least {low} and at most {high} words.",
+    }
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.low >= self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+    def bounds(self) -> Mapping[str, tuple[int, int | None]]:
+        return {"words": (self.low, self.high)}
+
+    @classmethod
+    def read_off(cls, response: str) -> Self | None:
+        words = count_words(response)
+        return cls(low=words // 10 * 10, high=(words // 10 + 2) * 10) if words >= 20 else None
+
+    def evaluate(self, response: str) -> CheckResult:
+        words = count_words(response)
+        return CheckResult(self.low <= words <= self.high, f"{words} words; {self.low} to {self.high} required")
+
+    def _repair(self, response: str) -> str | None:
+        return leading_sentences(response, lambda text: count_words(text) <= self.high)
+
+
 class MaxSentences(Checker):
     name: Literal["max_sentences"] = "max_sentences"
-    family: ClassVar[str | None] = 'length'
+    family: ClassVar[str | None] = "length"
     repair_order: ClassVar[int] = 11
     limit: int = Field(ge=1, le=200)
     kind: ClassVar[str] = "length"
+    draws: ClassVar[Draws] = {"limit": between(2, 6)}
+    wordings: ClassVar[Wordings] = {
+        "terse": "Sentence limit: {limit}.",
+        "prohibitive": "Never write more than {sentences} in one answer.",
+        "third_person": "The assistant keeps each answer to {limit} sentences or fewer.",
+        "requirement": "An answer must not exceed {sentences}.",
+    }
 
     def trivial(self) -> bool:
         return self.limit >= 60
 
-    @classmethod
-    def sample(cls, context: SampleContext) -> Self | None:
-        return cls(limit=context.rng.choice([2, 3, 4, 5]))
+    def slots(self) -> dict[str, object]:
+        return {**super().slots(), "sentences": plural(self.limit, "sentence")}
+
+    def bounds(self) -> Mapping[str, tuple[int, int | None]]:
+        return {"sentences": (0, self.limit)}
 
     @classmethod
     def read_off(cls, response: str) -> Self | None:
@@ -130,17 +165,35 @@ class MaxSentences(Checker):
         sentences = count_sentences(response)
         return CheckResult(sentences <= self.limit, f"{sentences} sentence(s); the limit is {self.limit}")
 
-    def enforce(self, response: str) -> str | None:
-        return _leading_sentences(response, lambda text: count_sentences(text) <= self.limit)
+    def _repair(self, response: str) -> str | None:
+        return leading_sentences(response, lambda text: count_sentences(text) <= self.limit)
 
 
 class MinSentences(Checker):
     name: Literal["min_sentences"] = "min_sentences"
+    family: ClassVar[str | None] = "length"
     limit: int = Field(ge=1, le=200)
     kind: ClassVar[str] = "length"
+    draws: ClassVar[Draws] = {"limit": between(2, 5)}
+    wordings: ClassVar[Wordings] = {
+        "terse": "Minimum: {sentences} per answer.",
+        "prohibitive": "Never answer in fewer than {sentences}.",
+        "third_person": "The assistant writes at least {sentences} in each reply.",
+        "requirement": "Answers must contain {limit} or more sentences.",
+    }
 
     def trivial(self) -> bool:
         return self.limit <= 1
+
+    def slots(self) -> dict[str, object]:
+        return {**super().slots(), "sentences": plural(self.limit, "sentence")}
+
+    def bounds(self) -> Mapping[str, tuple[int, int | None]]:
+        return {"sentences": (self.limit, None)}
+
+    @classmethod
+    def read_off(cls, response: str) -> Self | None:
+        return cls(limit=count_sentences(response)) if count_sentences(response) >= 2 else None
 
     def describe(self) -> str:
         return f"Write at least {self.limit} sentence{'s' * (self.limit != 1)} in every answer."
@@ -152,12 +205,27 @@ class MinSentences(Checker):
 
 class MaxCharacters(Checker):
     name: Literal["max_characters"] = "max_characters"
+    family: ClassVar[str | None] = "length"
     repair_order: ClassVar[int] = 12
     limit: int = Field(ge=1, le=50_000)
     kind: ClassVar[str] = "length"
+    draws: ClassVar[Draws] = {"limit": between(200, 800, 50)}
+    wordings: ClassVar[Wordings] = {
+        "terse": "Character limit: {limit}, spaces included.",
+        "prohibitive": "Never go over {limit} characters (spaces count) in an answer.",
+        "third_person": "The assistant's replies fit in {limit} characters, spaces included.",
+        "requirement": "An answer must be at most {limit} characters long, counting spaces.",
+    }
 
     def trivial(self) -> bool:
         return self.limit >= 6000
+
+    def bounds(self) -> Mapping[str, tuple[int, int | None]]:
+        return {"characters": (0, self.limit)}
+
+    @classmethod
+    def read_off(cls, response: str) -> Self | None:
+        return cls(limit=(len(response.strip()) // 50 + 1) * 50) if response.strip() else None
 
     def describe(self) -> str:
         return f"Keep every answer to at most {self.limit} characters, spaces included."
@@ -166,5 +234,5 @@ class MaxCharacters(Checker):
         characters = len(response.strip())
         return CheckResult(characters <= self.limit, f"{characters} characters; the limit is {self.limit}")
 
-    def enforce(self, response: str) -> str | None:
-        return _leading_sentences(response, lambda text: len(text) <= self.limit)
+    def _repair(self, response: str) -> str | None:
+        return leading_sentences(response, lambda text: len(text) <= self.limit)

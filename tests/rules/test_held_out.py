@@ -1,0 +1,44 @@
+"""The held-out rule families: declared in one place, spread across kinds, and kept out of generation."""
+
+from collections import Counter
+
+from rule_cases import CASES
+
+from rnr_dspy.rules import HELD_OUT, Rule, is_held_out
+from rnr_dspy.rules.checkers import LM_CHOICES, REGISTRY
+from rnr_dspy.rules.hindsight import hindsight_rules
+
+# The first 30 checkers: the shipped benchmark's rules, and what generation has always drawn.
+ORIGINAL = set(LM_CHOICES)
+
+
+def test_held_out_types_are_registered_about_a_fifth_and_spread_across_kinds():
+    assert HELD_OUT <= set(REGISTRY)
+    assert 0.15 <= len(HELD_OUT) / len(REGISTRY) <= 0.25
+    modules = Counter(REGISTRY[name].__module__ for name in HELD_OUT)
+    assert len(modules) >= 12 and max(modules.values()) <= 2
+    assert len({REGISTRY[name].kind for name in HELD_OUT}) >= 5
+
+
+def test_no_original_or_lm_offered_type_is_held_out():
+    assert not HELD_OUT & ORIGINAL
+    assert all(is_held_out(name) == (name in HELD_OUT) for name in REGISTRY)
+
+
+def test_every_held_out_type_can_be_drawn_when_asked():
+    # The evaluation side builds items from these; each must have a sampler and a checkable case.
+    assert all(CASES[name][0].phrasings() for name in HELD_OUT)
+
+
+def test_hindsight_never_reads_off_a_held_out_type_unless_asked():
+    # This answer follows several held-out types (bookend word, last word, a question last, max line width).
+    response = "Enjoy the pasta.\nBoil water first.\nSalt it well.\nShall we cook and enjoy?"
+    kept = [Rule(id="r1", text="-", check={"name": "max_words", "limit": 40})]
+    seen, asked = set(), set()
+    for seed in range(200):
+        rules = hindsight_rules(response, kept, str(seed), total=6) or []
+        seen |= {rule.check.name for rule in rules if rule.check}
+        rules = hindsight_rules(response, kept, str(seed), total=6, include_held_out=True) or []
+        asked |= {rule.check.name for rule in rules if rule.check}
+    assert not seen & HELD_OUT
+    assert asked & HELD_OUT
