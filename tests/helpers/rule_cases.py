@@ -117,7 +117,8 @@ CASES = dict([
          "I can't help with that. Please ask a doctor.", "I can't help with that."),
     case("stay_on_topic", {"topics": ["tea", "coffee"]}, "Green tea is mild.", "Juice is sweet."),
     case("no_urls", {}, "See the official site.", "See https://example.com for more. Enjoy."),
-    case("no_contact_details", {}, "Call the front desk.", "Ask us. Write to ada@example.com or call 555-123-4567. Bye."),
+    case("no_contact_details", {}, "Call the front desk.",
+         "Ask us. Write to ada@example.com or call 555-123-4567. Bye."),
     # openings
     case("starts_with", {"phrase": "Great question!"}, "Great question! Here goes.", "Here goes. Great question!"),
     case("ends_with", {"phrase": "Happy travels!"}, "Go in May. Happy travels!", "Happy travels! Go in May."),
