@@ -1,5 +1,6 @@
 """The role-and-rule suite: items read from JSONL (the shipped benchmark or a user's file), one system prompt each
-(a role and its rules, rendered as in training) and a user turn; each answer scored rule by rule.
+(a role and its rules, rendered as in training) and a user turn; each answer scored rule by rule, and the headline
+metrics reported for the whole suite and per split (in-distribution and held-out rule types, `evals.splits`).
 
 Example:
     >>> task = rnr_task(limit=10)  # doctest: +SKIP
@@ -8,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -18,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from rnr_dspy.evals.metrics import Metric, grouped, mean_metric, ratio_metric
 from rnr_dspy.evals.rule_scorer import rule_scorer
+from rnr_dspy.evals.splits import SPLITS, Split, metric_name, split_of
 from rnr_dspy.evals.task import Sample, ScoredSample, SuiteError, Task
 from rnr_dspy.rules import Rule, TurnType, render_system_prompt
 
-__all__ = ["BenchItem", "load_rnr_items", "rnr_metrics", "rnr_task", "shipped_bench_path"]
+__all__ = ["BenchItem", "first_items", "load_rnr_items", "rnr_metrics", "rnr_task", "shipped_bench_path"]
 
 MAX_ERRORS_SHOWN = 20
 NO_JUDGE_NOTE = ("no judge LM (--judge-lm) was given: judge-only rules are reported as unknown. The pass rate "
@@ -53,9 +56,13 @@ class BenchItem(BaseModel):
             raise ValueError(f"rule ids repeat: {ids}")
         return named
 
+    @property
+    def split(self) -> Split:
+        return split_of(self.rules)
+
     def to_sample(self) -> Sample:
         return Sample(id=self.id, user=self.user, system=render_system_prompt(self.role, self.rules),
-                      metadata={"domain": self.domain, "turn_type": self.turn_type,
+                      metadata={"domain": self.domain, "turn_type": self.turn_type, "split": self.split,
                                 "rules": [rule.model_dump(exclude={"check_error"}) for rule in self.rules]})
 
 
@@ -100,9 +107,10 @@ def load_rnr_items(path: str | Path) -> list[BenchItem]:
 
 def rnr_task(path: str | Path | None = None, *, judge_lm: dspy.BaseLM | None = None, limit: int | None = None,
              name: str | None = None) -> Task:
-    """The role-and-rule suite as a `Task`; without a `judge_lm`, judge-only rules are left unknown (and noted)."""
+    """The role-and-rule suite as a `Task`; without a `judge_lm`, judge-only rules are left unknown (and noted).
+    `limit` keeps the first items of each split in proportion to the whole file (`first_items`)."""
     source = Path(path) if path is not None else shipped_bench_path()
-    items = load_rnr_items(source)[:limit]
+    items = first_items(load_rnr_items(source), limit)
     judge_only = sum(not rule.checkable for item in items for rule in item.rules)
     notes = [NO_JUDGE_NOTE] if judge_only and judge_lm is None else []
     return Task(name=name or ("rnr" if path is None else source.stem), dataset=[item.to_sample() for item in items],
@@ -110,20 +118,47 @@ def rnr_task(path: str | Path | None = None, *, judge_lm: dspy.BaseLM | None = N
                 settings={"source": str(source), "judge_only_rules": judge_only})
 
 
+def first_items(items: list[BenchItem], limit: int | None) -> list[BenchItem]:
+    """At most `limit` items: the first of each split, in proportion to the split's share of `items` (largest
+    remainder), in file order, so that a limited run still measures both splits."""
+    if limit is None or limit >= len(items):
+        return items
+    counts = Counter(item.split for item in items)
+    shares = {split: limit * count / len(items) for split, count in counts.items()}
+    quota = {split: int(share) for split, share in shares.items()}
+    for split in sorted(shares, key=lambda split: quota[split] - shares[split])[: limit - sum(quota.values())]:
+        quota[split] += 1
+    kept = []
+    for item in items:
+        if quota[item.split]:
+            kept.append(item)
+            quota[item.split] -= 1
+    return kept
+
+
 def rnr_metrics(scored: Sequence[ScoredSample]) -> dict[str, Metric]:
-    """Pass rate (all rules followed), pass rate over the checkable rules, rule adherence, and adherence per rule
-    kind (`kind:*`) and pass rate per turn type (`turn:*`)."""
+    """Pass rate (all rules followed; items left undecided by unknown verdicts are counted apart), pass rate over
+    the checkable rules, rule adherence; the same three per split (`split:<split>:*`, `evals.splits`), adherence
+    per rule kind (`kind:*`) and pass rate per turn type (`turn:*`)."""
     verdicts = [s.score.metadata.get("verdicts", []) for s in scored]
-    metrics = {
-        "pass_rate": mean_metric(s.score.value for s in scored),
-        "checkable_pass_rate": mean_metric(s.score.metadata.get("checkable_pass") for s in scored),
-        "adherence": _adherence(verdicts),
-    }
+    metrics = _headline(scored)
+    for split in SPLITS:
+        part = [s for s in scored if s.sample.metadata.get("split") == split]
+        if part:
+            metrics |= {metric_name(split, name): metric for name, metric in _headline(part).items()}
     kinds = sorted({v["kind"] for item in verdicts for v in item})
     metrics |= {f"kind:{kind}": _adherence([[v for v in item if v["kind"] == kind] for item in verdicts])
                 for kind in kinds}
     turns = grouped((s.sample.metadata.get("turn_type", "?"), s.score.value) for s in scored)
     return metrics | {f"turn:{turn}": metric for turn, metric in turns.items()}
+
+
+def _headline(scored: Sequence[ScoredSample]) -> dict[str, Metric]:
+    return {
+        "pass_rate": mean_metric(s.score.value for s in scored),
+        "checkable_pass_rate": mean_metric(s.score.metadata.get("checkable_pass") for s in scored),
+        "adherence": _adherence([s.score.metadata.get("verdicts", []) for s in scored]),
+    }
 
 
 def _adherence(verdicts: Sequence[Sequence[dict[str, Any]]]) -> Metric:
