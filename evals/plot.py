@@ -1,11 +1,13 @@
-"""`plot.png` from an eval log: per suite, the headline rate per model (and the checkable pass rate), then each
-rule kind's adherence (IFEval: strict accuracy per instruction group), with 95% bootstrap intervals."""
+"""`plot.png` from an eval log: per suite, the headline rate per model (and the checkable pass rate, overall and
+per split: in-distribution and held-out rule types), then each rule kind's adherence (IFEval: strict accuracy per
+instruction group), with 95% bootstrap intervals."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from rnr_dspy.evals.log import EvalLog
+from rnr_dspy.evals.splits import LABELS, SPLITS, metric_name
 
 __all__ = ["write_plot"]
 
@@ -24,7 +26,8 @@ def write_plot(log: EvalLog, path: str | Path) -> Path:
         suites = [run.suite(task) for run in log.runs]
         names = list(dict.fromkeys(n for s in suites if s for n in s.metrics))
         headline = HEADLINE.get(task, "pass_rate" if "pass_rate" in names else names[0])
-        extra = [name for name in ("checkable_pass_rate",) if name in names and name != headline]
+        checkable = ["checkable_pass_rate", *(metric_name(split, "checkable_pass_rate") for split in SPLITS)]
+        extra = [name for name in checkable if name in names and name != headline]
         columns = [headline, *extra] + [name for name in names if name.startswith("kind:")]
         width = 0.8 / len(log.runs)
         for index, (run, suite) in enumerate(zip(log.runs, suites, strict=True)):
@@ -38,7 +41,7 @@ def write_plot(log: EvalLog, path: str | Path) -> Path:
             for position, metric in zip(positions, known, strict=True):
                 if metric is None:  # undecided (e.g. judge-only rules without a judge): say so, do not draw a 0
                     axis.text(position, 0.02, "n/a", ha="center", fontsize=7, rotation=90)
-        axis.set_xticks(range(len(columns)), [name.removeprefix("kind:") for name in columns], rotation=30,
+        axis.set_xticks(range(len(columns)), [_label(name) for name in columns], rotation=30,
                         ha="right", fontsize=8)
         axis.set_ylim(0, 1.05)
         axis.set_title(f"{task}: {headline} and per-kind rate")
@@ -48,3 +51,9 @@ def write_plot(log: EvalLog, path: str | Path) -> Path:
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
+
+
+def _label(name: str) -> str:
+    for split in SPLITS:
+        name = name.replace(metric_name(split, ""), f"{LABELS[split]} ")
+    return name.removeprefix("kind:")

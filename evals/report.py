@@ -1,5 +1,6 @@
 """`report.md` and `plot.png`, rendered from an eval log alone: a side-by-side table per suite, each model's
-delta against the first (the baseline), and the caveats the run recorded.
+delta against the first (the baseline), in-distribution and held-out rule types side by side, and the caveats the
+run recorded.
 
 Example:
     >>> write_report(read_log("runs/eval/log.json"), "runs/eval")  # doctest: +SKIP
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rnr_dspy.evals.log import EvalLog, ModelRun
+from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog
 from rnr_dspy.evals.metrics import Metric
+from rnr_dspy.evals.splits import LABELS, SPLIT_METRICS, SPLITS, by_split
 
 __all__ = ["render_report", "write_report"]
 
@@ -64,9 +66,34 @@ def _suite_section(runs: list[ModelRun], task: str) -> list[str]:
             metrics = [suite.metrics.get(name) if suite else None for suite in suites]
             cells = [_cell(metric) for metric in metrics] + [_delta(metrics[0], m) for m in metrics[1:]]
             lines.append(f"| {name.removeprefix(prefix)} | " + " | ".join(cells) + " |")
+        if not prefix:
+            lines += _split_table(runs, suites)
     lines += ["", "| | generation errors | wall (s) |", "|---|---|---|"]
     lines += [f"| {_name(i)} | {s.generation_errors} | {s.wall_seconds:.0f} |" for i, s in enumerate(suites) if s]
     return lines + _examples(runs, task)
+
+
+def _split_table(runs: list[ModelRun], suites: list[SuiteLog | None]) -> list[str]:
+    """Each headline metric per split, every model and its delta beside the baseline, splits side by side."""
+    splits = [by_split(suite.metrics) if suite else {} for suite in suites]
+    shown = [split for split in SPLITS if any(split in found for found in splits)]
+    if not shown:
+        return []
+    header, rule = "| metric |", "|---|"
+    for split in shown:
+        header += "".join(f" {LABELS[split]} {_name(i)} |" for i in range(len(runs)))
+        header += "".join(f" {LABELS[split]} Δ {_name(i)}−A |" for i in range(1, len(runs)))
+        rule += "---|" * (2 * len(runs) - 1)
+    lines = ["", "### In-distribution vs held-out rule types",
+             "", "Held-out items carry checkable rules of types generation never draws (`rnr_dspy.rules.held_out`): "
+             "how far rule following carries over to rules never trained on.", "", header, rule]
+    for name in SPLIT_METRICS:
+        cells = []
+        for split in shown:
+            metrics = [found.get(split, {}).get(name) for found in splits]
+            cells += [_cell(metric) for metric in metrics] + [_delta(metrics[0], m) for m in metrics[1:]]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _examples(runs: list[ModelRun], task: str) -> list[str]:
