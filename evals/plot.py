@@ -1,7 +1,8 @@
 """`plot.png` from an eval log: per suite, two panels side by side, since they count different things: item pass
-rates (an item passes when every rule is followed; per turn type; IFEval: prompt level) and rule adherence (per
-rule kind; IFEval: instruction level, per instruction group). Each bar carries its 95% interval and is labelled
-with its value and n; a value of 0 is drawn as a mark on the axis, an undecided one is labelled n/a."""
+rates (an item passes when every rule is followed; per split — in-distribution and held-out rule types — and per
+turn type; IFEval: prompt level) and rule adherence (per split and rule kind; IFEval: instruction level, per
+instruction group). Each bar carries its 95% interval and is labelled with its value and n; a value of 0 is drawn
+as a mark on the axis, an undecided one is labelled n/a."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def plot_figure(log: EvalLog) -> Any:
 
 
 def _is_item_metric(name: str) -> bool:
-    return name in ITEM_METRICS or name.startswith("turn:")
+    return name in ITEM_METRICS or name.startswith("turn:") or (name.startswith("split:") and "pass_rate" in name)
 
 
 def _panel(axis: Any, log: EvalLog, suites: list[SuiteLog | None], columns: list[str], title: str) -> None:

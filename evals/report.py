@@ -1,6 +1,6 @@
 """`report.md` and `plot.png`, rendered from an eval log alone: a side-by-side table per suite, each model's change
-against the first (the baseline) with its own paired interval and test, the failures with the answers that failed,
-and the caveats the run recorded.
+against the first (the baseline) with its own paired interval and test, in-distribution and held-out rule types
+side by side, the failures with the answers that failed, and the caveats the run recorded.
 
 Example:
     >>> write_report(read_log("runs/eval/log.json"), "runs/eval")  # doctest: +SKIP
@@ -13,6 +13,7 @@ from pathlib import Path
 from rnr_dspy.atomic import write_text
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog
 from rnr_dspy.evals.metrics import Delta, Metric, paired_delta
+from rnr_dspy.evals.splits import LABELS, SPLIT_METRICS, SPLITS, by_split, metric_name
 from rnr_dspy.evals.task import ScoredSample
 
 __all__ = ["failures", "render_report", "write_report"]
@@ -82,12 +83,39 @@ def _suite_section(runs: list[ModelRun], task: str) -> list[str]:
             cells += [_change(name, suites[0], suite, metrics[0], metric)
                       for suite, metric in zip(suites[1:], metrics[1:], strict=True)]
             lines.append(f"| {name.removeprefix(prefix)} | " + " | ".join(cells) + " |")
+        if not prefix:
+            lines += _split_table(runs, suites)
     lines += ["", "| | generation errors | truncated (hit max tokens) | undecided items | wall (s) |",
               "|---|---|---|---|---|"]
     lines += [f"| {_name(i)} | {s.generation_errors} | {sum(x.generation.truncated for x in s.samples)} | "
               f"{sum(x.score.value is None and x.generation.text is not None for x in s.samples)} | "
               f"{s.wall_seconds:.0f} |" for i, s in enumerate(suites) if s]
     return lines + _failures(runs, task)
+
+
+def _split_table(runs: list[ModelRun], suites: list[SuiteLog | None]) -> list[str]:
+    """Each headline metric per split, every model and its change against the baseline, splits side by side."""
+    splits = [by_split(suite.metrics) if suite else {} for suite in suites]
+    shown = [split for split in SPLITS if any(split in found for found in splits)]
+    if not shown:
+        return []
+    header, rule = "| metric |", "|---|"
+    for split in shown:
+        header += "".join(f" {LABELS[split]} {_name(i)} |" for i in range(len(runs)))
+        header += "".join(f" {LABELS[split]} Δ {_name(i)}−A |" for i in range(1, len(runs)))
+        rule += "---|" * (2 * len(runs) - 1)
+    lines = ["", "### In-distribution vs held-out rule types",
+             "", "Held-out items carry checkable rules of types generation never draws (`rnr_dspy.rules.held_out`): "
+             "how far rule following carries over to rules never trained on.", "", header, rule]
+    for name in SPLIT_METRICS:
+        cells = []
+        for split in shown:
+            metrics = [found.get(split, {}).get(name) for found in splits]
+            cells += [_cell(metric) for metric in metrics]
+            cells += [_change(metric_name(split, name), suites[0], suite, metrics[0], metric)
+                      for suite, metric in zip(suites[1:], metrics[1:], strict=True)]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _failures(runs: list[ModelRun], task: str) -> list[str]:
@@ -117,11 +145,24 @@ def _change(name: str, base_suite: SuiteLog | None, suite: SuiteLog | None, base
             other: Metric | None) -> str:
     if base is None or other is None or base.value is None or other.value is None:
         return "–"
-    if base_suite is None or suite is None or name not in base_suite.units or name not in suite.units:
+    base_units = _units(base_suite, name) if base_suite is not None else None
+    other_units = _units(suite, name) if suite is not None else None
+    if base_units is None or other_units is None:
         return f"{other.value - base.value:+.3f} *unpaired*"
-    base_units, other_units = base_suite.units[name], suite.units[name]
     ids = [sample_id for sample_id in base_units if sample_id in other_units]
     return _delta_cell(paired_delta([base_units[i] for i in ids], [other_units[i] for i in ids]))
+
+
+def _units(suite: SuiteLog, name: str) -> dict[str, tuple[float, float] | None] | None:
+    """Each item's unit of metric `name`; a split's metric (`split:<split>:<metric>`) pairs over that split's items."""
+    if name in suite.units:
+        return suite.units[name]
+    if name.startswith("split:"):
+        _, split, metric = name.split(":", 2)
+        ids = {s.sample.id for s in suite.samples if s.sample.metadata.get("split") == split}
+        units = suite.units.get(metric)
+        return {key: unit for key, unit in units.items() if key in ids} if units is not None else None
+    return None
 
 
 def _delta_cell(delta: Delta) -> str:

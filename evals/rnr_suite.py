@@ -1,5 +1,6 @@
 """The role-and-rule suite: items read from JSONL (the shipped benchmark or a user's file), one system prompt each
-(a role and its rules, rendered as in training) and a user turn; each answer scored rule by rule.
+(a role and its rules, rendered as in training) and a user turn; each answer scored rule by rule, and the headline
+metrics reported for the whole suite and per split (in-distribution and held-out rule types, `evals.splits`).
 
 Example:
     >>> task = rnr_task(limit=10)  # doctest: +SKIP
@@ -19,6 +20,7 @@ from rnr_dspy.errors import validation_problems
 from rnr_dspy.evals.metrics import Metric, Unit, grouped, ratio_metric, units_of
 from rnr_dspy.evals.rule_scorer import rule_scorer
 from rnr_dspy.evals.sampling import spread_sample
+from rnr_dspy.evals.splits import SPLITS, Split, metric_name, split_of
 from rnr_dspy.evals.task import Sample, ScoredSample, SuiteError, Task
 from rnr_dspy.jsonl import LineProblem, read_jsonl
 from rnr_dspy.rules import Rule, TurnType, render_system_prompt
@@ -55,9 +57,13 @@ class BenchItem(BaseModel):
             raise ValueError(f"rule ids repeat: {ids}")
         return named
 
+    @property
+    def split(self) -> Split:
+        return split_of(self.rules)
+
     def to_sample(self) -> Sample:
         return Sample(id=self.id, user=self.user, system=render_system_prompt(self.role, self.rules),
-                      metadata={"domain": self.domain, "turn_type": self.turn_type,
+                      metadata={"domain": self.domain, "turn_type": self.turn_type, "split": self.split,
                                 "rules": [rule.model_dump(exclude={"check_error"}) for rule in self.rules]})
 
 
@@ -100,10 +106,10 @@ def load_rnr_items(path: str | Path) -> list[BenchItem]:
 def rnr_task(path: str | Path | None = None, *, judge_lm: dspy.BaseLM | None = None, limit: int | None = None,
              name: str | None = None, seed: int = 0) -> Task:
     """The role-and-rule suite as a `Task`; without a `judge_lm`, judge-only rules are left unknown (and noted).
-    With `limit`, a seeded sample spread over turn types and domains (see `spread_sample`)."""
+    With `limit`, a seeded sample spread over splits, turn types and domains (see `spread_sample`)."""
     source = Path(path) if path is not None else shipped_bench_path()
     every = load_rnr_items(source)
-    items = spread_sample(every, key=lambda item: (item.turn_type, item.domain), limit=limit, seed=seed)
+    items = spread_sample(every, key=lambda item: (item.split, item.turn_type, item.domain), limit=limit, seed=seed)
     judge_only = sum(not rule.checkable for item in items for rule in item.rules)
     notes = [NO_JUDGE_NOTE] if judge_only and judge_lm is None else []
     settings: dict[str, Any] = {"source": str(source), "judge_only_rules": judge_only}
@@ -115,16 +121,15 @@ def rnr_task(path: str | Path | None = None, *, judge_lm: dspy.BaseLM | None = N
 
 
 def rnr_metrics(scored: Sequence[ScoredSample]) -> dict[str, Metric]:
-    """Pass rate (all rules followed), pass rate over the checkable rules, rule adherence, and adherence per rule
-    kind (`kind:*`) and pass rate per turn type (`turn:*`)."""
+    """Pass rate (all rules followed; items left undecided by unknown verdicts are counted apart), pass rate over
+    the checkable rules, rule adherence; the same three per split (`split:<split>:*`, `evals.splits`), adherence
+    per rule kind (`kind:*`) and pass rate per turn type (`turn:*`)."""
     verdicts = [s.score.metadata.get("verdicts", []) for s in scored]
-    units = rnr_units(scored)
-    metrics = {
-        "pass_rate": ratio_metric(units["pass_rate"]).model_copy(update={"unknown": units["pass_rate"].count(None)}),
-        "checkable_pass_rate": ratio_metric(units["checkable_pass_rate"]).model_copy(
-            update={"unknown": units["checkable_pass_rate"].count(None)}),
-        "adherence": _adherence(verdicts),
-    }
+    metrics = _headline(scored)
+    for split in SPLITS:
+        part = [s for s in scored if s.sample.metadata.get("split") == split]
+        if part:
+            metrics |= {metric_name(split, name): metric for name, metric in _headline(part).items()}
     kinds = sorted({v["kind"] for item in verdicts for v in item})
     metrics |= {f"kind:{kind}": _adherence([[v for v in item if v["kind"] == kind] for item in verdicts])
                 for kind in kinds}
@@ -144,6 +149,16 @@ def rnr_units(scored: Sequence[ScoredSample]) -> dict[str, list[Unit]]:
 def _followed(verdicts: Sequence[dict[str, Any]]) -> Unit:
     decided = sum(v["followed"] is not None for v in verdicts)
     return (sum(v["followed"] is True for v in verdicts), decided) if decided else None
+
+
+def _headline(scored: Sequence[ScoredSample]) -> dict[str, Metric]:
+    units = rnr_units(scored)
+    return {
+        "pass_rate": ratio_metric(units["pass_rate"]).model_copy(update={"unknown": units["pass_rate"].count(None)}),
+        "checkable_pass_rate": ratio_metric(units["checkable_pass_rate"]).model_copy(
+            update={"unknown": units["checkable_pass_rate"].count(None)}),
+        "adherence": _adherence([s.score.metadata.get("verdicts", []) for s in scored]),
+    }
 
 
 def _adherence(verdicts: Sequence[Sequence[dict[str, Any]]]) -> Metric:

@@ -62,6 +62,9 @@ def eval_command(
     for run in log.runs:
         summary = ", ".join(f"{suite.task} {_headline(suite)}" for suite in run.suites)
         out.print(f"{run.spec}: {summary}", highlight=False)
+        for suite in run.suites:
+            for line in _split_lines(suite):
+                out.print(f"  {suite.task} {line}", highlight=False)
     written = [config.out / name for name in ("log.json", "report.md", "plot.png") if (config.out / name).is_file()]
     out.print("wrote " + ", ".join(str(path) for path in written))
 
@@ -84,6 +87,18 @@ def report_command(
 def _headline(suite: Any) -> str:
     name = "pass_rate" if "pass_rate" in suite.metrics else next(iter(suite.metrics), None)
     metric = suite.metrics.get(name) if name else None
-    if metric is None or metric.value is None:
-        return "n/a"
-    return f"{name} {metric.value:.3f} [{metric.low:.2f}, {metric.high:.2f}]"
+    return f"{name} {_rate(metric)}" if metric is not None and metric.value is not None else "n/a"
+
+
+def _split_lines(suite: Any) -> list[str]:
+    """One line per split of the suite (in-distribution, held-out rule types): its headline metrics."""
+    from rnr_dspy.evals.splits import LABELS, by_split
+
+    return [f"{LABELS[split]}: " + ", ".join(f"{name} {_rate(metric)}" for name, metric in metrics.items())
+            for split, metrics in by_split(suite.metrics).items()]
+
+
+def _rate(metric: Any) -> str:
+    if metric.value is None:
+        return f"n/a (unknown {metric.unknown})"
+    return f"{metric.value:.3f} [{metric.low:.2f}, {metric.high:.2f}] n={metric.n}"

@@ -1,5 +1,6 @@
 """The shipped role-and-rule benchmark: schema, balance, rules that state what they check and can all hold
-together, satisfiability shown by reference answers, and no overlap with the generation seeds."""
+together, satisfiability shown by reference answers, no overlap with the generation seeds, and a held-out split
+whose checkable rules are only of the rule types generation never draws."""
 
 import json
 import re
@@ -8,8 +9,10 @@ from importlib.resources import files
 
 import pytest
 
-from rnr_dspy.rules import Rule
+from rnr_dspy.evals.splits import split_of
+from rnr_dspy.rules import HELD_OUT, Rule
 from rnr_dspy.rules.checkers import CheckResult
+from rnr_dspy.rules.compat import conflicts
 
 DATA = files("rnr_dspy.evals") / "data"
 KEYS = {"id", "domain", "turn_type", "role", "user", "rules"}
@@ -36,6 +39,8 @@ ROWS = _jsonl("rnr_bench.jsonl")
 ITEMS = [row for _, row in ROWS]
 RULES = {item["id"]: [Rule.model_validate(rule) for rule in item["rules"]] for item in ITEMS}
 ALL_RULES = [rule for rules in RULES.values() for rule in rules]
+SPLIT = {item_id: split_of(rules) for item_id, rules in RULES.items()}
+HELD_OUT_ITEMS = [item for item in ITEMS if SPLIT[item["id"]] == "held_out"]
 
 
 def _words(text):
@@ -54,7 +59,7 @@ def test_ids_are_unique_and_there_are_enough_items():
     ids = [item["id"] for item in ITEMS]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"rb-\d{3}", item_id) for item_id in ids)
-    assert len(ITEMS) >= 150
+    assert len(ITEMS) >= 150 + 60
 
 
 def test_every_rule_is_a_valid_rule_with_ids_in_order():
@@ -98,15 +103,16 @@ def test_every_out_of_scope_turn_has_a_rule_that_says_to_decline_it():
             assert any(rule.kind == "scope" for rule in RULES[item["id"]]), item["id"]
 
 
-def test_a_role_keeps_one_refusal_phrase_on_every_turn_type():
+@pytest.mark.parametrize("name", ["refusal_phrase", "refusal_redirect"])
+def test_a_role_keeps_one_refusal_on_every_turn_type(name):
     # A refusal check passes an in-scope or adversarial answer that does not decline (Rule.verify with the turn type).
-    phrases = {}
+    refusals = {}
     for item in ITEMS:
         for rule in RULES[item["id"]]:
-            if rule.check is not None and rule.check.name == "refusal_phrase":
-                phrases.setdefault(item["role"], set()).add(rule.check.phrase)
-    assert all(len(found) == 1 for found in phrases.values())
-    checked_turns = Counter(item["turn_type"] for item in ITEMS if item["role"] in phrases)
+            if rule.check is not None and rule.check.name == name:
+                refusals.setdefault(item["role"], set()).add(rule.check)
+    assert all(len(found) == 1 for found in refusals.values())
+    checked_turns = Counter(item["turn_type"] for item in ITEMS if item["role"] in refusals)
     assert set(checked_turns) == set(TURN_TYPES)
 
 
@@ -145,6 +151,13 @@ def test_the_checkable_rules_of_an_item_can_all_hold_together():
         assert not _conflicts(rules), f"{item_id}: {_conflicts(rules)}"
 
 
+def test_the_checkable_rules_of_a_held_out_item_pass_the_registry_compatibility_check():
+    # The older items predate the registry's one-slot-per-family policy (a word limit and a sentence minimum).
+    for item in HELD_OUT_ITEMS:
+        checks = [rule.check for rule in RULES[item["id"]] if rule.check]
+        assert not conflicts(checks), f"{item['id']}: {conflicts(checks)}"
+
+
 def test_the_conflict_finder_finds_conflicts():
     def rules(*checks):
         return [Rule(text="x", check=check) for check in checks]
@@ -153,6 +166,40 @@ def test_the_conflict_finder_finds_conflicts():
     assert _conflicts(rules({"name": "json_response"}, {"name": "bullet_list"}))
     assert _conflicts(rules({"name": "min_words", "limit": 50}, {"name": "max_words", "limit": 40}))
     assert not _conflicts(rules({"name": "all_lowercase"}, {"name": "sign_off", "phrase": "cheers, ava"}))
+
+
+def test_there_are_enough_held_out_items_balanced_over_turn_types():
+    assert len(HELD_OUT_ITEMS) >= 60
+    turns = Counter(item["turn_type"] for item in HELD_OUT_ITEMS)
+    assert all(turns[turn] >= 20 for turn in TURN_TYPES), turns
+
+
+def test_held_out_items_check_only_held_out_rule_types_and_the_others_none():
+    for item in ITEMS:
+        names = {rule.check.name for rule in RULES[item["id"]] if rule.check}
+        if SPLIT[item["id"]] == "held_out":
+            assert names <= HELD_OUT, f"{item['id']}: {sorted(names - HELD_OUT)} are not held out"
+        else:
+            assert not names & HELD_OUT, item["id"]
+
+
+def test_every_held_out_type_is_in_at_least_two_held_out_items():
+    counts = Counter(rule.check.name for item in HELD_OUT_ITEMS for rule in RULES[item["id"]] if rule.check)
+    assert {name: counts[name] for name in HELD_OUT if counts[name] < 2} == {}
+
+
+def test_held_out_roles_are_new_roles_in_new_domains():
+    held_out = {(item["role"], item["domain"]) for item in HELD_OUT_ITEMS}
+    others = {(item["role"], item["domain"]) for item in ITEMS if SPLIT[item["id"]] != "held_out"}
+    assert len(held_out) >= 20
+    assert not {role for role, _ in held_out} & {role for role, _ in others}
+    assert not {domain for _, domain in held_out} & {domain for _, domain in others}
+
+
+def test_every_held_out_out_of_scope_turn_is_declined_by_a_held_out_refusal_rule():
+    for item in HELD_OUT_ITEMS:
+        names = {rule.check.name for rule in RULES[item["id"]] if rule.check}
+        assert "refusal_redirect" in names, item["id"]
 
 
 SEEDS = [json.loads(line) for line in (files("rnr_dspy") / "seeds" / "instructions.jsonl").read_text().splitlines()
@@ -214,7 +261,9 @@ REFERENCES = _jsonl("rnr_bench_references.jsonl")
 
 
 def test_reference_answers_follow_every_checkable_rule_of_their_item():
-    assert len(REFERENCES) >= 20
+    assert len(REFERENCES) >= 40
+    ids = [reference["id"] for _, reference in REFERENCES]
+    assert len(ids) == len(set(ids))
     turn_types = Counter()
     for number, reference in REFERENCES:
         assert set(reference) == {"id", "response"}, f"rnr_bench_references.jsonl line {number}"
@@ -222,5 +271,13 @@ def test_reference_answers_follow_every_checkable_rule_of_their_item():
         for rule in RULES[reference["id"]]:
             verdict = rule.verify(reference["response"], turn_type)
             assert verdict is None or verdict.followed, f"{reference['id']} {rule.id}: {verdict.reason}"
-        turn_types[turn_type] += 1
-    assert set(turn_types) == set(TURN_TYPES)
+        turn_types[SPLIT[reference["id"]], turn_type] += 1
+    assert {turn for split, turn in turn_types if split == "in_distribution"} == set(TURN_TYPES)
+    assert {turn for split, turn in turn_types if split == "held_out"} == set(TURN_TYPES)
+    assert sum(count for (split, _), count in turn_types.items() if split == "held_out") >= 20
+
+
+def test_held_out_references_show_every_held_out_type_satisfiable():
+    shown = {rule.check.name for _, reference in REFERENCES if SPLIT[reference["id"]] == "held_out"
+             for rule in RULES[reference["id"]] if rule.check}
+    assert shown == set(HELD_OUT)

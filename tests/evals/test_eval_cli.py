@@ -46,6 +46,19 @@ def test_two_models_side_by_side_write_log_report_and_plot(tmp_path, fake_models
     assert "no judge LM" in _flat(result.output)
 
 
+def test_the_summary_and_report_show_each_split_beside_the_other(tmp_path, fake_models):
+    # The echo model repeats each user turn: s-1 and s-2, s-5 follow their rules, s-3 and s-4 do not.
+    result = CliRunner().invoke(app, ["eval", "--suite", str(TINY.parent / "splits.jsonl"), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    output = _flat(result.output)
+    in_distribution = output[output.index("splits in-distribution:") : output.index("splits held-out:")]
+    held_out = output[output.index("splits held-out:") : output.index("wrote ")]
+    assert in_distribution.startswith("splits in-distribution: checkable_pass_rate 0.500 [")
+    assert ", adherence 0.500 [" in in_distribution and ", pass_rate 0.500 [" in in_distribution
+    assert held_out.startswith("splits held-out: checkable_pass_rate 0.667 [") and ", pass_rate 0.667 [" in held_out
+    assert "| held-out A |" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
 def test_a_malformed_suite_file_exits_1_naming_the_line(tmp_path, fake_models):
     result = CliRunner().invoke(app, ["eval", "--suite", str(TINY.parent / "malformed.jsonl"),
                                       "--out", str(tmp_path)])

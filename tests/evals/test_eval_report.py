@@ -8,8 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from rnr_dspy.cli import app
-from rnr_dspy.evals.log import read_log
-from rnr_dspy.evals.report import failures, render_report
+from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, read_log
+from rnr_dspy.evals.report import failures, render_report, write_report
+from rnr_dspy.evals.rnr_suite import rnr_task
+from rnr_dspy.evals.task import Generation, ScoredSample
 
 LOG = Path(__file__).parent / "fixtures" / "eval_log.json"
 
@@ -126,4 +128,58 @@ def test_the_plot_labels_every_bar_with_its_value_and_n_and_marks_zeros_on_the_a
     assert labels.count("0.00\nn=3") == 2 and "0.33\nn=3" in labels and "n/a" in labels  # A's pass rates are 0
     zero_marks = [line for line in items.get_lines() if list(line.get_ydata()) == [0, 0] and line.get_linewidth() == 3]
     assert len(zero_marks) == 8  # every bar whose value is 0: A's five, B's three
+    plt.close(figure)
+
+
+SPLIT_SUITE = Path(__file__).parent / "suites" / "splits.jsonl"  # s-1, s-3 in-distribution; s-2, s-4, s-5 held-out
+
+
+def _split_log():
+    """Base echoes each user turn (s-1, s-2, s-5 follow their rules); trained also ends s-4 on a question."""
+    task = rnr_task(SPLIT_SUITE)
+    runs = []
+    for spec, fixed in (("base", {}), ("trained", {"s-4": "Here it is. Shall we start?"})):
+        generations = [Generation(text=fixed.get(sample.id, sample.user)) for sample in task.dataset]
+        scored = [ScoredSample(sample=sample, generation=generation, score=task.score(sample, generation))
+                  for sample, generation in zip(task.dataset, generations, strict=True)]
+        units = {name: {s.sample.id: unit for s, unit in zip(scored, values, strict=True)}
+                 for name, values in task.units(scored).items()}
+        suite = SuiteLog(task=task.name, metrics=task.metrics(scored), samples=scored, notes=task.notes, units=units)
+        runs.append(ModelRun(spec=spec, model_id=f"fake/{spec}", backend="lm", suites=[suite]))
+    return EvalLog(config={"suite": str(SPLIT_SUITE)}, runs=runs)
+
+
+def test_in_distribution_and_held_out_rates_side_by_side_with_deltas():
+    lines = render_report(_split_log()).splitlines()
+    header = ("| metric | in-distribution A | in-distribution B | in-distribution Δ B−A | held-out A | held-out B "
+              "| held-out Δ B−A |")
+    assert "### In-distribution vs held-out rule types" in lines and header in lines
+    start = lines.index(header) + 2
+    rows = {cells[0]: cells[1:] for cells in ([cell.strip() for cell in line.strip("|").split("|")]
+                                              for line in lines[start : start + 3])}
+    assert list(rows) == ["checkable_pass_rate", "adherence", "pass_rate"]
+    # Value and n of each cell, and the deltas (the interval maths is the metric helpers' business).
+    # Each change is paired over the split's own items.
+    shown = [cell.split(" [")[0] if cell.startswith(("+", "-")) else (cell.split(" [")[0], cell.split("] ")[1])
+             for cell in rows["checkable_pass_rate"]]
+    assert shown == [("0.500", "n=2"), ("0.500", "n=2"), "+0.000", ("0.667", "n=3"), ("1.000", "n=3"), "+0.333"]
+    assert "McNemar" in rows["checkable_pass_rate"][5] and "*unpaired*" not in rows["checkable_pass_rate"][5]
+    assert rows["adherence"][3].endswith("n=3, unknown 1")
+    assert rows["pass_rate"][4].split(" [")[0] == "1.000" and rows["pass_rate"][4].endswith("n=2, unknown 1")
+
+
+def test_a_log_without_splits_has_no_split_table():
+    assert "held-out" not in render_report(read_log(LOG))
+
+
+def test_the_plot_draws_each_splits_checkable_pass_rate(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from rnr_dspy.evals.plot import plot_figure
+
+    _, plot = write_report(_split_log(), tmp_path)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    figure = plot_figure(_split_log())
+    items = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert "held_out:checkable_pass_rate" in items and "in_distribution:checkable_pass_rate" in items
     plt.close(figure)

@@ -143,3 +143,50 @@ def test_a_judge_that_fails_leaves_that_items_verdicts_unknown():
     task = rnr_task(TINY, judge_lm=fake_lm(FakeEngine({"verdicts": fail})))
     score = task.score(task.dataset[0], Generation(text="Sure, rest it five minutes."))
     assert score.value is None and "judge failed" in score.metadata["verdicts"][2]["reason"]
+
+
+SPLIT_SUITE = SUITES / "splits.jsonl"  # s-1, s-3 in-distribution; s-2, s-4, s-5 held-out rule types
+
+
+def test_an_items_split_is_derived_from_its_rules_and_travels_with_its_sample():
+    task = rnr_task(SPLIT_SUITE)
+    splits = {sample.id: sample.metadata["split"] for sample in task.dataset}
+    assert splits == {"s-1": "in_distribution", "s-2": "held_out", "s-3": "in_distribution", "s-4": "held_out",
+                      "s-5": "held_out"}
+    assert {sample.metadata["split"] for sample in rnr_task(TINY).dataset} == {"in_distribution"}
+
+
+def test_the_headline_metrics_are_reported_per_split_beside_the_whole_suite():
+    task = rnr_task(SPLIT_SUITE)
+    # The answers echo the user turns: s-1, s-2 and s-5 follow their rules, s-3 and s-4 do not; s-4's tone
+    # rule is judge-only, unknown without a judge.
+    metrics = rnr_metrics(_scored(task, [sample.user for sample in task.dataset]))
+    assert metrics["split:in_distribution:pass_rate"].value == 0.5
+    assert metrics["split:in_distribution:pass_rate"].n == 2
+    assert metrics["split:held_out:checkable_pass_rate"].value == pytest.approx(2 / 3)
+    assert metrics["split:held_out:checkable_pass_rate"].n == 3
+    held_out = metrics["split:held_out:adherence"]
+    assert held_out.value == pytest.approx(2 / 3) and held_out.unknown == 1
+    assert held_out.low <= held_out.value <= held_out.high
+    assert metrics["checkable_pass_rate"].value == pytest.approx(3 / 5)
+
+
+def test_a_suite_with_one_split_reports_only_that_split():
+    task = rnr_task(TINY)
+    metrics = rnr_metrics(_scored(task, ["Sure, rest it five minutes.", "I only help with cooking.", None]))
+    assert sorted(name for name in metrics if name.startswith("split:")) == [
+        "split:in_distribution:adherence", "split:in_distribution:checkable_pass_rate",
+        "split:in_distribution:pass_rate"]
+    assert metrics["split:in_distribution:pass_rate"] == metrics["pass_rate"]
+
+
+def test_a_limit_samples_every_split():
+    sample = [s.metadata["split"] for s in rnr_task(SPLIT_SUITE, limit=2).dataset]
+    assert sorted(sample) == ["held_out", "in_distribution"]
+
+
+def test_a_limited_run_of_the_shipped_benchmark_measures_both_splits():
+    splits = Counter(sample.metadata["split"] for sample in rnr_task(limit=64).dataset)
+    total = Counter(item.split for item in load_rnr_items(shipped_bench_path()))
+    assert sum(splits.values()) == 64 and splits["held_out"] >= 15
+    assert abs(splits["held_out"] / 64 - total["held_out"] / total.total()) < 1 / 64

@@ -55,3 +55,20 @@ def test_a_seed_file_smaller_than_k_makes_one_group(tmp_path):
 
 def test_tfidf_of_a_single_cluster_needs_no_fit():
     assert tfidf_themes([], 4) == []
+
+
+def test_the_guard_covers_the_benchmarks_held_out_items(tmp_path):
+    from rnr_dspy.evals.rnr_suite import load_rnr_items, shipped_bench_path
+
+    held_out = [item.user for item in load_rnr_items(shipped_bench_path()) if item.split == "held_out"]
+    assert len(held_out) >= 60
+    guarded = set(shipped_eval_prompts())
+    assert all(user in guarded for user in held_out)
+    long_turn = next(user for user in held_out if len(user.split()) > 20)
+    rows = [{"instruction": "Suggest a name for a bakery that sells sourdough."},
+            {"instruction": held_out[0]},
+            {"instruction": "Quick question. " + long_turn}]
+    config = GenerateConfig(out=tmp_path, seeds=_write(tmp_path / "seeds.jsonl", rows), k=2)
+    groups, report = prepare_groups(config)
+    assert report["contaminated"] == 2 and [seed.instruction for group in groups for seed in group] == [
+        rows[0]["instruction"]]
