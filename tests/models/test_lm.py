@@ -12,7 +12,7 @@ def test_embedded_spec_resolves_to_the_packaged_gguf_without_loading_it():
     assert isinstance(lm.engine, LlamaCppEngine)
     assert lm.engine.model_path == embedded_model_path()
     assert embedded_model_path().name == EMBEDDED_MODEL_FILE and embedded_model_path().stat().st_size > 90_000_000
-    assert lm.engine._llama is None  # loaded lazily, on the first call
+    assert not lm.engine.loaded  # loaded lazily, on the first call
 
 
 def test_lms_made_from_one_gguf_share_one_engine():
