@@ -38,19 +38,26 @@ def embedded_model_path() -> Path:
 
 
 def make_lm(spec: str = "embedded", *, api_base: str | None = None, api_key: str | None = None,
-            temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True, **kwargs: Any) -> dspy.LM:
+            temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True,
+            engine_options: dict[str, Any] | None = None, **kwargs: Any) -> dspy.LM:
     """Resolve an LM spec to a `dspy.LM`.
+
+    `engine_options` configure the llama.cpp engine of a GGUF model (`LlamaCppEngine` arguments such as `parallel`
+    and `n_ctx`); LMs made with the same file and options share one engine.
 
     Example:
         >>> lm = make_lm("embedded")  # doctest: +SKIP
         >>> lm = make_lm("hosted_vllm/Qwen/Qwen2.5-7B-Instruct", api_base="http://localhost:8000/v1")  # doctest: +SKIP
     """
     settings = {"temperature": temperature, "max_tokens": max_tokens, "cache": cache, **kwargs}
+    options = engine_options or {}
     if spec == "embedded":
-        return _local_lm(embedded_model_path(), EMBEDDED_MODEL_NAME, settings)
+        return _local_lm(embedded_model_path(), EMBEDDED_MODEL_NAME, settings, options)
     if spec.startswith("local:"):
         path = Path(spec.removeprefix("local:")).expanduser()
-        return _local_lm(path, f"local/{path.name}", settings)
+        return _local_lm(path, f"local/{path.name}", settings, options)
+    if options:
+        raise LMSpecError(f"engine options {sorted(options)} apply to GGUF models only, not to {spec!r}")
     if "/" not in spec or spec.startswith("/"):
         raise LMSpecError(
             f"unknown LM spec {spec!r}: use 'embedded', 'local:PATH' (a .gguf file or a Hugging Face model "
@@ -64,10 +71,12 @@ def lm_id(lm: dspy.BaseLM) -> str:
     return str(lm.model)
 
 
-def _local_lm(path: Path, name: str, settings: dict[str, Any]) -> dspy.LM:
+def _local_lm(path: Path, name: str, settings: dict[str, Any], options: dict[str, Any]) -> dspy.LM:
     if path.is_file() and path.suffix == ".gguf":
-        engine = _gguf_engine(path.resolve())
+        engine = _gguf_engine(path.resolve(), options)
         return dspy.LM(name, engine=engine, async_engine=AsyncLlamaCppEngine(engine), **settings)
+    if options:
+        raise LMSpecError(f"engine options {sorted(options)} apply to GGUF models only, not to {str(path)!r}")
     if path.is_dir() and (path / "config.json").is_file():
         if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
             raise LMSpecError(f"{path} is a Hugging Face model directory: loading it needs transformers and torch "
@@ -79,16 +88,20 @@ def _local_lm(path: Path, name: str, settings: dict[str, Any]) -> dspy.LM:
                       "(a folder with config.json)")
 
 
-_ENGINES: dict[Path, LlamaCppEngine] = {}
+_ENGINES: dict[tuple[Path, tuple[tuple[str, Any], ...]], LlamaCppEngine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def _gguf_engine(path: Path) -> LlamaCppEngine:
-    # One engine (one loaded model) per file, shared by every LM made from it.
+def _gguf_engine(path: Path, options: dict[str, Any]) -> LlamaCppEngine:
+    # One engine (one loaded model) per file and options, shared by every LM made from them.
+    key = (path, tuple(sorted(options.items())))
     with _ENGINES_LOCK:
-        if path not in _ENGINES:
-            _ENGINES[path] = LlamaCppEngine(path)
-        return _ENGINES[path]
+        if key not in _ENGINES:
+            try:
+                _ENGINES[key] = LlamaCppEngine(path, **options)
+            except (TypeError, ValueError) as error:
+                raise LMSpecError(f"bad engine options for {path.name}: {error}") from None
+        return _ENGINES[key]
 
 
 @atexit.register

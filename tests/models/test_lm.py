@@ -19,6 +19,22 @@ def test_lms_made_from_one_gguf_share_one_engine():
     assert make_lm("embedded").engine is make_lm("embedded", temperature=0.7).engine
 
 
+def test_engine_options_size_a_separate_shared_engine():
+    small = make_lm("embedded", engine_options={"parallel": 4, "n_ctx": 1024})
+    assert (small.engine.parallel, small.engine.n_ctx) == (4, 1024)
+    assert small.engine is make_lm("embedded", engine_options={"n_ctx": 1024, "parallel": 4}).engine
+    assert small.engine is not make_lm("embedded").engine
+
+
+def test_engine_options_are_checked():
+    with pytest.raises(LMSpecError, match=r"bad engine options.*parallel"):
+        make_lm("embedded", engine_options={"parallel": 0})
+    with pytest.raises(LMSpecError, match="bad engine options"):
+        make_lm("embedded", engine_options={"no_such_option": 1})
+    with pytest.raises(LMSpecError, match="GGUF models only"):
+        make_lm("openai/gpt-4o-mini", engine_options={"parallel": 4})
+
+
 def test_local_gguf_path(tmp_path):
     lm = make_lm(f"local:{embedded_model_path()}")
     assert lm.engine.model_path == embedded_model_path()
