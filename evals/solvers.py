@@ -3,7 +3,9 @@
 Two back ends:
 - `LMGenerator`: any `dspy.LM` from `rnr_dspy.models.lm.make_lm` (the embedded GGUF on llama.cpp, `local:PATH`,
   a served or hosted model), called with a raw chat request (system + user), so DSPy's prompt formatting never
-  wraps the system prompt. HTTP models get `batch_size` concurrent requests; in-process ones run one at a time.
+  wraps the system prompt. HTTP models and GGUF models get `batch_size` concurrent requests: llama.cpp decodes
+  them together (continuous batching, the same answers as one at a time); the engine is sized for the eval and
+  freed with the generator.
 - `HFBatchGenerator` (`rnr_dspy.evals.hf_batch`): batched transformers generation for a Hugging Face directory
   (or a GGUF file converted to one).
 
@@ -15,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal, Protocol
@@ -33,6 +36,8 @@ __all__ = ["Backend", "Generator", "LMGenerator", "make_generator"]
 
 Backend = Literal["auto", "lm", "transformers"]
 Done = Callable[[int], None]
+
+_PROMPT_ROOM = 2048  # tokens for an item's system prompt and user turn (the shipped suites' longest is ~400)
 
 
 class Generator(Protocol):
@@ -104,10 +109,15 @@ def make_generator(spec: str, *, backend: Backend = "auto", batch_size: int = 8,
         from rnr_dspy.evals.hf_batch import HFBatchGenerator
 
         return HFBatchGenerator(local, batch_size=batch_size, max_tokens=max_tokens, temperature=temperature)
+    gguf = parsed.kind in ("gguf", "embedded")
+    options = {"parallel": batch_size, "n_ctx": max_tokens + _PROMPT_ROOM} if gguf else None
     lm = make_lm(parsed, api_key=api_key, temperature=temperature, max_tokens=max_tokens, cache=False,
-                 timeout=timeout, num_retries=num_retries)
-    # An in-process model serves one call at a time: threads would only queue.
+                 timeout=timeout, num_retries=num_retries, engine_options=options)
+    # A transformers model serves one call at a time: threads would only queue.
     generator = LMGenerator(lm, max_tokens=max_tokens, temperature=temperature,
-                            concurrency=1 if parsed.is_local else batch_size)
+                            concurrency=batch_size if gguf or not parsed.is_local else 1)
+    if gguf:
+        generator.backend = "lm"  # one engine decodes the concurrent requests as one batch
+        weakref.finalize(generator, lm.engine.close)  # its KV cache goes with the generator
     generator.probe()
     return generator

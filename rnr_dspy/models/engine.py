@@ -1,28 +1,29 @@
 """An in-process DSPy engine over llama.cpp: the embedded default LM and any local `.gguf` model.
 
-It follows DSPy 3.4's engine contract (`complete(Request) -> Response`), is safe to share between threads
-(one lock serialises calls into the model), fills token usage, and constrains decoding to the output format
-the request asks for (see `rnr_dspy.grammar`), so a small model's structured replies parse.
+It follows DSPy 3.4's engine contract (`complete(Request) -> Response`), is safe to share between threads (their
+requests are decoded together, see `rnr_dspy.models.scheduler`), fills token usage, and constrains decoding to
+the output format the request asks for (see `rnr_dspy.grammar`), so a small model's structured replies parse.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from dspy.lm15 import Message, Request, Response, Usage, response_to_events
 
 from rnr_dspy.grammar import grammar_for
+from rnr_dspy.models.completion import Completion, CompletionJob
+from rnr_dspy.models.llama_native import NativeLlama
+from rnr_dspy.models.sampling import SamplingParams
+from rnr_dspy.models.scheduler import BatchScheduler
 
 __all__ = ["AsyncLlamaCppEngine", "InProcessEngine", "LlamaCppEngine"]
-
-_CACHED_SYSTEM_CHARS = 500
-
 
 class InProcessEngine:
     """What the in-process engines share: the request as chat messages, a stream made from the one reply, and
@@ -45,86 +46,100 @@ class InProcessEngine:
 
 
 class LlamaCppEngine(InProcessEngine):
-    """Run a GGUF model with llama-cpp-python.
+    """Run a GGUF model with llama.cpp, decoding concurrent requests together (continuous batching).
+
+    Requests from any number of threads join one running batch, each with its own sampler and grammar; see
+    `rnr_dspy.models.scheduler`. The model loads on the first request and `close()` frees it.
 
     Args:
         model_path: the `.gguf` file.
-        n_ctx: context window in tokens.
+        n_ctx: context window of each request in tokens (prompt and reply).
         n_threads: CPU threads for llama.cpp (default: every core; llama-cpp-python's own default is half).
         repeat_penalty: llama.cpp's penalty over the last 64 tokens; small models loop without it.
-        prompt_cache_bytes: RAM for saved model states, so a call reuses the prefix it shares with an earlier one
-            (each stage's long system message); 0 turns it off.
+        parallel: requests decoded together (like llama.cpp server's `--parallel`); more wait in a queue. The KV
+            cache holds `parallel * n_ctx` token cells, allocated at load (~23 KB each for SmolLM2-135M).
+        n_batch: most tokens per decode step; a long prompt is fed in chunks of this size between other
+            requests' tokens.
+        repack_weights: let llama.cpp repack the weights for the CPU's matrix units (AMX), in micro-batches of
+            16 rows (see `rnr_dspy.models.llama_native`); False keeps its plain kernels (about half the speed).
+
+    A reply does not depend on what it was batched with: greedy decoding gives the same tokens alone or among others.
     """
 
     supports_response_schema = True
     supported_params = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed", "response_format"})
 
     def __init__(self, model_path: str | Path, *, n_ctx: int = 8192, n_threads: int | None = None,
-                 repeat_penalty: float = 1.1, prompt_cache_bytes: int = 2 << 30) -> None:
+                 repeat_penalty: float = 1.1, parallel: int = 8, n_batch: int = 512,
+                 repack_weights: bool = True) -> None:
+        if parallel < 1 or n_batch < parallel:
+            raise ValueError(f"parallel must be >= 1 and n_batch >= parallel, not parallel={parallel}, "
+                             f"n_batch={n_batch}")
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self.n_threads = n_threads or os.cpu_count() or 1
         self.repeat_penalty = repeat_penalty
-        self.prompt_cache_bytes = prompt_cache_bytes
-        self._lock = threading.Lock()
-        self._llama: Any = None
-        self._prompt_cache: Any = None
+        self.parallel = parallel
+        self.n_batch = n_batch
+        self.repack_weights = repack_weights
+        self.scheduler = BatchScheduler(self._load)
 
-    def _model(self) -> Any:
-        if self._llama is None:
-            from llama_cpp import Llama, LlamaRAMCache
+    def _load(self) -> NativeLlama:
+        return NativeLlama(self.model_path, n_ctx=self.n_ctx, n_seq=self.parallel, n_threads=self.n_threads,
+                           n_batch=self.n_batch, repack_weights=self.repack_weights)
 
-            self._llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                verbose=False)
-            if self.prompt_cache_bytes:
-                self._prompt_cache = LlamaRAMCache(capacity_bytes=self.prompt_cache_bytes)
-        return self._llama
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (its decoding thread running)."""
+        return self.scheduler.running
+
+    def submit(self, request: Request) -> Future[Completion]:
+        """Queue `request`; the future gets its `Completion`, and cancelling it stops the request."""
+        return self.scheduler.submit(self.job(request))
+
+    def submit_many(self, requests: list[Request]) -> list[Future[Completion]]:
+        """Queue `requests` together, in order."""
+        return self.scheduler.submit_many([self.job(request) for request in requests])
+
+    def job(self, request: Request) -> CompletionJob:
+        """The request as the scheduler runs it: chat messages, limits, and a sampler with the request's grammar."""
+        config = request.config
+        sampling = SamplingParams(
+            temperature=0.0 if config.temperature is None else config.temperature,
+            top_p=1.0 if config.top_p is None else config.top_p, seed=config.seed,
+            repeat_penalty=self.repeat_penalty, grammar=grammar_for(request))
+        return CompletionJob(messages=self.chat_messages(request), max_tokens=config.max_tokens or 512,
+                             stop=tuple(config.stop), sampling=sampling)
 
     def complete(self, request: Request) -> Response:
-        messages = self.chat_messages(request)
-        config = request.config
-        kwargs: dict[str, Any] = {
-            "max_tokens": config.max_tokens or 512,
-            "temperature": 0.0 if config.temperature is None else config.temperature,
-            "top_p": 1.0 if config.top_p is None else config.top_p,
-            "stop": list(config.stop) or None,
-            "repeat_penalty": self.repeat_penalty,
-        }
-        if config.seed is not None:
-            kwargs["seed"] = config.seed
-        grammar = grammar_for(request)
-        with self._lock:
-            model = self._model()
-            # Saving a state after every call costs a little; it pays back only for long, reused system messages.
-            model.cache = self._prompt_cache if len(request.system or "") >= _CACHED_SYSTEM_CHARS else None
-            if grammar is not None:
-                from llama_cpp import LlamaGrammar
+        future = self.submit(request)
+        try:
+            completion = future.result()
+        except BaseException:
+            future.cancel()  # an interrupted caller frees its slot
+            raise
+        return self.response(request, completion)
 
-                kwargs["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
-            result = model.create_chat_completion(messages=messages, **kwargs)
-        choice = result["choices"][0]
-        usage = result.get("usage") or {}
+    @staticmethod
+    def response(request: Request, completion: Completion) -> Response:
         return Response(
-            id=result.get("id") or f"rnr-{uuid.uuid4().hex}",
-            model=request.model,
-            message=Message.assistant(choice["message"]["content"] or ""),
-            finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
-            usage=Usage(input_tokens=usage.get("prompt_tokens", 0), output_tokens=usage.get("completion_tokens", 0)),
+            id=f"rnr-{uuid.uuid4().hex}", model=request.model, message=Message.assistant(completion.text),
+            finish_reason=completion.finish_reason,
+            usage=Usage(input_tokens=completion.prompt_tokens, output_tokens=completion.completion_tokens),
         )
 
     def close(self) -> None:
-        with self._lock:
-            if self._llama is not None:
-                self._llama.close()
-                self._llama = None
+        """Stop decoding (requests still queued or running fail) and free the model; a later request reloads it."""
+        self.scheduler.close()
 
     def dump_state(self) -> dict[str, Any]:
         return {"model_path": str(self.model_path), "n_ctx": self.n_ctx, "repeat_penalty": self.repeat_penalty,
-                "prompt_cache_bytes": self.prompt_cache_bytes}
+                "parallel": self.parallel, "n_batch": self.n_batch, "repack_weights": self.repack_weights}
 
     @classmethod
     def load_state(cls, state: dict[str, Any]) -> LlamaCppEngine:
-        return cls(**state)
+        known = {"model_path", "n_ctx", "n_threads", "repeat_penalty", "parallel", "n_batch", "repack_weights"}
+        return cls(**{key: value for key, value in state.items() if key in known})  # older saves had more keys
 
 
 class AsyncLlamaCppEngine:
@@ -134,7 +149,9 @@ class AsyncLlamaCppEngine:
         self.engine = engine
 
     async def complete(self, request: Request) -> Response:
-        return await asyncio.to_thread(self.engine.complete, request)
+        # Cancelling the awaiting task cancels the future, which frees the request's slot.
+        completion = await asyncio.wrap_future(self.engine.submit(request))
+        return self.engine.response(request, completion)
 
     async def stream(self, request: Request) -> Any:
         for event in response_to_events(await self.complete(request)):

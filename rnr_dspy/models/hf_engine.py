@@ -51,6 +51,7 @@ class TransformersEngine(InProcessEngine):
                     temperature=config.temperature if sampling else None, top_p=config.top_p if sampling else None,
                     stop_strings=list(config.stop) or None, tokenizer=tokenizer,
                     pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
+                    use_cache=True,  # a dir saved mid-training may say otherwise; without it decoding crawls
                 )
         prompt_length = inputs["input_ids"].shape[1]
         new_tokens = output[0][prompt_length:]

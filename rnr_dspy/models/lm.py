@@ -25,11 +25,15 @@ __all__ = ["EMBEDDED_MODEL_FILE", "embedded_model_path", "lm_id", "make_lm"]
 
 def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, api_key: str | None = None,
             temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True, timeout: float = DEFAULT_TIMEOUT,
-            num_retries: int = DEFAULT_RETRIES, **kwargs: Any) -> dspy.LM:
+            num_retries: int = DEFAULT_RETRIES, engine_options: dict[str, Any] | None = None,
+            **kwargs: Any) -> dspy.LM:
     """Resolve an LM spec (see `ModelSpec`) to a `dspy.LM`; `api_base` and `api_key` apply to remote models.
 
     A served model (a provider/model string) becomes a `ServedLM`: each request waits at most `timeout` seconds,
     and a failure worth retrying is retried `num_retries` times, each wait reported. In-process models ignore both.
+
+    `engine_options` configure the llama.cpp engine of a GGUF model (`LlamaCppEngine` arguments such as `parallel`
+    and `n_ctx`); LMs made with the same file and options share one engine.
 
     Example:
         >>> lm = make_lm("embedded")  # doctest: +SKIP
@@ -37,7 +41,10 @@ def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, 
     """
     use_reply_cache()
     settings = {"temperature": temperature, "max_tokens": max_tokens, "cache": cache, **kwargs}
+    options = engine_options or {}
     parsed = spec if isinstance(spec, ModelSpec) else ModelSpec.parse(spec, api_base=api_base)
+    if parsed.kind != "gguf" and parsed.kind != "embedded" and options:
+        raise LMSpecError(f"engine options {sorted(options)} apply to GGUF models only, not to {parsed.name!r}")
     if parsed.kind == "remote":
         mask_library_logs()
         return ServedLM(parsed.name, api_base=parsed.api_base or api_base, api_key=api_key, timeout=timeout,
@@ -49,7 +56,7 @@ def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, 
         from rnr_dspy.models.hf_engine import TransformersEngine
 
         return dspy.LM(parsed.name, engine=TransformersEngine(parsed.path), **settings)
-    engine = _gguf_engine(parsed.gguf_file().resolve())
+    engine = _gguf_engine(parsed.gguf_file().resolve(), options)
     return dspy.LM(parsed.name, engine=engine, async_engine=AsyncLlamaCppEngine(engine), **settings)
 
 
@@ -58,16 +65,20 @@ def lm_id(lm: dspy.BaseLM) -> str:
     return mask_credentials(str(lm.model))
 
 
-_ENGINES: dict[Path, LlamaCppEngine] = {}
+_ENGINES: dict[tuple[Path, tuple[tuple[str, Any], ...]], LlamaCppEngine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def _gguf_engine(path: Path) -> LlamaCppEngine:
-    # One engine (one loaded model) per file, shared by every LM made from it.
+def _gguf_engine(path: Path, options: dict[str, Any]) -> LlamaCppEngine:
+    # One engine (one loaded model) per file and options, shared by every LM made from them.
+    key = (path, tuple(sorted(options.items())))
     with _ENGINES_LOCK:
-        if path not in _ENGINES:
-            _ENGINES[path] = LlamaCppEngine(path)
-        return _ENGINES[path]
+        if key not in _ENGINES:
+            try:
+                _ENGINES[key] = LlamaCppEngine(path, **options)
+            except (TypeError, ValueError) as error:
+                raise LMSpecError(f"bad engine options for {path.name}: {error}") from None
+        return _ENGINES[key]
 
 
 @atexit.register

@@ -12,11 +12,27 @@ def test_embedded_spec_resolves_to_the_packaged_gguf_without_loading_it():
     assert isinstance(lm.engine, LlamaCppEngine)
     assert lm.engine.model_path == embedded_model_path()
     assert embedded_model_path().name == EMBEDDED_MODEL_FILE and embedded_model_path().stat().st_size > 90_000_000
-    assert lm.engine._llama is None  # loaded lazily, on the first call
+    assert not lm.engine.loaded  # loaded lazily, on the first call
 
 
 def test_lms_made_from_one_gguf_share_one_engine():
     assert make_lm("embedded").engine is make_lm("embedded", temperature=0.7).engine
+
+
+def test_engine_options_size_a_separate_shared_engine():
+    small = make_lm("embedded", engine_options={"parallel": 4, "n_ctx": 1024})
+    assert (small.engine.parallel, small.engine.n_ctx) == (4, 1024)
+    assert small.engine is make_lm("embedded", engine_options={"n_ctx": 1024, "parallel": 4}).engine
+    assert small.engine is not make_lm("embedded").engine
+
+
+def test_engine_options_are_checked():
+    with pytest.raises(LMSpecError, match=r"bad engine options.*parallel"):
+        make_lm("embedded", engine_options={"parallel": 0})
+    with pytest.raises(LMSpecError, match="bad engine options"):
+        make_lm("embedded", engine_options={"no_such_option": 1})
+    with pytest.raises(LMSpecError, match="GGUF models only"):
+        make_lm("openai/gpt-4o-mini", engine_options={"parallel": 4})
 
 
 def test_local_gguf_path(tmp_path):
