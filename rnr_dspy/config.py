@@ -1,7 +1,10 @@
-"""Stage configs from YAML files, with command-line flags on top."""
+"""Stage configs from YAML files, with command-line flags on top, and errors that say what to write instead."""
 
 from __future__ import annotations
 
+import difflib
+import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,7 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.errors import ConfigError
 
-__all__ = ["TeacherStageConfig", "build_config"]
+__all__ = ["LM_PANEL", "SEED_PANEL", "TeacherStageConfig", "build_config", "read_config_file", "validate_config"]
+
+# Where a field's flag is listed in `--help` (`json_schema_extra={"panel": ...}`; unset: the command's own panel).
+LM_PANEL = {"panel": "Language models"}
+SEED_PANEL = {"panel": "Seeds"}
 
 
 class TeacherStageConfig(BaseModel):
@@ -20,46 +27,131 @@ class TeacherStageConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    lm: str = Field("embedded", description="Teacher LM spec: embedded, local:PATH, or a DSPy model string.")
+    lm: str = Field("embedded", description="Teacher LM spec: embedded, local:PATH, or a DSPy model string.",
+                    json_schema_extra=LM_PANEL)
     judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher); "
-                                 "'none' (generate): such rules stay unknown, so only fully checkable prompts pass.")
-    api_base: str | None = None
-    api_key: SecretStr | None = Field(None, exclude=True)
-    seeds: str = Field(SHIPPED_SEEDS, description="Seed file, hub dataset id, or 'shipped'.")
-    columns: SeedColumns = Field(default_factory=SeedColumns)
-    limit: int | None = Field(None, ge=1, description="Use at most this many seeds.")
-    k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
+                                 "none: no judge, such rules stay unknown (so only fully checkable prompts pass).",
+                                 json_schema_extra=LM_PANEL)
+    api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp's "
+                                 "server, ...).", json_schema_extra=LM_PANEL)
+    api_key: SecretStr | None = Field(None, exclude=True, description="API key of the server (never written to "
+                                      "reports or configs).",
+                                      json_schema_extra={**LM_PANEL, "envvar": "RNR_DSPY_API_KEY"})
+    engine_threads: int | None = Field(None, ge=1, le=512, description="CPU threads of the embedded/GGUF engine "
+                                       "(llama.cpp; default: every core).", json_schema_extra=LM_PANEL)
+    seeds: str = Field(SHIPPED_SEEDS, description="Seed file (jsonl/json/csv/parquet), hub dataset id, or 'shipped'.",
+                       json_schema_extra=SEED_PANEL)
+    columns: SeedColumns = Field(default_factory=SeedColumns, description="Which seed columns hold what (unset: "
+                                 "detected).", json_schema_extra=SEED_PANEL)
+    limit: int | None = Field(None, ge=1, description="Use at most this many seeds.", json_schema_extra=SEED_PANEL)
+    k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).",
+                   json_schema_extra=SEED_PANEL)
     checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
                               "code: for a weak teacher, whose free-text rules and judgements are noise.")
 
+    @property
+    def use_judge(self) -> bool:
+        """False when `judge_lm` is `none`: rules without a check stay unknown."""
+        return self.judge_lm != "none"
+
+    def lm_settings(self, **settings: Any) -> dict[str, Any]:
+        """The keyword arguments of `make_lm` that every LM of the stage shares (the key unwrapped)."""
+        key = self.api_key.get_secret_value() if self.api_key else None
+        return {"api_base": self.api_base, "api_key": key, "engine_threads": self.engine_threads, **settings}
+
+
 Config = TypeVar("Config", bound=BaseModel)
+Location = tuple[int | str, ...]
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The mapping of settings in a YAML file (an empty file is no settings)."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read config {path}: {error}") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings, got {type(loaded).__name__}")
+    return loaded
 
 
 def build_config(cls: type[Config], path: Path | None, overrides: dict[str, Any], *,
-                 flag_names: bool = False) -> Config:
-    """`cls` from the YAML mapping at `path` (if any), with `overrides` (the flags a user gave) on top.
+                 flag_of: Callable[[Location], str | None] | None = None) -> Config:
+    """`cls` from the YAML mapping at `path` (if any), with `overrides` (the flags a user gave) on top; a mapping
+    override is merged key by key into the file's mapping.
 
-    Raises `ConfigError` naming the file and the field that is wrong (as a `--flag` with `flag_names`).
+    Raises `ConfigError` naming each wrong field: as the flag `flag_of(location)` returns (None: not a flag), else
+    as `FILE: field`.
     """
-    values: dict[str, Any] = {}
-    if path is not None:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise ConfigError(f"cannot read config {path}: {error}") from error
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: expected a mapping of settings, got {type(loaded).__name__}")
-        values = loaded
-    merged = {**values, **{key: value for key, value in overrides.items() if not isinstance(value, dict)}}
+    values = read_config_file(path) if path is not None else {}
+    merged = dict(values)
     for key, value in overrides.items():
-        if isinstance(value, dict):
-            merged[key] = {**(values.get(key) or {}), **value}
+        merged[key] = {**(values.get(key) or {}), **value} if isinstance(value, dict) else value
+
+    def name(location: Location) -> str:
+        flag = flag_of(location) if flag_of else None
+        return flag or (f"{path}: " if path else "") + _dotted(location)
+
+    return validate_config(cls, merged, name=name)
+
+
+def validate_config(cls: type[Config], values: dict[str, Any], *, prefix: str = "",
+                    name: Callable[[Location], str] | None = None) -> Config:
+    """`cls(**values)`, or a `ConfigError` whose every problem names its field (`prefix` + the dotted field, or
+    `name(location)`), the nearest valid names of an unknown one, and the expected type of a wrong value."""
     try:
-        return cls(**merged)
+        return cls.model_validate(values)
     except ValidationError as error:
-        source = f"{path}: " if path else ""
-        fields = [".".join(map(str, e["loc"])) for e in error.errors()]
-        if flag_names:
-            fields = ["--" + field.replace("_", "-") for field in fields]
-        problems = "; ".join(f"{field}: {e['msg']}" for field, e in zip(fields, error.errors(), strict=True))
-        raise ConfigError(f"{source}{problems}") from None
+        problems = [f"{name(tuple(e['loc'])) if name else prefix + _dotted(e['loc'])}: {_problem(cls, e)}"
+                    for e in error.errors()]
+        raise ConfigError("; ".join(problems)) from None
+
+
+def _dotted(location: typing.Sequence[int | str]) -> str:
+    return ".".join(map(str, location))
+
+
+def _problem(cls: type[BaseModel], error: Any) -> str:
+    location = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        valid = sorted(_model_at(cls, location[:-1]).model_fields)
+        near = difflib.get_close_matches(str(location[-1]), valid, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(near)}?" if near else f"valid settings: {', '.join(valid)}"
+        return f"unknown setting; {hint}"
+    if error["type"].endswith(("_type", "_parsing")):
+        annotation = _annotation_at(cls, location)
+        expected = f"expected {_type_name(annotation)}, got {error['input']!r}" if annotation else ""
+        return "; ".join(part for part in (expected, error["msg"]) if part)
+    return str(error["msg"])
+
+
+def _model_at(cls: type[BaseModel], location: Location) -> type[BaseModel]:
+    model = cls
+    for part in location:
+        field = model.model_fields.get(str(part))
+        inner = _nested_model(field.annotation) if field else None
+        if inner is None:
+            return model
+        model = inner
+    return model
+
+
+def _annotation_at(cls: type[BaseModel], location: Location) -> Any:
+    parent = _model_at(cls, location[:-1])
+    field = parent.model_fields.get(str(location[-1])) if location else None
+    return field.annotation if field else None
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("pathlib.", "").replace("pydantic.types.", "")

@@ -18,16 +18,19 @@ from collections.abc import Callable
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from rnr_dspy.config import read_config_file, validate_config
 from rnr_dspy.errors import ConfigError, RnrError
+from rnr_dspy.progress import Progress
+from rnr_dspy.stages import STAGES as STAGE_SPECS
+from rnr_dspy.stages import Stage
 
 __all__ = ["Recipe", "load_recipe", "run_recipe", "stage_configs"]
 
-Stage = Literal["compile", "generate", "train", "eval"]
 STAGES: tuple[Stage, ...] = ("compile", "generate", "train", "eval")
 
 
@@ -60,42 +63,23 @@ def load_recipe(source: str | Path, out: Path | None = None) -> Recipe:
                            if p.name.endswith(".yaml"))
             raise ConfigError(f"recipe {str(source)!r}: no such file, and not a shipped recipe ({', '.join(names)})")
         path = Path(str(shipped))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return Recipe.model_validate({**data, **({"out": out} if out else {})})
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from error
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise ConfigError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from error
+    data = read_config_file(path)
+    return validate_config(Recipe, {**data, **({"out": out} if out else {})}, prefix=f"{path}: ")
 
 
 def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
     """Each stage's config with the run's paths wired in; all validated before any stage runs."""
-    from rnr_dspy.compile_job import CompileConfig
-    from rnr_dspy.evals.run import EvalConfig
-    from rnr_dspy.generate import GenerateConfig
-    from rnr_dspy.train import TrainConfig
-
     out = recipe.out
     program = out / "compile" / "program.json" if "compile" in recipe.stages else None
-    wiring: dict[Stage, tuple[type[BaseModel], dict[str, Any]]] = {
-        "compile": (CompileConfig, {"out": out / "compile", "lm": recipe.lm}),
-        "generate": (GenerateConfig, {"out": out / "generate", "lm": recipe.lm, "program": program}),
-        "train": (TrainConfig, {"data": [out / "generate"], "out": out / "model", "model": recipe.student,
-                                "overwrite": True}),
-        "eval": (EvalConfig, {"models": _eval_models(recipe), "out": out / "eval"}),
+    wiring: dict[Stage, dict[str, Any]] = {
+        "compile": {"out": out / "compile", "lm": recipe.lm},
+        "generate": {"out": out / "generate", "lm": recipe.lm, "program": program},
+        "train": {"data": [out / "generate"], "out": out / "model", "model": recipe.student, "overwrite": True},
+        "eval": {"models": _eval_models(recipe), "out": out / "eval"},
     }
-    configs: dict[Stage, Any] = {}
-    for stage in recipe.stages:
-        cls, wired = wiring[stage]
-        try:
-            configs[stage] = cls.model_validate({**wired, **getattr(recipe, stage)})
-        except ValidationError as error:
-            first = error.errors()[0]
-            raise ConfigError(f"recipe {recipe.name}: {stage}.{'.'.join(map(str, first['loc']))}: "
-                              f"{first['msg']}") from error
-    return configs
+    return {stage: validate_config(STAGE_SPECS[stage].config_class(), {**wiring[stage], **getattr(recipe, stage)},
+                                   prefix=f"recipe {recipe.name}: {stage}.")
+            for stage in recipe.stages}
 
 
 def _eval_models(recipe: Recipe) -> list[str]:
@@ -137,15 +121,14 @@ def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel) -> None:
 
 
 def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
-               on_stage: Callable[[Stage, str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Run the recipe's stages in order, skipping those `run_state.json` records as done (unless in `force`)."""
-    from rnr_dspy.compile_job import run_compile
-    from rnr_dspy.evals.run import run_eval
-    from rnr_dspy.generate import run_generate
-    from rnr_dspy.train import run_train
+               on_stage: Callable[[Stage, str, dict[str, Any]], None] | None = None,
+               progress: Progress | None = None) -> dict[str, Any]:
+    """Run the recipe's stages in order, skipping those `run_state.json` records as done (unless in `force`).
 
-    runners: dict[Stage, Callable[[Any], Any]] = {"compile": run_compile, "generate": run_generate,
-                                                  "train": run_train, "eval": run_eval}
+    Each stage runs as `run_<stage>(config, progress)`, the way the CLI runs it; with `isolate_stages`, as its own
+    `rnr-dspy STAGE --config FILE` process (which shows its own progress)."""
+    runners: dict[Stage, Callable[[Any], Any]] = {
+        stage: partial(spec.run, progress=progress) for stage, spec in STAGE_SPECS.items()}
     if recipe.isolate_stages:
         runners = {stage: partial(_in_process_of_its_own, stage, recipe.out) for stage in runners}
     configs = stage_configs(recipe)

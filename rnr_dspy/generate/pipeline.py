@@ -7,12 +7,10 @@ its error; it is generated again only with `retry_failed`.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dspy
@@ -20,24 +18,31 @@ from pydantic import BaseModel
 
 from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.data import Seed
-from rnr_dspy.errors import SeedError
+from rnr_dspy.errors import ConfigError, SeedError
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.export import write_datasets
 from rnr_dspy.generate.hashing import content_hash
 from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
 from rnr_dspy.generate.respond import answer_prompt
+from rnr_dspy.generate.result import GenerateResult
 from rnr_dspy.generate.seeds import prepare_groups
 from rnr_dspy.generate.store import RunStore
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.modules import RNRProgram
+from rnr_dspy.parallel import parallel_map
+from rnr_dspy.progress import Progress, ProgressEvent
 from rnr_dspy.rules import TurnType, render_system_prompt
 from rnr_dspy.rules.sampling import sample_rules
 from rnr_dspy.tracking import Ledger
 
-__all__ = ["GenerateProgress", "run_generate"]
+__all__ = ["run_generate"]
+
+_FIRST_ERRORS = 3
 
 
 class GenerateProgress(BaseModel):
+    """The run's counts, reported as the `stats` of its progress events."""
+
     done: int = 0
     total: int = 0
     passed: int = 0
@@ -46,17 +51,21 @@ class GenerateProgress(BaseModel):
     tokens: int = 0
 
 
-def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], None] | None = None) -> dict[str, Any]:
-    """Generate (or resume) the run in `config.out`; write its datasets and report; return the report."""
+def run_generate(config: GenerateConfig, progress: Progress | None = None) -> GenerateResult:
+    """Generate (or resume) the run in `config.out`; write its datasets and `generate_report.json`.
+
+    Progress: one `generate` phase over the prompts, with `passed`, `failed`, `errors` and `tokens` as stats.
+    """
     started = time.perf_counter()
+    if config.program is not None and not config.program.is_file():
+        raise ConfigError(f"program: {config.program} is not a file (a program.json written by rnr-dspy compile)")
     groups, seed_report = prepare_groups(config)
     if not groups:
         raise SeedError(f"no seed left to generate from: {json.dumps(seed_report)}")
-    key = config.api_key.get_secret_value() if config.api_key else None
-    settings: dict[str, Any] = {"api_base": config.api_base, "api_key": key, "temperature": config.temperature,
-                                "max_tokens": config.max_tokens, "num_retries": config.num_retries}
+    settings = config.lm_settings(temperature=config.temperature, max_tokens=config.max_tokens,
+                                  num_retries=config.num_retries)
     teacher = make_lm(config.lm, **settings)
-    use_judge = config.judge_lm != "none"
+    use_judge = config.use_judge
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm and use_judge else teacher
     program = RNRProgram(judge_lm=judge, use_judge=use_judge, checks_only=config.checks_only)
     if config.program is not None:
@@ -67,21 +76,32 @@ def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], 
     run = _Run(config, program, store, ledger, Provenance(
         seed_ids=[], program=content_hash(program.dump_state()), lm=lm_id(teacher),
         judge_lm=lm_id(judge) if use_judge else "none"),
-        GenerateProgress(total=sum(len(group) + per_group for group in groups)), progress)
+        GenerateProgress(total=sum(len(group) + per_group for group in groups)), _as_events(progress))
+    if progress:  # the total is known from the start
+        progress(ProgressEvent(phase="generate", done=0, total=run.state.total))
     with dspy.context(lm=teacher, adapter=StructuredAdapter(), usage_tracker=ledger):
-        with ThreadPoolExecutor(max_workers=config.num_threads) as pool:
-            for future in [pool.submit(contextvars.copy_context().run, run.group, group) for group in groups]:
-                future.result()
+        for _ in parallel_map(run.group, groups, config.num_threads):
+            pass
     counts = write_datasets(store, config.out / "data", config, seed_report, push_to_hub=config.push_to_hub)
-    report = {
-        **counts, "seeds": seed_report, "torn_lines_dropped": store.torn_lines,
+    errors = [f"{record['stage']}: {record['error']}" for record in store.records() if record["status"] == "error"]
+    result = GenerateResult.model_validate({
+        **counts, "first_errors": errors[:_FIRST_ERRORS], "seeds": seed_report,
+        "torn_lines_dropped": store.torn_lines,
         "this_run": {**ledger.summary(), "wall_seconds": round(time.perf_counter() - started, 2)},
         "lm": lm_id(teacher), "judge_lm": run.provenance.judge_lm, "program": run.provenance.program,
         "config": config.model_dump(mode="json"),
-    }
-    ledger.write(config.out / "usage.json", wall_seconds=report["this_run"]["wall_seconds"])
-    (config.out / "generate_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    return report
+    })
+    ledger.write(config.out / "usage.json", wall_seconds=result.this_run["wall_seconds"])
+    (config.out / "generate_report.json").write_text(json.dumps(result.model_dump(mode="json"), indent=2),
+                                                     encoding="utf-8")
+    return result
+
+
+def _as_events(progress: Progress | None) -> Callable[[GenerateProgress], None] | None:
+    if progress is None:
+        return None
+    return lambda state: progress(ProgressEvent(phase="generate", done=state.done, total=state.total,
+                                                stats=state.model_dump(exclude={"done", "total"})))
 
 
 class _Run:

@@ -38,8 +38,10 @@ def embedded_model_path() -> Path:
 
 
 def make_lm(spec: str = "embedded", *, api_base: str | None = None, api_key: str | None = None,
-            temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True, **kwargs: Any) -> dspy.LM:
-    """Resolve an LM spec to a `dspy.LM`.
+            temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True, engine_threads: int | None = None,
+            **kwargs: Any) -> dspy.LM:
+    """Resolve an LM spec to a `dspy.LM`. `engine_threads`: CPU threads of an in-process GGUF engine (default:
+    every core).
 
     Example:
         >>> lm = make_lm("embedded")  # doctest: +SKIP
@@ -47,10 +49,10 @@ def make_lm(spec: str = "embedded", *, api_base: str | None = None, api_key: str
     """
     settings = {"temperature": temperature, "max_tokens": max_tokens, "cache": cache, **kwargs}
     if spec == "embedded":
-        return _local_lm(embedded_model_path(), EMBEDDED_MODEL_NAME, settings)
+        return _local_lm(embedded_model_path(), EMBEDDED_MODEL_NAME, settings, engine_threads)
     if spec.startswith("local:"):
         path = Path(spec.removeprefix("local:")).expanduser()
-        return _local_lm(path, f"local/{path.name}", settings)
+        return _local_lm(path, f"local/{path.name}", settings, engine_threads)
     if "/" not in spec or spec.startswith("/"):
         raise LMSpecError(
             f"unknown LM spec {spec!r}: use 'embedded', 'local:PATH' (a .gguf file or a Hugging Face model "
@@ -64,9 +66,9 @@ def lm_id(lm: dspy.BaseLM) -> str:
     return str(lm.model)
 
 
-def _local_lm(path: Path, name: str, settings: dict[str, Any]) -> dspy.LM:
+def _local_lm(path: Path, name: str, settings: dict[str, Any], engine_threads: int | None = None) -> dspy.LM:
     if path.is_file() and path.suffix == ".gguf":
-        engine = _gguf_engine(path.resolve())
+        engine = _gguf_engine(path.resolve(), engine_threads)
         return dspy.LM(name, engine=engine, async_engine=AsyncLlamaCppEngine(engine), **settings)
     if path.is_dir() and (path / "config.json").is_file():
         if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
@@ -79,16 +81,16 @@ def _local_lm(path: Path, name: str, settings: dict[str, Any]) -> dspy.LM:
                       "(a folder with config.json)")
 
 
-_ENGINES: dict[Path, LlamaCppEngine] = {}
+_ENGINES: dict[tuple[Path, int | None], LlamaCppEngine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def _gguf_engine(path: Path) -> LlamaCppEngine:
-    # One engine (one loaded model) per file, shared by every LM made from it.
+def _gguf_engine(path: Path, threads: int | None = None) -> LlamaCppEngine:
+    # One engine (one loaded model) per file and thread count, shared by every LM made from it.
     with _ENGINES_LOCK:
-        if path not in _ENGINES:
-            _ENGINES[path] = LlamaCppEngine(path)
-        return _ENGINES[path]
+        if (path, threads) not in _ENGINES:
+            _ENGINES[path, threads] = LlamaCppEngine(path, n_threads=threads)
+        return _ENGINES[path, threads]
 
 
 @atexit.register

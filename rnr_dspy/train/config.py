@@ -17,6 +17,7 @@ Example YAML:
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,26 +28,42 @@ __all__ = ["OWNED_TRL_FIELDS", "TrainConfig", "machine_defaults"]
 # Set by rnr-dspy itself: checkpoints go under `out/checkpoints/<stage>`.
 OWNED_TRL_FIELDS = frozenset({"output_dir"})
 
+_DATA = {"panel": "Data"}
+_TRAINING = {"panel": "Training"}
+
 
 class TrainConfig(BaseModel):
     """Settings of one `rnr-dspy train` run."""
 
     model_config = ConfigDict(extra="forbid")
 
-    data: list[Path] = Field(min_length=1, description="Generate run directories or JSONL files.")
-    model: str = Field("embedded", description="embedded, local:PATH (a Hugging Face model dir or a .gguf file).")
-    out: Path = Path("runs/train")
+    data: list[Path] = Field(min_length=1, description="Generate run directories (their data/sft.jsonl, and "
+                             "data/dpo.jsonl with dpo) or JSONL files of SFT or preference rows.",
+                             json_schema_extra=_DATA)
+    model: str = Field("embedded", description="Model to train: embedded, or local:PATH (a Hugging Face model "
+                       "directory or a .gguf file).")
+    out: Path = Field(Path("runs/train"), description="Output directory of the trained model.")
     overwrite: bool = Field(False, description="Write into an output directory that is not empty.")
-    ift_data: str | None = Field(None, description="Instruction-tuning rows to mix in (Alpaca- or messages-shaped).")
-    mix_ratio: float = Field(1.0, ge=0, description="IFT rows mixed in per RNR row (capped by what the file has).")
+    ift_data: str | None = Field(None, description="Instruction-tuning rows to mix in (an Alpaca- or messages-shaped "
+                                 "file, or a hub dataset id).", json_schema_extra=_DATA)
+    mix_ratio: float = Field(1.0, ge=0, description="IFT rows mixed in per RNR row (capped by what the file has).",
+                             json_schema_extra=_DATA)
     overlong: Literal["skip", "truncate"] = Field(
-        "skip", description="Rows longer than max_length: skip them, or let TRL truncate them (both are counted).")
-    seed: int = Field(0, description="Seed of the IFT sample (TRL's own `seed` goes in sft_config).")
-    lora: bool = False
-    lora_config: dict[str, Any] = {}
-    dpo: bool = Field(False, description="Run DPO on the preference rows after SFT.")
-    sft_config: dict[str, Any] = {}
-    dpo_config: dict[str, Any] = {}
+        "skip", description="Rows longer than max_length: skip them, or let TRL truncate them (both are counted).",
+        json_schema_extra=_DATA)
+    seed: int = Field(0, description="Seed of the IFT sample and of TRL (unless sft_config or dpo_config sets "
+                      "its own seed).")
+    max_steps: int | None = Field(None, ge=1, description="Stop each stage after this many optimizer steps (quick "
+                                  "runs; max_steps in sft_config or dpo_config wins).", json_schema_extra=_TRAINING)
+    lora: bool = Field(False, description="Train LoRA adapters (merged into the weights on save) instead of all "
+                       "weights.", json_schema_extra=_TRAINING)
+    lora_config: dict[str, Any] = Field(default_factory=dict, description="peft.LoraConfig settings (default: all "
+                                        "linear layers, r=16, lora_alpha=32).", json_schema_extra=_TRAINING)
+    dpo: bool = Field(False, description="Run DPO on the preference rows after SFT.", json_schema_extra=_TRAINING)
+    sft_config: dict[str, Any] = Field(default_factory=dict, description="trl.SFTConfig settings (machine "
+                                       "defaults fill the rest).", json_schema_extra=_TRAINING)
+    dpo_config: dict[str, Any] = Field(default_factory=dict, description="trl.DPOConfig settings (machine "
+                                       "defaults fill the rest).", json_schema_extra=_TRAINING)
 
     @field_validator("sft_config", "dpo_config", "lora_config")
     @classmethod
@@ -57,24 +74,34 @@ class TrainConfig(BaseModel):
         if owned and info.field_name != "lora_config":
             raise ValueError(f"{', '.join(owned)} is set by rnr-dspy (checkpoints go under OUT/checkpoints)")
         if info.field_name == "sft_config":
-            _sft_config(Path("checkpoints"), value)
+            _sft_config(Path("checkpoints"), _run_defaults(info.data) | value)
         elif info.field_name == "dpo_config" and info.data.get("dpo"):
-            _dpo_config(Path("checkpoints"), value)
+            _dpo_config(Path("checkpoints"), _run_defaults(info.data) | value)
         elif info.field_name == "lora_config" and info.data.get("lora"):
             _lora_config(value)
         return value
 
     def sft_arguments(self, output_dir: Path | None = None) -> Any:
         """The `trl.SFTConfig` of this run."""
-        return _sft_config(output_dir or self.out / "checkpoints" / "sft", self.sft_config)
+        settings = _run_defaults(self.model_dump()) | self.sft_config
+        return _sft_config(output_dir or self.out / "checkpoints" / "sft", settings)
 
     def dpo_arguments(self, output_dir: Path | None = None) -> Any:
         """The `trl.DPOConfig` of this run."""
-        return _dpo_config(output_dir or self.out / "checkpoints" / "dpo", self.dpo_config)
+        settings = _run_defaults(self.model_dump()) | self.dpo_config
+        return _dpo_config(output_dir or self.out / "checkpoints" / "dpo", settings)
 
     def lora_arguments(self) -> Any:
         """The `peft.LoraConfig` of this run (all linear layers, r=16, alpha=32 unless set)."""
         return _lora_config(self.lora_config)
+
+
+def _run_defaults(fields: dict[str, Any]) -> dict[str, Any]:
+    """What the run's own fields set in TRL's configs, under the user's sft_config/dpo_config."""
+    defaults = {"seed": fields.get("seed", 0)}
+    if fields.get("max_steps") is not None:
+        defaults["max_steps"] = fields["max_steps"]
+    return defaults
 
 
 def _sft_config(output_dir: Path, settings: dict[str, Any]) -> Any:
@@ -96,7 +123,7 @@ def _lora_config(settings: dict[str, Any]) -> Any:
         return LoraConfig(**{"task_type": "CAUSAL_LM", "r": 16, "lora_alpha": 32, "target_modules": "all-linear",
                              **settings})
     except (TypeError, ValueError) as error:
-        raise ValueError(_short(error)) from None
+        raise ValueError(_short(error, LoraConfig)) from None
 
 
 def machine_defaults() -> dict[str, Any]:
@@ -131,12 +158,22 @@ def _construct(cls: type, output_dir: Path, settings: dict[str, Any]) -> Any:
     try:
         return cls(output_dir=str(output_dir), **{**defaults, **settings})
     except (TypeError, ValueError) as error:
-        raise ValueError(_short(error)) from None
+        raise ValueError(_short(error, cls)) from None
 
 
-def _short(error: Exception) -> str:
+def _short(error: Exception, cls: type | None = None) -> str:
     text = str(error)
     # "SFTConfig.__init__() got an unexpected keyword argument 'x'" -> name the field the way a user wrote it.
     if "unexpected keyword argument" in text:
-        return f"unknown setting {text.rsplit(' ', 1)[-1]}"
+        name = text.rsplit(" ", 1)[-1].strip("'")
+        near = difflib.get_close_matches(name, _setting_names(cls), n=3, cutoff=0.6) if cls else []
+        return f"unknown setting '{name}'" + (f"; did you mean {' or '.join(near)}?" if near else "")
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def _setting_names(cls: type) -> list[str]:
+    import dataclasses
+
+    if dataclasses.is_dataclass(cls):
+        return [field.name for field in dataclasses.fields(cls)]
+    return []

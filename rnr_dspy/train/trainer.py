@@ -25,11 +25,12 @@ from pydantic import BaseModel
 
 from rnr_dspy.errors import RnrError
 from rnr_dspy.models.convert import hf_model_dir
+from rnr_dspy.progress import Progress
 from rnr_dspy.train.config import TrainConfig
 from rnr_dspy.train.data import DataError, DataSet, load_dpo_rows, load_sft_rows, mix_ift, resolve_files
 from rnr_dspy.train.lengths import fit_to_length
 from rnr_dspy.train.model_card import render_model_card
-from rnr_dspy.train.stage import Progress, StageResult, run_stage
+from rnr_dspy.train.stage import StageResult, run_stage
 
 __all__ = ["EMBEDDED_BASE_MODEL", "OutputDirError", "TrainResult", "run_train"]
 
@@ -52,7 +53,9 @@ class TrainResult(BaseModel):
 
 
 def run_train(config: TrainConfig, progress: Progress | None = None) -> TrainResult:
-    """Train the model of `config` and write it, its model card and its log to `config.out`."""
+    """Train the model of `config` and write it, its model card and its log to `config.out`.
+
+    Progress: the phases `sft` and `dpo`, in optimizer steps, with the latest logged metrics as stats."""
     from accelerate import PartialState
     from transformers import AutoTokenizer
     from trl import DPOTrainer, SFTTrainer

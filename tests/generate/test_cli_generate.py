@@ -41,9 +41,9 @@ def test_a_missing_instruction_column_names_the_columns_and_the_flag(tmp_path, e
     seeds.write_text(json.dumps({"query": "Name a river.", "answer": "Nile"}) + "\n")
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds)])
     assert result.exit_code == 1
-    assert "['answer', 'query']" in result.output and "--instruction-column" in result.output
+    assert "['answer', 'query']" in result.output and "--columns.instruction" in result.output
     mapped = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds),
-                                 "--instruction-column", "query", "--output-column", "answer"])
+                                 "--columns.instruction", "query", "--columns.output", "answer"])
     assert mapped.exit_code == 0, mapped.output
 
 

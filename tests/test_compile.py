@@ -4,7 +4,7 @@ import pytest
 from fake_engine import fake_lm, scripted_engine
 
 from rnr_dspy import RNRProgram
-from rnr_dspy.compile_job import CompileConfig, make_examples, run_compile
+from rnr_dspy.compile import CompileConfig, make_examples, run_compile
 from rnr_dspy.errors import SeedError
 
 FAILING_RESPONSE = {"response": "Well, here is a long and rambling answer that never opens the expected way at all."}
@@ -13,7 +13,7 @@ FAILING_RESPONSE = {"response": "Well, here is a long and rambling answer that n
 @pytest.fixture
 def engine(monkeypatch):
     engine = scripted_engine()
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     return engine
 
 
@@ -24,7 +24,7 @@ def config(tmp_path, **overrides):
 def test_compile_writes_a_loadable_program_and_a_report(tmp_path, engine):
     report = run_compile(config(tmp_path))
     saved = json.loads((tmp_path / "out" / "compile_report.json").read_text())
-    assert saved["score_before"] == report["score_before"] == 1.0
+    assert saved["score_before"] == report.score_before == 1.0
     assert {"score_after", "lm_calls", "tokens", "wall_seconds", "parse", "demos"} <= saved.keys()
     assert saved["lm_calls"] == len(engine.requests) and saved["tokens"] == 15 * len(engine.requests)
     assert saved["demos"]["rule_generator.generate"] == 2  # bootstrapped from passing traces, up to max_demos
@@ -35,20 +35,20 @@ def test_compile_writes_a_loadable_program_and_a_report(tmp_path, engine):
 
 def test_bootstrap_keeps_no_demo_from_a_failing_trace(tmp_path, monkeypatch):
     engine = scripted_engine(response=FAILING_RESPONSE)
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path))
-    assert report["pass_rate_before"] == 0.0 and report["score_before"] < 1.0
-    assert set(report["demos"].values()) == {0}
+    assert report.pass_rate_before == 0.0 and report.score_before < 1.0
+    assert set(report.demos.values()) == {0}
 
 
 def test_unparsable_outputs_are_counted_per_stage_and_score_zero(tmp_path, monkeypatch):
     engine = scripted_engine(rules="not json")
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path, optimizer="none"))
-    assert report["before"]["failed_items"] == report["val_examples"] == 2
-    assert report["score_before"] == 0.0
-    assert report["parse"]["GenerateRules"]["parse_failures"] == report["parse"]["GenerateRules"]["replies"] > 0
-    assert report["parse"]["GenerateRole"]["parse_failures"] == 0
+    assert report.before.failed_items == report.val_examples == 2
+    assert report.score_before == 0.0
+    assert report.parse["GenerateRules"]["parse_failures"] == report.parse["GenerateRules"]["replies"] > 0
+    assert report.parse["GenerateRole"]["parse_failures"] == 0
 
 
 def test_api_key_never_reaches_the_report_or_the_program(tmp_path, engine):
@@ -75,7 +75,7 @@ def test_invalid_checks_are_counted_and_their_rules_judged(tmp_path, monkeypatch
     rules = {"rules": [{"kind": "length", "text": "Be short.", "check": {"name": "max_words", "limit": 0}},
                        {"kind": "format", "text": "No commas.", "check": {"name": "no_commas"}}]}
     engine = scripted_engine(rules=rules, verdicts={"verdicts": [{"rule_id": "r1", "followed": True, "reason": "ok"}]})
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path, optimizer="none"))
-    assert report["before"]["invalid_checks"] == report["val_examples"]
-    assert report["per_kind_adherence"]["length"]["before"] == 1.0  # judged, since its check was refused
+    assert report.before.invalid_checks == report.val_examples
+    assert report.per_kind_adherence["length"]["before"] == 1.0  # judged, since its check was refused

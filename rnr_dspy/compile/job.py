@@ -1,0 +1,194 @@
+"""`rnr-dspy compile` as a library call: seeds → examples → score before → optimize → score after → save.
+
+Example:
+    >>> from rnr_dspy.compile import CompileConfig, run_compile
+    >>> result = run_compile(CompileConfig(out="runs/compile", limit=24))  # doctest: +SKIP
+    >>> result.score_before, result.score_after  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import dspy
+from pydantic import BaseModel, Field
+
+from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.config import TeacherStageConfig
+from rnr_dspy.data import group_seeds, load_seeds
+from rnr_dspy.errors import SeedError
+from rnr_dspy.models.lm import lm_id, make_lm
+from rnr_dspy.modules import RNRProgram
+from rnr_dspy.optimizers.evaluate import EvalSummary, evaluate_program
+from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
+from rnr_dspy.optimizers.presets import Preset, compile_program
+from rnr_dspy.progress import Progress, ProgressEvent
+from rnr_dspy.tracking import Ledger, ParseTracker
+
+__all__ = ["CompileConfig", "CompileResult", "make_examples", "run_compile"]
+
+_OPTIMIZER = {"panel": "Optimizer"}
+
+
+class CompileConfig(TeacherStageConfig):
+    out: Path = Field(Path("runs/compile"), description="Directory for program.json and compile_report.json.")
+    train_size: int = Field(12, ge=1, description="Training groups (examples) the optimizer sees.")
+    val_size: int = Field(6, ge=1, description="Held-out groups scored before and after optimizing (at most a "
+                          "third of the groups).")
+    optimizer: Preset = Field(Preset.bootstrap, description="bootstrap: BootstrapFewShot; mipro: MIPROv2; gepa: "
+                              "GEPA (needs reflection_lm); none: the baseline, saved unchanged.",
+                              json_schema_extra=_OPTIMIZER)
+    auto: Literal["light", "medium", "heavy"] = Field("light", description="Budget of mipro and gepa.",
+                                                      json_schema_extra=_OPTIMIZER)
+    max_metric_calls: int | None = Field(None, ge=1, description="Budget of gepa in metric calls (overrides auto).",
+                                         json_schema_extra=_OPTIMIZER)
+    reflection_lm: str | None = Field(None, description="LM spec that gepa reflects with (required by gepa).",
+                                      json_schema_extra=_OPTIMIZER)
+    max_demos: int = Field(2, ge=0, le=16, description="Demos kept per predictor (bootstrap, mipro).",
+                           json_schema_extra=_OPTIMIZER)
+    max_rounds: int = Field(1, ge=1, le=10, description="Bootstrap attempts per training example (more than 1 "
+                            "samples at temperature 1.0).", json_schema_extra=_OPTIMIZER)
+    num_threads: int = Field(1, ge=1, le=64, description="Examples scored in parallel (HTTP LMs).")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the teacher and judge.")
+    max_tokens: int = Field(1024, ge=16, description="Token limit of every LM reply.")
+    seed: int = Field(0, description="Seed of the grouping of seeds and of the optimizer.")
+
+
+class CompileResult(BaseModel):
+    """What `run_compile` did; `compile_report.json` is its JSON dump."""
+
+    score_before: float
+    score_after: float
+    pass_rate_before: float
+    pass_rate_after: float
+    adherence_before: float
+    adherence_after: float
+    per_kind_adherence: dict[str, dict[str, float | None]]
+    before: EvalSummary
+    after: EvalSummary
+    lm_calls: int
+    input_tokens: int
+    output_tokens: int
+    tokens: int
+    per_lm: dict[str, dict[str, int]]
+    cost_usd: float | None
+    wall_seconds: float
+    optimizer: str
+    lm: str
+    judge_lm: str
+    train_examples: int
+    val_examples: int
+    demos: dict[str, int]
+    parse: dict[str, dict[str, Any]]
+    seeds: dict[str, Any]
+    config: dict[str, Any]
+
+
+def make_examples(config: CompileConfig) -> tuple[list[dspy.Example], list[dspy.Example], dict[str, Any]]:
+    """Train and held-out validation examples (one per group of seeds), and a summary of the seed load."""
+    seed_set = load_seeds(config.seeds, columns=config.columns, limit=config.limit)
+    groups = group_seeds(seed_set.seeds, config.k, shuffle_seed=config.seed)
+    if len(groups) < 2:
+        raise SeedError(f"{len(seed_set.seeds)} seed(s) make {len(groups)} group(s) of k={config.k}; compile needs "
+                        "at least 2 (one to train on, one held out): add seeds or lower --k")
+    examples = [
+        dspy.Example(instructions=[s.prompt for s in group], user=group[0].prompt, seed_ids=[s.id for s in group])
+        .with_inputs("instructions", "user")
+        for group in groups
+    ]
+    val_size = min(config.val_size, max(1, len(examples) // 3))
+    valset, trainset = examples[:val_size], examples[val_size : val_size + config.train_size]
+    seeds = {"source": seed_set.source, "loaded": len(seed_set.seeds), "groups": len(groups),
+             "problems": [str(problem) for problem in seed_set.problems]}
+    return trainset, valset, seeds
+
+
+def run_compile(config: CompileConfig, progress: Progress | None = None) -> CompileResult:
+    """Compile the RNR program; write `program.json` and `compile_report.json` under `config.out`."""
+    started = time.perf_counter()
+    trainset, valset, seeds = make_examples(config)
+    settings = config.lm_settings(temperature=config.temperature, max_tokens=config.max_tokens)
+    teacher = make_lm(config.lm, **settings)
+    judge = make_lm(config.judge_lm, **settings) if config.judge_lm and config.use_judge else teacher
+    reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
+    tracker, ledger = ParseTracker(), Ledger()
+    program = RNRProgram(judge_lm=judge, use_judge=config.use_judge, checks_only=config.checks_only)
+    with dspy.context(lm=teacher, adapter=StructuredAdapter(), callbacks=[tracker], usage_tracker=ledger):
+        before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
+        counter = _MetricCalls(progress, _expected_metric_calls(config, len(trainset)))
+        # The held-out valset is never shown to the optimizer; mipro and gepa split the trainset themselves.
+        compiled = compile_program(
+            program, trainset, preset=config.optimizer, metric=counter.wrap(rnr_score),
+            feedback_metric=counter.wrap(rnr_feedback), max_demos=config.max_demos,
+            max_rounds=config.max_rounds,
+            num_threads=config.num_threads, auto=config.auto, reflection_lm=reflection,
+            max_metric_calls=config.max_metric_calls, seed=config.seed,
+        )
+        counter.finish()
+        after = evaluate_program(compiled, valset, num_threads=config.num_threads, progress=progress, phase="after")
+    config.out.mkdir(parents=True, exist_ok=True)
+    compiled.save(str(config.out / "program.json"))
+    result = CompileResult.model_validate({
+        "score_before": before.score, "score_after": after.score,
+        "pass_rate_before": before.pass_rate, "pass_rate_after": after.pass_rate,
+        "adherence_before": before.adherence, "adherence_after": after.adherence,
+        "per_kind_adherence": {kind: {"before": before.per_kind.get(kind), "after": after.per_kind.get(kind)}
+                               for kind in sorted(before.per_kind.keys() | after.per_kind.keys())},
+        "before": before.model_dump(), "after": after.model_dump(),
+        **ledger.summary(),
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "optimizer": config.optimizer.value, "lm": lm_id(teacher),
+        "judge_lm": lm_id(judge) if config.use_judge else "none",
+        "train_examples": len(trainset), "val_examples": len(valset),
+        "demos": {name: len(predictor.demos) for name, predictor in compiled.named_predictors()},
+        "parse": tracker.summary(), "seeds": seeds, "config": config.model_dump(mode="json"),
+    })
+    (config.out / "compile_report.json").write_text(json.dumps(result.model_dump(mode="json"), indent=2),
+                                                    encoding="utf-8")
+    return result
+
+
+def _expected_metric_calls(config: CompileConfig, train_examples: int) -> int | None:
+    """The optimizer's metric calls, where known up front: bootstrap makes at most one per example and round,
+    gepa at most its budget; mipro's and gepa's `auto` budgets depend on what they find."""
+    if config.optimizer is Preset.none:
+        return 0
+    if config.optimizer is Preset.bootstrap:
+        return train_examples * config.max_rounds
+    if config.optimizer is Preset.gepa and config.max_metric_calls:
+        return config.max_metric_calls
+    return None
+
+
+class _MetricCalls:
+    """Wraps the metrics so that each call is reported as progress of the `optimize` phase."""
+
+    def __init__(self, progress: Progress | None, total: int | None) -> None:
+        self.progress, self.total, self.calls = progress, total, 0
+        self._lock = threading.Lock()
+        self._report(0)
+
+    def wrap(self, metric: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any) -> Any:
+            with self._lock:
+                self.calls += 1
+                calls = self.calls
+            self._report(calls)
+            return metric(*args)
+
+        return counted
+
+    def finish(self) -> None:
+        """The phase is over: its total is the calls made (bootstrap may stop early, once it has its demos)."""
+        self.total = self.calls
+        self._report(self.calls)
+
+    def _report(self, calls: int) -> None:
+        if self.progress:
+            total = max(self.total, calls) if self.total is not None else None
+            self.progress(ProgressEvent(phase="optimize", done=calls, total=total))
