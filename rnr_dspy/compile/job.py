@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dspy
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.compile.result import CompileResult
 from rnr_dspy.config import TeacherStageConfig
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.modules import RNRProgram
-from rnr_dspy.optimizers.evaluate import EvalSummary, evaluate_program
+from rnr_dspy.optimizers.evaluate import evaluate_program
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
 from rnr_dspy.progress import Progress, ProgressEvent
@@ -57,36 +58,6 @@ class CompileConfig(TeacherStageConfig):
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the teacher and judge.")
     max_tokens: int = Field(1024, ge=16, description="Token limit of every LM reply.")
     seed: int = Field(0, description="Seed of the grouping of seeds and of the optimizer.")
-
-
-class CompileResult(BaseModel):
-    """What `run_compile` did; `compile_report.json` is its JSON dump."""
-
-    score_before: float
-    score_after: float
-    pass_rate_before: float
-    pass_rate_after: float
-    adherence_before: float
-    adherence_after: float
-    per_kind_adherence: dict[str, dict[str, float | None]]
-    before: EvalSummary
-    after: EvalSummary
-    lm_calls: int
-    input_tokens: int
-    output_tokens: int
-    tokens: int
-    per_lm: dict[str, dict[str, int]]
-    cost_usd: float | None
-    wall_seconds: float
-    optimizer: str
-    lm: str
-    judge_lm: str
-    train_examples: int
-    val_examples: int
-    demos: dict[str, int]
-    parse: dict[str, dict[str, Any]]
-    seeds: dict[str, Any]
-    config: dict[str, Any]
 
 
 def make_examples(config: CompileConfig) -> tuple[list[dspy.Example], list[dspy.Example], dict[str, Any]]:
