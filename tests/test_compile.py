@@ -79,3 +79,16 @@ def test_invalid_checks_are_counted_and_their_rules_judged(tmp_path, monkeypatch
     report = run_compile(config(tmp_path, optimizer="none"))
     assert report.before.invalid_checks == report.val_examples
     assert report.per_kind_adherence["length"]["before"] == 1.0  # judged, since its check was refused
+
+
+def test_progress_shows_each_phase_from_its_start_with_its_total(tmp_path, engine):
+    seen = []
+    result = run_compile(config(tmp_path), progress=seen.append)
+    phases = [event.phase for event in seen]
+    assert phases[0] == "before" and phases[-1] == "after"
+    first = {phase: next(e for e in seen if e.phase == phase) for phase in ("before", "optimize", "after")}
+    assert [(e.done, e.total) for e in first.values()] == [(0, 2), (0, 3), (0, 2)]  # bootstrap: one call an example
+    last = [e for e in seen if e.phase == "optimize"][-1]
+    assert last.done == last.total == 2  # it stopped once it had its 2 demos: the bar ends full
+    saved = json.loads((tmp_path / "out" / "compile_report.json").read_text())
+    assert saved == result.model_dump(mode="json")
