@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
@@ -22,8 +23,8 @@ from rnr_dspy.progress import Progress, ProgressEvent
 
 __all__ = ["EvalConfig", "EvalResult", "build_tasks", "evaluate", "run_eval"]
 
-_LMS = {"panel": "Language models"}
-_SUITES = {"panel": "Suites"}
+_LMS: JsonDict = {"panel": "Language models"}
+_SUITES: JsonDict = {"panel": "Suites"}
 
 
 class EvalConfig(BaseModel):

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic.config import JsonDict
 
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.errors import ConfigError
@@ -17,8 +18,8 @@ from rnr_dspy.errors import ConfigError
 __all__ = ["LM_PANEL", "SEED_PANEL", "TeacherStageConfig", "build_config", "read_config_file", "validate_config"]
 
 # Where a field's flag is listed in `--help` (`json_schema_extra={"panel": ...}`; unset: the command's own panel).
-LM_PANEL = {"panel": "Language models"}
-SEED_PANEL = {"panel": "Seeds"}
+LM_PANEL: JsonDict = {"panel": "Language models"}
+SEED_PANEL: JsonDict = {"panel": "Seeds"}
 
 
 class TeacherStageConfig(BaseModel):

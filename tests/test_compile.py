@@ -92,3 +92,15 @@ def test_progress_shows_each_phase_from_its_start_with_its_total(tmp_path, engin
     assert last.done == last.total == 2  # it stopped once it had its 2 demos: the bar ends full
     saved = json.loads((tmp_path / "out" / "compile_report.json").read_text())
     assert saved == result.model_dump(mode="json")
+
+
+def test_engine_threads_reach_every_lm_the_stage_makes(tmp_path, monkeypatch):
+    engine, made = scripted_engine(), []
+
+    def make(spec, **settings):
+        made.append(settings["engine_threads"])
+        return fake_lm(engine)
+
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", make)
+    run_compile(config(tmp_path, engine_threads=3, optimizer="none", judge_lm="embedded"))
+    assert made == [3, 3]  # the teacher and the judge

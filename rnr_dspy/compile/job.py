@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import dspy
 from pydantic import Field
+from pydantic.config import JsonDict
 
 from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.compile.result import CompileResult
@@ -33,7 +34,7 @@ from rnr_dspy.tracking import Ledger, ParseTracker
 
 __all__ = ["CompileConfig", "CompileResult", "make_examples", "run_compile"]
 
-_OPTIMIZER = {"panel": "Optimizer"}
+_OPTIMIZER: JsonDict = {"panel": "Optimizer"}
 
 
 class CompileConfig(TeacherStageConfig):

@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.config import JsonDict
 
 __all__ = ["OWNED_TRL_FIELDS", "TrainConfig", "machine_defaults"]
 
 # Set by rnr-dspy itself: checkpoints go under `out/checkpoints/<stage>`.
 OWNED_TRL_FIELDS = frozenset({"output_dir"})
 
-_DATA = {"panel": "Data"}
-_TRAINING = {"panel": "Training"}
+_DATA: JsonDict = {"panel": "Data"}
+_TRAINING: JsonDict = {"panel": "Training"}
 
 
 class TrainConfig(BaseModel):

@@ -93,7 +93,7 @@ def _progress_callback(stage: str, progress: Progress | None) -> Any:
 
     class _Report(TrainerCallback):
         def __init__(self) -> None:
-            self.latest: dict[str, float] = {}
+            self.latest: dict[str, float | int | str] = {}
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if progress is not None and state.is_world_process_zero:
