@@ -83,3 +83,11 @@ def test_progress_lines_show_the_total_from_the_start_when_stderr_is_not_a_termi
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stderr.splitlines() if line.startswith("generate: ")]
     assert lines[0].startswith("generate: 0/7 (0%)") and lines[-1].startswith("generate: 7/7 (100%) · pass 100%")
+
+
+def test_the_out_set_in_the_config_file_is_the_one_reported(tmp_path, engine):
+    config = tmp_path / "generate.yaml"
+    config.write_text(f"out: {tmp_path / 'from-yaml'}\nlimit: 4\nk: 4\n")
+    result = runner.invoke(app, ["generate", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / 'from-yaml' / 'data'}" in result.output and "runs/generate" not in result.output
