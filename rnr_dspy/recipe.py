@@ -37,20 +37,20 @@ STAGES: tuple[Stage, ...] = ("compile", "generate", "train", "eval")
 class Recipe(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str
+    name: str = Field(description="The recipe's name.")
     out: Path = Field(description="The run directory.")
     lm: str = Field("embedded", description="Teacher LM of compile and generate (a stage's own `lm` wins).")
     student: str = Field("embedded", description="The model trained, and evaluated before and after.")
-    stages: list[Stage] = Field(default_factory=lambda: list(STAGES))
+    stages: list[Stage] = Field(default_factory=lambda: list(STAGES), description="The stages to run, in order.")
     isolate_stages: bool = Field(True, description="Run each stage as its own `rnr-dspy STAGE --config` process: "
                                  "memory is returned between stages (one process held 22 GB by the train stage).")
     eval_as_gguf: bool = Field(False, description="Evaluate the base and the trained student as F16 GGUFs on "
                                "llama.cpp (several times faster than transformers on a CPU; the student must be "
                                "the embedded model or a GGUF of the same shapes).")
-    compile: dict[str, Any] = {}
-    generate: dict[str, Any] = {}
-    train: dict[str, Any] = {}
-    eval: dict[str, Any] = {}
+    compile: dict[str, Any] = Field(default_factory=dict, description="Settings of CompileConfig.")
+    generate: dict[str, Any] = Field(default_factory=dict, description="Settings of GenerateConfig.")
+    train: dict[str, Any] = Field(default_factory=dict, description="Settings of TrainConfig.")
+    eval: dict[str, Any] = Field(default_factory=dict, description="Settings of EvalConfig.")
 
 
 def load_recipe(source: str | Path, out: Path | None = None) -> Recipe:
