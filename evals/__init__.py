@@ -7,12 +7,12 @@ from rnr_dspy.evals.metrics import Metric, mean_metric, ratio_metric
 from rnr_dspy.evals.report import render_report, write_report
 from rnr_dspy.evals.rnr_suite import load_rnr_items, rnr_task
 from rnr_dspy.evals.rule_scorer import rule_scorer
-from rnr_dspy.evals.run import EvalConfig, build_tasks, evaluate, run_eval
+from rnr_dspy.evals.run import EvalConfig, EvalResult, build_tasks, evaluate, run_eval
 from rnr_dspy.evals.solvers import LMGenerator, make_generator
 from rnr_dspy.evals.task import Generation, Sample, Score, ScoredSample, SuiteError, Task
 
 __all__ = [
-    "EvalConfig", "EvalLog", "Generation", "LMGenerator", "Metric", "Sample", "Score", "ScoredSample", "SuiteError",
-    "Task", "build_tasks", "evaluate", "ifeval_task", "load_rnr_items", "make_generator", "mean_metric",
+    "EvalConfig", "EvalLog", "EvalResult", "Generation", "LMGenerator", "Metric", "Sample", "Score", "ScoredSample",
+    "SuiteError", "Task", "build_tasks", "evaluate", "ifeval_task", "load_rnr_items", "make_generator", "mean_metric",
     "ratio_metric", "read_log", "render_report", "rnr_task", "rule_scorer", "run_eval", "write_log", "write_report",
 ]

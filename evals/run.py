@@ -10,10 +10,10 @@ Your own suite is a `Task`: `evaluate(my_task, make_generator("embedded"))` retu
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from rnr_dspy.config import OutDir
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
@@ -22,34 +22,48 @@ from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
 from rnr_dspy.masking import mask_in
 from rnr_dspy.models.lm import make_lm
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from rnr_dspy.progress import Progress, ProgressEvent
 
-__all__ = ["EvalConfig", "Progress", "build_tasks", "evaluate", "run_eval"]
+__all__ = ["EvalConfig", "EvalResult", "build_tasks", "evaluate", "run_eval"]
 
-Progress = Callable[[str, int, int], None]
+_LMS: JsonDict = {"panel": "Language models"}
+_SUITES: JsonDict = {"panel": "Suites"}
 
 
 class EvalConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     models: list[str] = Field(default_factory=lambda: ["embedded"], min_length=1,
-                              description="Models under test: embedded, local:PATH, or provider/model.")
+                              description="Models under test, the first is the baseline: embedded, local:PATH (a "
+                              "Hugging Face dir or a .gguf), or provider/model.", json_schema_extra=_LMS)
     out: OutDir = Field(Path("runs/eval"), description="Directory for log.json, report.md and plot.png.")
-    suite: str = Field("rnr", description="rnr, ifeval, all, or a path to a suite file (.jsonl).")
+    suite: str = Field("rnr", description="rnr, ifeval, all, or a path to a suite file (.jsonl).",
+                       json_schema_extra=_SUITES)
     limit: int | None = Field(None, ge=1, description="Use a seeded sample of N items of each suite, spread over its "
-                              "domains and turn types (IFEval: instruction groups), not the first N.")
-    judge_lm: str | None = Field(None, description="Judge LM for judge-only rules (none: they stay unknown).")
-    api_base: str | None = None
-    api_key: str | None = Field(None, exclude=True, repr=False)
+                              "splits, domains and turn types (IFEval: instruction groups), not the first N.",
+                              json_schema_extra=_SUITES)
+    judge_lm: str | None = Field(None, description="Judge LM for judge-only rules (unset: they stay unknown).",
+                                 json_schema_extra=_LMS)
+    api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server.", json_schema_extra=_LMS)
+    api_key: str | None = Field(None, exclude=True, repr=False, description="API key of the server (never written "
+                                "to the log).", json_schema_extra={**_LMS, "envvar": "RNR_DSPY_API_KEY"})
+    engine_threads: int | None = Field(None, ge=1, le=512, description="CPU threads of the GGUF engine (llama.cpp; "
+                                       "default: every core).", json_schema_extra=_LMS)
     max_tokens: int = Field(512, ge=1, description="Longest answer, in tokens.")
     batch_size: int = Field(8, ge=1, description="Prompts per batch (transformers) or concurrent requests (HTTP).")
-    backend: Backend = Field("auto", description="auto, lm (the DSPy LM), or transformers (batched).")
+    backend: Backend = Field("auto", description="auto: batched transformers for a Hugging Face dir, llama.cpp for "
+                             "a GGUF; lm: the DSPy LM; transformers: batched, a GGUF converted once.")
     request_timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=3600, description=(
         "Seconds a request to a served model or judge (--api-base or a hosted API) may wait for its answer; an item "
-        "whose request failed is kept in the log with its error."))
+        "whose request failed is kept in the log with its error."), json_schema_extra=_LMS)
     num_retries: int = Field(DEFAULT_RETRIES, ge=0, le=20, description=(
         "Retries of a served model's request that timed out, was rate limited (429) or hit a server error (5xx), "
-        "with backoff (a server's Retry-After is honoured up to 60 s)."))
+        "with backoff (a server's Retry-After is honoured up to 60 s)."), json_schema_extra=_LMS)
     seed: int = Field(0, description="Seed of the --limit sample.")
+
+
+class EvalResult(EvalLog):
+    """What `run_eval` returns: the log it wrote to `out/log.json` (report.md and plot.png are rendered from it)."""
 
 
 def build_tasks(config: EvalConfig) -> list[Task]:
@@ -73,17 +87,22 @@ def build_tasks(config: EvalConfig) -> list[Task]:
     return tasks
 
 
-def evaluate(task: Task, generator: Generator, progress: Progress | None = None) -> SuiteLog:
-    """Answer every sample of `task` with `generator`, score each answer, and compute the task's metrics."""
+def evaluate(task: Task, generator: Generator, progress: Progress | None = None, label: str = "") -> SuiteLog:
+    """Answer every sample of `task` with `generator`, score each answer, and compute the task's metrics.
+
+    Progress: the phases `<label><task>` (answers) and `<label><task> scoring`."""
     start = time.perf_counter()
     total = len(task.dataset)
-    generations = generator.generate(task.dataset, done=(lambda n: progress(f"{task.name}", n, total))
-                                     if progress else None)
+    phase = f"{label}{task.name}"
+    if progress:
+        progress(ProgressEvent(phase=phase, done=0, total=total))
+    generations = generator.generate(task.dataset, done=(lambda n: progress(ProgressEvent(
+        phase=phase, done=n, total=total))) if progress else None)
     scored = []
     for count, (sample, generation) in enumerate(zip(task.dataset, generations, strict=True), start=1):
         scored.append(ScoredSample(sample=sample, generation=generation, score=task.score(sample, generation)))
         if progress:
-            progress("scoring", count, total)
+            progress(ProgressEvent(phase=f"{phase} scoring", done=count, total=total))
     units = {name: {s.sample.id: unit for s, unit in zip(scored, values, strict=True)}
              for name, values in (task.units(scored) if task.units else {}).items()}
     return SuiteLog(task=task.name, metrics=task.metrics(scored), samples=scored, notes=task.notes,
@@ -92,22 +111,23 @@ def evaluate(task: Task, generator: Generator, progress: Progress | None = None)
                     wall_seconds=time.perf_counter() - start)
 
 
-def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[Task] | None = None) -> EvalLog:
-    """Evaluate every model on every suite; writes `out/log.json`, then `report.md` and `plot.png` from it."""
+def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[Task] | None = None) -> EvalResult:
+    """Evaluate every model on every suite; writes `out/log.json`, then `report.md` and `plot.png` from it.
+
+    Progress: for each model and suite, `<model> <suite>` (answers) and `<model> <suite> scoring`."""
     from rnr_dspy.evals.report import write_report
 
     tasks = tasks if tasks is not None else build_tasks(config)
-    log = EvalLog(config=mask_in(config.model_dump(mode="json")))
+    log = EvalResult(config=mask_in(config.model_dump(mode="json")))
     for spec in config.models:
         start = time.perf_counter()
         generator = make_generator(spec, backend=config.backend, batch_size=config.batch_size,
                                    max_tokens=config.max_tokens, api_base=config.api_base, api_key=config.api_key,
-                                   timeout=config.request_timeout, num_retries=config.num_retries)
+                                   timeout=config.request_timeout, num_retries=config.num_retries,
+                                   engine_threads=config.engine_threads)
         run = ModelRun(spec=spec, model_id=generator.model_id, backend=generator.backend,
                        load_seconds=time.perf_counter() - start)
-        labelled = (lambda phase, done, total, spec=spec: progress(f"{spec} {phase}", done, total)) if progress \
-            else None
-        run.suites = [evaluate(task, generator, labelled) for task in tasks]
+        run.suites = [evaluate(task, generator, progress, label=f"{spec} ") for task in tasks]
         log.runs.append(run)
         del generator
     write_log(log, config.out / "log.json")

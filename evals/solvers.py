@@ -96,7 +96,8 @@ class LMGenerator:
 
 def make_generator(spec: str, *, backend: Backend = "auto", batch_size: int = 8, max_tokens: int = 512,
                    temperature: float = 0.0, api_base: str | None = None, api_key: str | None = None,
-                   timeout: float = DEFAULT_TIMEOUT, num_retries: int = DEFAULT_RETRIES) -> Generator:
+                   timeout: float = DEFAULT_TIMEOUT, num_retries: int = DEFAULT_RETRIES,
+                   engine_threads: int | None = None) -> Generator:
     """The generator for an LM spec. `auto`: batched transformers for a Hugging Face directory, the `dspy.LM`
     otherwise (llama.cpp for GGUF, `batch_size` concurrent requests for HTTP). `transformers` also runs a GGUF
     file (the embedded model included) through batched transformers, converted once to a Hugging Face dir."""
@@ -112,7 +113,7 @@ def make_generator(spec: str, *, backend: Backend = "auto", batch_size: int = 8,
     gguf = parsed.kind in ("gguf", "embedded")
     options = {"parallel": batch_size, "n_ctx": max_tokens + _PROMPT_ROOM} if gguf else None
     lm = make_lm(parsed, api_key=api_key, temperature=temperature, max_tokens=max_tokens, cache=False,
-                 timeout=timeout, num_retries=num_retries, engine_options=options)
+                 timeout=timeout, num_retries=num_retries, engine_options=options, engine_threads=engine_threads)
     # A transformers model serves one call at a time: threads would only queue.
     generator = LMGenerator(lm, max_tokens=max_tokens, temperature=temperature,
                             concurrency=batch_size if gguf or not parsed.is_local else 1)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import dspy
 from dspy.utils.exceptions import AdapterParseError
@@ -12,14 +10,11 @@ from pydantic import BaseModel
 
 from rnr_dspy.optimizers.metrics import combined_score, judged_rules
 from rnr_dspy.optimizers.rule_quality import RuleSetQuality, rule_set_quality
+from rnr_dspy.parallel import parallel_map
+from rnr_dspy.progress import Progress, ProgressEvent
 from rnr_dspy.rules import Rule, RuleVerdict, tally
 
-__all__ = ["EvalSummary", "Progress", "evaluate_program"]
-
-Progress = Callable[[str, int, int], None]
-"""Called as `progress(phase, done, total)`."""
-
-_CONTEXT_KEYS = ("lm", "adapter", "callbacks", "usage_tracker")
+__all__ = ["EvalSummary", "evaluate_program"]
 
 
 class EvalSummary(BaseModel):
@@ -47,25 +42,24 @@ class _Item(BaseModel):
 def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_threads: int = 1,
                      progress: Progress | None = None, phase: str = "evaluate") -> EvalSummary:
     """Run `program` on every example. An item whose output did not parse scores 0 and is listed in `errors`;
-    other errors (an unreachable LM) propagate."""
-    context = {key: value for key, value in dspy.settings.config.items() if key in _CONTEXT_KEYS}
+    other errors (an unreachable LM) propagate. Ctrl-C stops it at once (see `rnr_dspy.parallel`)."""
 
     def run(example: dspy.Example) -> _Item:
-        with dspy.context(**context):
-            try:
-                pred = program(**example.inputs())
-            except AdapterParseError as error:
-                where = (example.get("seed_ids") or ["?"])[0]
-                return _Item(error=f"{where}: {type(error).__name__}: {str(error)[:200]}")
+        try:
+            pred = program(**example.inputs())
+        except AdapterParseError as error:
+            where = (example.get("seed_ids") or ["?"])[0]
+            return _Item(error=f"{where}: {type(error).__name__}: {str(error)[:200]}")
         rules, verdicts = judged_rules(pred, example)
         return _Item(rules=rules, verdicts=verdicts)
 
     items = []
-    with ThreadPoolExecutor(max_workers=num_threads) as pool:
-        for item in pool.map(run, examples):
-            items.append(item)
-            if progress:
-                progress(phase, len(items), len(examples))
+    if progress:
+        progress(ProgressEvent(phase=phase, done=0, total=len(examples)))
+    for item in parallel_map(run, examples, num_threads):
+        items.append(item)
+        if progress:
+            progress(ProgressEvent(phase=phase, done=len(items), total=len(examples)))
     return _summarize(items)
 
 

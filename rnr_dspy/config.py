@@ -1,13 +1,17 @@
-"""Stage configs from YAML files, with command-line flags on top."""
+"""Stage configs from YAML files, with command-line flags on top, and errors that say what to write instead."""
 
 from __future__ import annotations
 
+import difflib
+import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import dspy
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
+from pydantic.config import JsonDict
 
 from rnr_dspy.answer import AnswerSettings
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
@@ -16,7 +20,9 @@ from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from rnr_dspy.program import RNRProgram
 from rnr_dspy.weak_teacher import apply_weak_teacher_defaults
 
-__all__ = ["OutDir", "TeacherStageConfig", "build_config"]
+__all__ = [
+    "LM_PANEL", "SEED_PANEL", "OutDir", "TeacherStageConfig", "build_config", "read_config_file", "validate_config",
+]
 
 
 def _not_a_file(path: Path) -> Path:
@@ -28,6 +34,10 @@ def _not_a_file(path: Path) -> Path:
 # A stage's output directory: a path that is a file is refused when the settings are read, before any work.
 OutDir = Annotated[Path, AfterValidator(_not_a_file)]
 
+# Where a field's flag is listed in `--help` (`json_schema_extra={"panel": ...}`; unset: the command's own panel).
+LM_PANEL: JsonDict = {"panel": "Language models"}
+SEED_PANEL: JsonDict = {"panel": "Seeds"}
+
 
 class TeacherStageConfig(BaseModel):
     """What the stages that run the RNR program (compile, generate) share: the teacher and judge LMs, and the
@@ -35,15 +45,25 @@ class TeacherStageConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    lm: str = Field("embedded", description="Teacher LM spec: embedded, local:PATH, or a DSPy model string.")
+    lm: str = Field("embedded", description="Teacher LM spec: embedded, local:PATH, or a DSPy model string.",
+                    json_schema_extra=LM_PANEL)
     judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher); "
-                                 "'none' (generate): such rules stay unknown, so only fully checkable prompts pass.")
-    api_base: str | None = None
-    api_key: SecretStr | None = Field(None, exclude=True)
-    seeds: str = Field(SHIPPED_SEEDS, description="Seed file, hub dataset id, or 'shipped'.")
-    columns: SeedColumns = Field(default_factory=SeedColumns)
-    limit: int | None = Field(None, ge=1, description="Use at most this many seeds.")
-    k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).")
+                                 "none: no judge, such rules stay unknown (so only fully checkable prompts pass).",
+                                 json_schema_extra=LM_PANEL)
+    api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp's "
+                                 "server, ...).", json_schema_extra=LM_PANEL)
+    api_key: SecretStr | None = Field(None, exclude=True, description="API key of the server (never written to "
+                                      "reports or configs).",
+                                      json_schema_extra={**LM_PANEL, "envvar": "RNR_DSPY_API_KEY"})
+    engine_threads: int | None = Field(None, ge=1, le=512, description="CPU threads of the embedded/GGUF engine "
+                                       "(llama.cpp; default: every core).", json_schema_extra=LM_PANEL)
+    seeds: str = Field(SHIPPED_SEEDS, description="Seed file (jsonl/json/csv/parquet), hub dataset id, or 'shipped'.",
+                       json_schema_extra=SEED_PANEL)
+    columns: SeedColumns = Field(default_factory=SeedColumns, description="Which seed columns hold what (unset: "
+                                 "detected).", json_schema_extra=SEED_PANEL)
+    limit: int | None = Field(None, ge=1, description="Use at most this many seeds.", json_schema_extra=SEED_PANEL)
+    k: int = Field(4, ge=1, le=32, description="Instructions per group (one role per group).",
+                   json_schema_extra=SEED_PANEL)
     checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
                               "code: for a weak teacher, whose free-text rules and judgements are noise.")
     rule_source: Literal["lm", "sampled"] | None = Field(
@@ -52,6 +72,16 @@ class TeacherStageConfig(BaseModel):
         "judge_lm none) for the embedded teacher, lm otherwise.")
     user_turns: bool = Field(True, description="Also generate and answer in-scope, adversarial and out-of-scope "
                              "user turns.")
+
+    request_timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=3600, description=(
+        "Seconds a request to a served LM (--api-base or a hosted API) may wait for its answer before it counts as "
+        "failed; raise it for slow servers and long answers. In-process models have no timeout."),
+        json_schema_extra=LM_PANEL)
+    num_retries: int = Field(DEFAULT_RETRIES, ge=0, le=20, description=(
+        "Retries of a served LM's request that timed out, was rate limited (429) or hit a server error (5xx), with "
+        "backoff of 1, 2, 4 s (a server's Retry-After is honoured up to 60 s); then the row is recorded as failed. "
+        "After 3 calls in a row failed every try, the LM is not called again in that run."),
+        json_schema_extra=LM_PANEL)
 
     _notes: list[str] = PrivateAttr(default_factory=list)
 
@@ -64,53 +94,116 @@ class TeacherStageConfig(BaseModel):
         """Defaults these settings took because the teacher is weak (shown in the stage's report)."""
         return list(self._notes)
 
+    @property
+    def use_judge(self) -> bool:
+        """False when `judge_lm` is `none`: rules without a check stay unknown."""
+        return self.judge_lm != "none"
+
     def make_program(self, judge_lm: dspy.BaseLM | None, answering: AnswerSettings | None = None) -> RNRProgram:
         """The RNR program these settings describe: compile optimizes and generate runs the same flow.
-        `judge_lm=None` with `judge_lm: none` leaves rules without a check unknown."""
-        return RNRProgram(judge_lm=judge_lm, use_judge=self.judge_lm != "none", checks_only=self.checks_only,
+        `judge_lm: none` leaves rules without a check unknown."""
+        return RNRProgram(judge_lm=judge_lm, use_judge=self.use_judge, checks_only=self.checks_only,
                           rule_source=self.rule_source or "lm", user_turns=self.user_turns, answering=answering)
 
-    request_timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=3600, description=(
-        "Seconds a request to a served LM (--api-base or a hosted API) may wait for its answer before it counts as "
-        "failed; raise it for slow servers and long answers. In-process models have no timeout."))
-    num_retries: int = Field(DEFAULT_RETRIES, ge=0, le=20, description=(
-        "Retries of a served LM's request that timed out, was rate limited (429) or hit a server error (5xx), with "
-        "backoff of 1, 2, 4 s (a server's Retry-After is honoured up to 60 s); then the row is recorded as failed. "
-        "After 3 calls in a row failed every try, the LM is not called again in that run."))
+    def lm_settings(self, **settings: Any) -> dict[str, Any]:
+        """The keyword arguments of `make_lm` that every LM of the stage shares (the key unwrapped)."""
+        key = self.api_key.get_secret_value() if self.api_key else None
+        return {"api_base": self.api_base, "api_key": key, "engine_threads": self.engine_threads,
+                "timeout": self.request_timeout, "num_retries": self.num_retries, **settings}
 
-    def lm_settings(self) -> dict[str, Any]:
-        """The connection settings every LM of the stage is made with (`make_lm` keywords)."""
-        return {"api_base": self.api_base, "api_key": self.api_key.get_secret_value() if self.api_key else None,
-                "timeout": self.request_timeout, "num_retries": self.num_retries}
 
 Config = TypeVar("Config", bound=BaseModel)
+Location = tuple[int | str, ...]
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The mapping of settings in a YAML file (an empty file is no settings)."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read config {path}: {error}") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings, got {type(loaded).__name__}")
+    return loaded
 
 
 def build_config(cls: type[Config], path: Path | None, overrides: dict[str, Any], *,
-                 flag_names: bool = False) -> Config:
-    """`cls` from the YAML mapping at `path` (if any), with `overrides` (the flags a user gave) on top.
+                 flag_of: Callable[[Location], str | None] | None = None) -> Config:
+    """`cls` from the YAML mapping at `path` (if any), with `overrides` (the flags a user gave) on top; a mapping
+    override is merged key by key into the file's mapping.
 
-    Raises `ConfigError` naming the file and the field that is wrong (as a `--flag` with `flag_names`).
+    Raises `ConfigError` naming each wrong field: as the flag `flag_of(location)` returns (None: not a flag), else
+    as `FILE: field`.
     """
-    values: dict[str, Any] = {}
-    if path is not None:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise ConfigError(f"cannot read config {path}: {error}") from error
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: expected a mapping of settings, got {type(loaded).__name__}")
-        values = loaded
-    merged = {**values, **{key: value for key, value in overrides.items() if not isinstance(value, dict)}}
+    values = read_config_file(path) if path is not None else {}
+    merged = dict(values)
     for key, value in overrides.items():
-        if isinstance(value, dict):
-            merged[key] = {**(values.get(key) or {}), **value}
+        merged[key] = {**(values.get(key) or {}), **value} if isinstance(value, dict) else value
+
+    def name(location: Location) -> str:
+        flag = flag_of(location) if flag_of else None
+        return flag or (f"{path}: " if path else "") + _dotted(location)
+
+    return validate_config(cls, merged, name=name)
+
+
+def validate_config(cls: type[Config], values: dict[str, Any], *, prefix: str = "",
+                    name: Callable[[Location], str] | None = None) -> Config:
+    """`cls(**values)`, or a `ConfigError` whose every problem names its field (`prefix` + the dotted field, or
+    `name(location)`), the nearest valid names of an unknown one, and the expected type of a wrong value."""
     try:
-        return cls(**merged)
+        return cls.model_validate(values)
     except ValidationError as error:
-        source = f"{path}: " if path else ""
-        fields = [".".join(map(str, e["loc"])) for e in error.errors()]
-        if flag_names:
-            fields = ["--" + field.replace("_", "-") for field in fields]
-        problems = "; ".join(f"{field}: {e['msg']}" for field, e in zip(fields, error.errors(), strict=True))
-        raise ConfigError(f"{source}{problems}") from None
+        problems = [f"{name(tuple(e['loc'])) if name else prefix + _dotted(e['loc'])}: {_problem(cls, e)}"
+                    for e in error.errors()]
+        raise ConfigError("; ".join(problems)) from None
+
+
+def _dotted(location: typing.Sequence[int | str]) -> str:
+    return ".".join(map(str, location))
+
+
+def _problem(cls: type[BaseModel], error: Any) -> str:
+    location = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        valid = sorted(_model_at(cls, location[:-1]).model_fields)
+        near = difflib.get_close_matches(str(location[-1]), valid, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(near)}?" if near else f"valid settings: {', '.join(valid)}"
+        return f"unknown setting; {hint}"
+    if error["type"].endswith(("_type", "_parsing")):
+        annotation = _annotation_at(cls, location)
+        expected = f"expected {_type_name(annotation)}, got {error['input']!r}" if annotation else ""
+        return "; ".join(part for part in (expected, error["msg"]) if part)
+    return str(error["msg"])
+
+
+def _model_at(cls: type[BaseModel], location: Location) -> type[BaseModel]:
+    model = cls
+    for part in location:
+        field = model.model_fields.get(str(part))
+        inner = _nested_model(field.annotation) if field else None
+        if inner is None:
+            return model
+        model = inner
+    return model
+
+
+def _annotation_at(cls: type[BaseModel], location: Location) -> Any:
+    parent = _model_at(cls, location[:-1])
+    field = parent.model_fields.get(str(location[-1])) if location else None
+    return field.annotation if field else None
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("pathlib.", "").replace("pydantic.types.", "")

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from rnr_dspy.errors import SeedError
 from rnr_dspy.seed_files import FORMATS, file_rows
@@ -43,12 +43,13 @@ class SeedColumns(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    instruction: str | None = None
-    input: str | None = None
-    output: str | None = None
-    messages: str | None = None
-    id: str | None = None
-    theme: str | None = None
+    instruction: str | None = Field(None, description="Column of the instruction (Alpaca shape).")
+    input: str | None = Field(None, description="Column of the instruction's input passage.")
+    output: str | None = Field(None, description="Column of the reference answer.")
+    messages: str | None = Field(None, description="Column of a list of chat turns (messages shape).")
+    id: str | None = Field(None, description="Column of the seed's id (default: a hash of its text).")
+    theme: str | None = Field(None, description="Column of the seed's theme (groups seeds; default: domain or "
+                              "category).")
 
 
 class SeedProblem(BaseModel):
@@ -152,8 +153,8 @@ def _seed_from_row(row: dict[str, Any], columns: SeedColumns, where: str,
         user_input = ""
     else:
         problems.append(SeedProblem(where=where, message=(
-            f"no instruction column; found columns {sorted(map(str, row))}. Map one with --instruction-column NAME "
-            "(Alpaca shape) or --messages-column NAME (a list of chat turns)")))
+            f"no instruction column; found columns {sorted(map(str, row))}. Map one with --columns.instruction NAME "
+            "(Alpaca shape) or --columns.messages NAME (a list of chat turns)")))
         return None
     if instruction is not None and not isinstance(instruction, str):
         problems.append(SeedProblem(where=where, message=f"the instruction is not text "

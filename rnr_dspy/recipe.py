@@ -20,18 +20,21 @@ from collections.abc import Callable
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from rnr_dspy.atomic import write_json, write_text, write_yaml
-from rnr_dspy.errors import ConfigError, RnrError, describe_validation_error
+from rnr_dspy.config import read_config_file, validate_config
+from rnr_dspy.errors import ConfigError, RnrError
 from rnr_dspy.models.spec import ModelSpec
+from rnr_dspy.progress import Progress
+from rnr_dspy.stages import STAGES as STAGE_SPECS
+from rnr_dspy.stages import Stage
 
 __all__ = ["Launch", "Recipe", "load_recipe", "run_recipe", "stage_configs"]
 
-Stage = Literal["compile", "generate", "train", "eval"]
 STAGES: tuple[Stage, ...] = ("compile", "generate", "train", "eval")
 
 
@@ -48,20 +51,20 @@ class Launch(BaseModel):
 class Recipe(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str
+    name: str = Field(description="The recipe's name.")
     out: Path = Field(description="The run directory.")
     lm: str = Field("embedded", description="Teacher LM of compile and generate (a stage's own `lm` wins).")
     student: str = Field("embedded", description="The model trained, and evaluated before and after.")
-    stages: list[Stage] = Field(default_factory=lambda: list(STAGES))
+    stages: list[Stage] = Field(default_factory=lambda: list(STAGES), description="The stages to run, in order.")
     isolate_stages: bool = Field(True, description="Run each stage as its own `rnr-dspy STAGE --config` process: "
                                  "memory is returned between stages (one process held 22 GB by the train stage).")
     eval_as_gguf: bool = Field(False, description="Evaluate the base and the trained student as F16 GGUFs on "
                                "llama.cpp (several times faster than transformers on a CPU; the student must be "
                                "the embedded model or a GGUF of the same shapes).")
-    compile: dict[str, Any] = {}
-    generate: dict[str, Any] = {}
-    train: dict[str, Any] = {}
-    eval: dict[str, Any] = {}
+    compile: dict[str, Any] = Field(default_factory=dict, description="Settings of CompileConfig.")
+    generate: dict[str, Any] = Field(default_factory=dict, description="Settings of GenerateConfig.")
+    train: dict[str, Any] = Field(default_factory=dict, description="Settings of TrainConfig.")
+    eval: dict[str, Any] = Field(default_factory=dict, description="Settings of EvalConfig.")
 
     @field_validator("compile", "generate", "eval")
     @classmethod
@@ -87,41 +90,25 @@ def load_recipe(source: str | Path, out: Path | None = None) -> Recipe:
                            if p.name.endswith(".yaml"))
             raise ConfigError(f"recipe {str(source)!r}: no such file, and not a shipped recipe ({', '.join(names)})")
         path = Path(str(shipped))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return Recipe.model_validate({**data, **({"out": out} if out else {})})
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from error
-    except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, source=path, model=Recipe)) from None
+    data = read_config_file(path)
+    return validate_config(Recipe, {**data, **({"out": out} if out else {})}, prefix=f"{path}: ")
 
 
 def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
     """Each stage's config with the run's paths wired in; all validated before any stage runs."""
-    from rnr_dspy.compile_job import CompileConfig
-    from rnr_dspy.evals.run import EvalConfig
-    from rnr_dspy.generate import GenerateConfig
-    from rnr_dspy.train import TrainConfig
-
     out = recipe.out
     program = out / "compile" / "program.json" if "compile" in recipe.stages else None
-    wiring: dict[Stage, tuple[type[BaseModel], dict[str, Any]]] = {
-        "compile": (CompileConfig, {"out": out / "compile", "lm": recipe.lm}),
-        "generate": (GenerateConfig, {"out": out / "generate", "lm": recipe.lm, "program": program}),
-        "train": (TrainConfig, {"data": [out / "generate"], "out": out / "model", "model": recipe.student,
-                                "overwrite": True}),
-        "eval": (EvalConfig, {"models": _eval_models(recipe), "out": out / "eval"}),
+    wiring: dict[Stage, dict[str, Any]] = {
+        "compile": {"out": out / "compile", "lm": recipe.lm},
+        "generate": {"out": out / "generate", "lm": recipe.lm, "program": program},
+        "train": {"data": [out / "generate"], "out": out / "model", "model": recipe.student, "overwrite": True},
+        "eval": {"models": _eval_models(recipe), "out": out / "eval"},
     }
-    configs: dict[Stage, Any] = {}
-    for stage in recipe.stages:
-        cls, wired = wiring[stage]
-        try:
-            settings = {key: value for key, value in getattr(recipe, stage).items() if key != "launch"}
-            configs[stage] = cls.model_validate({**wired, **settings})
-        except ValidationError as error:
-            raise ConfigError(describe_validation_error(error, source=f"recipe {recipe.name}",
-                                                        field_prefix=f"{stage}.", model=cls)) from None
-    return configs
+    return {stage: validate_config(STAGE_SPECS[stage].config_class(),
+                                   {**wiring[stage], **{key: value for key, value in getattr(recipe, stage).items()
+                                                        if key != "launch"}},
+                                   prefix=f"recipe {recipe.name}: {stage}.")
+            for stage in recipe.stages}
 
 
 def _read_state(path: Path) -> dict[str, Any]:
@@ -197,16 +184,16 @@ def _refuse_a_launched_runner() -> None:
 
 
 def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
-               on_stage: Callable[[Stage, str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Run the recipe's stages in order, skipping those `run_state.json` records as done (unless in `force`)."""
-    from rnr_dspy.compile_job import run_compile
-    from rnr_dspy.evals.run import run_eval
-    from rnr_dspy.generate import run_generate
-    from rnr_dspy.train import run_train
+               on_stage: Callable[[Stage, str, dict[str, Any]], None] | None = None,
+               progress: Progress | None = None) -> dict[str, Any]:
+    """Run the recipe's stages in order, skipping those `run_state.json` records as done (unless in `force`).
 
+    Each stage runs as `run_<stage>(config, progress)`, the way the CLI runs it; with `isolate_stages`, as its own
+    `rnr-dspy STAGE --config FILE` process (which shows its own progress); a train stage with `launch`, under
+    `accelerate launch`."""
     _refuse_a_launched_runner()
-    runners: dict[Stage, Callable[[Any], Any]] = {"compile": run_compile, "generate": run_generate,
-                                                  "train": run_train, "eval": run_eval}
+    runners: dict[Stage, Callable[[Any], Any]] = {
+        stage: partial(spec.run, progress=progress) for stage, spec in STAGE_SPECS.items()}
     if recipe.isolate_stages:
         runners = {stage: partial(_in_process_of_its_own, stage, recipe.out) for stage in runners}
     if recipe.launch is not None:

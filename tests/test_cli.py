@@ -12,7 +12,7 @@ runner = CliRunner()
 @pytest.fixture
 def engine(monkeypatch):
     engine = scripted_engine()
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     return engine
 
 
@@ -49,14 +49,14 @@ def test_missing_instruction_column_names_the_columns_found(tmp_path):
     seeds.write_text('{"question_text": "a"}\n')
     result = runner.invoke(app, ["compile", "--out", str(tmp_path), "--seeds", str(seeds)])
     assert result.exit_code == 1
-    assert "question_text" in result.stderr and "--instruction-column" in result.stderr
+    assert "question_text" in result.stderr and "--columns.instruction" in result.stderr
 
 
 def test_custom_instruction_column_is_used(tmp_path, engine):
     seeds = tmp_path / "seeds.jsonl"
     seeds.write_text("".join(json.dumps({"q": f"Question number {i}?"}) + "\n" for i in range(8)))
     result = runner.invoke(app, ["compile", "--out", str(tmp_path / "o"), "--lm", "fake/model", "--seeds", str(seeds),
-                                 "--instruction-column", "q", "--k", "2", "--optimizer", "none"])
+                                 "--columns.instruction", "q", "--k", "2", "--optimizer", "none"])
     assert result.exit_code == 0, result.output
 
 
@@ -93,8 +93,75 @@ def test_config_file_settings_apply_and_given_flags_override_them(tmp_path, engi
     assert report["val_examples"] == 2 and report["train_examples"] == 2
 
 
-def test_a_bad_value_in_the_config_file_names_the_file_and_field(tmp_path):
+def test_a_bad_value_in_the_config_file_is_a_usage_error_naming_the_file_and_field(tmp_path):
     config = tmp_path / "compile.yaml"
     config.write_text("k: 0\n")
-    result = runner.invoke(app, ["compile", "--config", str(config), "--out", str(tmp_path)])
-    assert result.exit_code == 1 and "compile.yaml" in result.stderr and "k:" in result.stderr
+    result = runner.invoke(app, ["compile", "--config", str(config), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "compile.yaml: k:" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_judge_lm_none_leaves_judge_only_rules_unknown_instead_of_failing(tmp_path, monkeypatch):
+    from rnr_dspy.models.lm import make_lm
+
+    engine = scripted_engine()
+    # The real factory for "none", which is not an LM spec: compile must not ask for it.
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm",
+                        lambda spec, **_: make_lm(spec) if spec == "none" else fake_lm(engine))
+    result = runner.invoke(app, ["compile", "--out", str(tmp_path), "--limit", "12", "--k", "3", "--judge-lm", "none",
+                                 "--optimizer", "none"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "compile_report.json").read_text())
+    assert report["judge_lm"] == "none" and report["before"]["unknown_verdicts"] > 0
+    assert engine.calls_for("verdicts") == []
+
+
+def test_the_out_set_in_the_config_file_is_the_one_reported(tmp_path, engine):
+    config = tmp_path / "compile.yaml"
+    config.write_text(f"out: {tmp_path / 'from-yaml'}\nlimit: 12\nk: 3\noptimizer: none\n")
+    result = runner.invoke(app, ["compile", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / 'from-yaml' / 'program.json'}" in result.output
+    assert "runs/compile" not in result.output and (tmp_path / "from-yaml" / "program.json").is_file()
+
+
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"rnr-dspy {version('rnr-dspy')}"
+
+
+def test_progress_is_printed_as_lines_when_stderr_is_not_a_terminal(tmp_path, engine):
+    result = runner.invoke(app, ["compile", "--out", str(tmp_path), "--limit", "20", "--k", "3", "--train-size", "2",
+                                 "--val-size", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("before: 0/2 (0%)")  # the total is shown from the start
+    assert any(line.startswith("optimize: 0/2 ") for line in lines)  # bootstrap: at most one call per example
+    assert any(line.startswith("after: 2/2 (100%)") for line in lines)
+
+
+def test_a_seed_id_with_markup_is_printed_literally_by_dry_run(tmp_path, engine):
+    seeds = tmp_path / "seeds.jsonl"
+    rows = [{"id": f"[/b]{i}", "instruction": f"Say [bold]{i}[/bold] twice.", "domain": "x"} for i in range(6)]
+    seeds.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = runner.invoke(app, ["generate", "--dry-run", "--out", str(tmp_path / "o"), "--seeds", str(seeds),
+                                 "--k", "3"])
+    assert result.exit_code == 0, result.output
+    assert "group 1: seeds [/b]" in result.output and "[bold]" in result.output and "[/bold] twice." in result.output
+
+
+def test_a_column_named_like_markup_is_printed_literally_in_the_error(tmp_path):
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(json.dumps({"[/INST]": "a"}) + "\n")
+    result = runner.invoke(app, ["compile", "--out", str(tmp_path / "o"), "--seeds", str(seeds)])
+    assert result.exit_code == 1 and "['[/INST]']" in result.stderr
+
+
+def test_a_yaml_error_is_printed_literally(tmp_path):
+    config = tmp_path / "compile.yaml"
+    config.write_text("k: [1, 2\n")
+    result = runner.invoke(app, ["compile", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "expected ',' or ']'" in result.stderr

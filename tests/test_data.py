@@ -89,8 +89,8 @@ def test_missing_instruction_column_lists_columns_and_suggests_options(tmp_path)
         load_seeds(path)
     message = str(caught.value)
     assert "['label', 'text']" in message
-    assert "--instruction-column" in message
-    assert "--messages-column" in message
+    assert "--columns.instruction" in message
+    assert "--columns.messages" in message
     assert isinstance(caught.value, RnrError)
 
 

@@ -31,14 +31,14 @@ def test_an_unknown_recipe_lists_the_shipped_ones():
 def test_a_bad_stage_setting_names_the_stage_and_field(tmp_path):
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "generate": {"atempts": 2}}))
-    with pytest.raises(ConfigError, match=r"generate\.atempts: Extra inputs are not permitted"):
+    with pytest.raises(ConfigError, match=r"recipe x: generate\.atempts: unknown setting; did you mean attempts\?"):
         stage_configs(load_recipe(path))
 
 
 @pytest.fixture
 def ci_recipe(tmp_path, tiny_model_dir, monkeypatch):
     engine = scripted_engine()
-    for module in ("rnr_dspy.compile_job", "rnr_dspy.generate.pipeline"):
+    for module in ("rnr_dspy.compile.job", "rnr_dspy.generate.pipeline"):
         monkeypatch.setattr(f"{module}.make_lm", lambda spec, **_: fake_lm(engine))
     path = tmp_path / "ci.yaml"
     path.write_text(yaml.safe_dump({
@@ -54,22 +54,25 @@ def ci_recipe(tmp_path, tiny_model_dir, monkeypatch):
 
 def test_a_ci_sized_recipe_runs_end_to_end_and_resumes_after_an_interruption(ci_recipe, monkeypatch):
     path, engine = ci_recipe
-    import rnr_dspy.evals.run as eval_run
+    import rnr_dspy.evals as evals
 
-    real_eval = eval_run.run_eval
+    real_eval = evals.run_eval
 
     def interrupted(config, **_):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(eval_run, "run_eval", interrupted)
+    monkeypatch.setattr(evals, "run_eval", interrupted)
     recipe = load_recipe(path)
+    seen = []
     with pytest.raises(KeyboardInterrupt):
-        run_recipe(recipe)
+        run_recipe(recipe, progress=seen.append)
+    # Every stage reported through the one progress protocol, as it does under the CLI.
+    assert {"before", "optimize", "after", "generate", "sft"} <= {event.phase for event in seen}
     state = json.loads((recipe.out / "run_state.json").read_text())
     assert list(state) == ["compile", "generate", "train"]
     calls = len(engine.requests)
 
-    monkeypatch.setattr(eval_run, "run_eval", real_eval)
+    monkeypatch.setattr(evals, "run_eval", real_eval)
     result = CliRunner().invoke(app, ["run", str(path)])
     assert result.exit_code == 0, result.output
     assert "compile: skipped" in result.output and "eval: done" in result.output

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from rnr_dspy.compile_job import CompileConfig
+from rnr_dspy.compile import CompileConfig
 from rnr_dspy.config import build_config
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.evals.run import EvalConfig

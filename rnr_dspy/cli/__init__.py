@@ -1,101 +1,128 @@
-"""The `rnr-dspy` command line: each command parses options, builds a config, calls one library function and
-renders the result. Commands live one per module; this module holds the app and what they share."""
+"""The `rnr-dspy` command line: each command builds its stage's config from `--config FILE` and flags made from
+the config's fields, calls one library function, and renders the result. Commands live one per module; this
+module holds the app and what they share.
+
+Exit codes: 0 done; 1 a runtime error (a seed file that does not load, an LM that does not answer, a run that
+produced nothing); 2 a usage error (an unknown option or setting, a wrong value, from a flag or the config file;
+nothing is written); 130 interrupted (Ctrl-C; the run resumes when the same command runs again).
+
+Everything the user or an LM wrote (seed ids, column names, errors, prompts) is printed literally: the consoles
+interpret no Rich markup, and styles are applied to `Text` objects only.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+import os
+import sys
+import threading
+from collections.abc import Callable
+from importlib import metadata
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
 
+from rnr_dspy.cli.display import ProgressDisplay, describe_stats
 from rnr_dspy.errors import ConfigError, RnrError
+from rnr_dspy.stages import STAGES, Stage
 
-app = typer.Typer(no_args_is_help=True, help="Teach LLMs to follow roles and rules (RNR) with DSPy.")
-err = Console(stderr=True)
-out = Console()
+__all__ = ["app", "err", "fail", "guarded", "out", "run_stage", "say", "usage_error"]
 
-LM_PANEL = "Language models"
-SEED_PANEL = "Seeds"
-OPT_PANEL = "Optimizer"
+err = Console(stderr=True, markup=False, highlight=False)
+out = Console(markup=False, highlight=False)
 
-# Options that several commands share, declared once.
-ConfigFile = Annotated[Path | None, typer.Option("--config", help="YAML file of settings; flags override it.",
-                                                 exists=True, dir_okay=False)]
-TeacherLM = Annotated[str, typer.Option("--lm", help="Teacher LM: embedded, local:PATH, or provider/model.",
-                                        rich_help_panel=LM_PANEL)]
-JudgeLM = Annotated[str | None, typer.Option("--judge-lm", help="Judge LM for rules without a check (default: "
-                                             "--lm).", rich_help_panel=LM_PANEL)]
-ApiBase = Annotated[str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible server.",
-                                             rich_help_panel=LM_PANEL)]
-ApiKey = Annotated[str | None, typer.Option("--api-key", envvar="RNR_DSPY_API_KEY", show_envvar=True,
-                                            help="API key.", rich_help_panel=LM_PANEL)]
-Seeds = Annotated[str, typer.Option("--seeds", help="Seed file (jsonl/json/csv/parquet), hub dataset id, or "
-                                    "'shipped'.", rich_help_panel=SEED_PANEL)]
-Column = Annotated[str | None, typer.Option(rich_help_panel=SEED_PANEL)]
-SeedLimit = Annotated[int | None, typer.Option("--limit", help="Use at most N seeds.", rich_help_panel=SEED_PANEL)]
-GroupSize = Annotated[int, typer.Option("--k", help="Instructions per group (one role each).",
-                                        rich_help_panel=SEED_PANEL)]
+
+class _SwitchesTakeNoValue:
+    """A switch (`--help`, `--dry-run`) is listed without a `<bool>` beside it."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class Command(_SwitchesTakeNoValue, TyperCommand):
+    pass
+
+
+class Group(_SwitchesTakeNoValue, TyperGroup):
+    pass
+
+
+app = typer.Typer(cls=Group, no_args_is_help=True, help="Teach LLMs to follow roles and rules (RNR) with DSPy.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"rnr-dspy {metadata.version('rnr-dspy')}")
+        raise typer.Exit()
 
 
 @app.callback()
-def main() -> None:
+def main(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                               callback=_version)] = False) -> None:
     """Teach LLMs to follow roles and rules (RNR) with DSPy."""
 
 
-def stage_config(ctx: typer.Context, cls: Any, path: Path | None, flags: dict[str, Any],
-            parameter_names: dict[str, str] | None = None) -> Any:
-    """Build a stage config: the YAML file's settings, then every flag the user gave (defaults fill the rest)."""
-    from rnr_dspy.config import build_config
-
-    def given(name: str) -> bool:
-        # Compared by name: typer ships its own copy of click's ParameterSource enum.
-        source = ctx.get_parameter_source((parameter_names or {}).get(name, name))
-        return path is None or getattr(source, "name", "DEFAULT") != "DEFAULT"
-
-    overrides = {key: value for key, value in flags.items() if not isinstance(value, dict) and given(key)}
-    for key, value in flags.items():
-        if isinstance(value, dict):
-            overrides[key] = {field: v for field, v in value.items() if v is not None}
-    try:
-        return build_config(cls, path, overrides, flag_names=path is None)
-    except ConfigError as error:
-        if path is not None:
-            raise
-        raise typer.BadParameter(str(error)) from None
+def say(console: Console, label: str, text: str, style: str = "bold") -> None:
+    """`label` styled, then `text` exactly as it is."""
+    console.print(Text.assemble((label, style), " " if label else "", text), soft_wrap=True)
 
 
-def guarded(call: Any) -> Any:
+def usage_error(message: str) -> NoReturn:
+    say(err, "error:", message, "red")
+    raise typer.Exit(code=2)
+
+
+def fail(message: str, label: str = "error:") -> NoReturn:
+    say(err, label, message, "red")
+    raise typer.Exit(code=1)
+
+
+def guarded(call: Callable[[], Any], resume: str = "") -> Any:
+    """`call()`, with the library's errors mapped to messages and exit codes; Ctrl-C exits 130 at once."""
     try:
         return call()
+    except KeyboardInterrupt:
+        _interrupted(resume)
+    except ConfigError as error:
+        usage_error(str(error))
     except RnrError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(code=1) from None
+        fail(str(error))
     except Exception as error:
         from dspy.utils.exceptions import LMError
 
         if isinstance(error, LMError):
-            err.print(f"[red]LM error:[/red] {error}", highlight=False)
-            raise typer.Exit(code=1) from None
+            fail(str(error), "LM error:")
         raise
 
 
-def phase_reporter(bars: Progress) -> Any:
-    """A `progress(phase, done, total)` callback drawing one bar per phase (total 0: not known yet)."""
-    tasks: dict[str, Any] = {}
+def run_stage(stage: Stage, config: Any, describe: Callable[[dict[str, Any]], str] = describe_stats,
+              resume: str = "") -> Any:
+    """`run_<stage>(config, progress)` with its progress on stderr (bars on a terminal, lines otherwise)."""
 
-    def report(phase: str, done: int, total: int) -> None:
-        if phase not in tasks:
-            tasks[phase] = bars.add_task(phase, total=total or None)
-        bars.update(tasks[phase], completed=done)
+    def call() -> Any:
+        with ProgressDisplay(err, describe) as display:
+            return STAGES[stage].run(config, progress=display)
 
-    return report
+    return guarded(call, resume)
 
 
-def progress_bars() -> Progress:
-    return Progress(TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=False)
+def _interrupted(resume: str) -> NoReturn:
+    say(err, "interrupted", resume or "(exit code 130)", "yellow")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    workers = [thread for thread in threading.enumerate() if thread is not threading.main_thread()
+               and thread.is_alive() and not thread.daemon]
+    if not workers:
+        raise typer.Exit(code=130)
+    # A worker thread may be inside an LM call, and the interpreter would wait for it at exit: that wait made
+    # Ctrl-C take 45 s and more. What the workers finished is on disk already, so the process ends here.
+    os._exit(130)
 
 
 # Each command module registers itself on `app` when imported.

@@ -13,7 +13,8 @@ __all__ = ["GenerateConfig"]
 
 
 class GenerateConfig(TeacherStageConfig):
-    out: OutDir = Field(description="Run directory: generated.jsonl, data/, usage.json, generate_report.json.")
+    out: OutDir = Field(Path("runs/generate"), description="Run directory (resumed when it exists): generated.jsonl, "
+                        "data/, usage.json, generate_report.json.")
     program: Path | None = Field(None, description="A compiled program.json (default: the uncompiled program).")
     grouping: Literal["theme", "tfidf"] = Field(
         "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")
@@ -34,4 +35,4 @@ class GenerateConfig(TeacherStageConfig):
         "settings): that run is moved aside into OUT/replaced-<time>/ instead of the new settings being refused. "
         "A run with the same settings always resumes."))
     push_to_hub: str | None = Field(None, description="Also push the datasets to this hub repository.")
-    seed: int = 0
+    seed: int = Field(0, description="Seed of the grouping of seeds (shuffling and TF-IDF clusters).")

@@ -7,12 +7,10 @@ its error; it is generated again only with `retry_failed`.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dspy
@@ -22,24 +20,31 @@ from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.answer import Answer, AnswerSettings
 from rnr_dspy.atomic import write_json
 from rnr_dspy.data import Seed
-from rnr_dspy.errors import SeedError
+from rnr_dspy.errors import ConfigError, SeedError
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.export import write_datasets
 from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
+from rnr_dspy.generate.result import GenerateResult
 from rnr_dspy.generate.run_dir import claim_run_dir
 from rnr_dspy.generate.seeds import prepare_groups
 from rnr_dspy.generate.store import RunStore
 from rnr_dspy.hashing import content_hash, sampling_seed
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.models.served import LMWait, reporting_lm_waits
+from rnr_dspy.parallel import parallel_map
 from rnr_dspy.program import RNRProgram, load_program
+from rnr_dspy.progress import Progress, ProgressEvent
 from rnr_dspy.rules import SystemPrompt, TurnType
 from rnr_dspy.tracking import Ledger
 
-__all__ = ["GenerateProgress", "run_generate"]
+__all__ = ["run_generate"]
+
+_FIRST_ERRORS = 3
 
 
 class GenerateProgress(BaseModel):
+    """The run's counts, reported as the `stats` of its progress events."""
+
     done: int = 0
     total: int = 0
     passed: int = 0
@@ -50,9 +55,10 @@ class GenerateProgress(BaseModel):
                                 "error), until the next row is done.")
 
 
-def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], None] | None = None) -> dict[str, Any]:
-    """Generate (or resume) the run in `config.out`; write its datasets and report; return the report.
+def run_generate(config: GenerateConfig, progress: Progress | None = None) -> GenerateResult:
+    """Generate (or resume) the run in `config.out`; write its datasets and `generate_report.json`.
 
+    Progress: one `generate` phase over the prompts, with `passed`, `failed`, `errors` and `tokens` as stats.
     Raises `RunDirError` when another run holds `config.out`, or it holds a run of other settings (see
     `rnr_dspy.generate.run_dir`).
     """
@@ -62,15 +68,16 @@ def run_generate(config: GenerateConfig, progress: Callable[[GenerateProgress], 
         return _generate(config, progress)
 
 
-def _generate(config: GenerateConfig, progress: Callable[[GenerateProgress], None] | None) -> dict[str, Any]:
+def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResult:
     started = time.perf_counter()
+    if config.program is not None and not config.program.is_file():
+        raise ConfigError(f"program: {config.program} is not a file (a program.json written by rnr-dspy compile)")
     groups, seed_report = prepare_groups(config)
     if not groups:
         raise SeedError(f"no seed left to generate from: {json.dumps(seed_report)}")
-    settings: dict[str, Any] = {**config.lm_settings(), "temperature": config.temperature,
-                                "max_tokens": config.max_tokens}
+    settings = config.lm_settings(temperature=config.temperature, max_tokens=config.max_tokens)
     teacher = make_lm(config.lm, **settings)
-    use_judge = config.judge_lm != "none"
+    use_judge = config.use_judge
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm and use_judge else teacher
     answering = AnswerSettings(attempts=config.attempts, strategy=config.strategy,
                                temperature=config.response_temperature, max_tokens=config.response_max_tokens,
@@ -84,21 +91,31 @@ def _generate(config: GenerateConfig, progress: Callable[[GenerateProgress], Non
     run = _Run(config, program, store, ledger, Provenance(
         seed_ids=[], program=content_hash(program.dump_state()), lm=lm_id(teacher),
         judge_lm=lm_id(judge) if use_judge else "none"),
-        GenerateProgress(total=sum(len(group) + per_group for group in groups)), progress)
+        GenerateProgress(total=sum(len(group) + per_group for group in groups)), _as_events(progress))
+    if progress:  # the total is known from the start
+        progress(ProgressEvent(phase="generate", done=0, total=run.state.total))
     with dspy.context(lm=teacher, adapter=StructuredAdapter(), usage_tracker=ledger), reporting_lm_waits(run.waiting):
-        with ThreadPoolExecutor(max_workers=config.num_threads) as pool:
-            for future in [pool.submit(contextvars.copy_context().run, run.group, group) for group in groups]:
-                future.result()
+        for _ in parallel_map(run.group, groups, config.num_threads):
+            pass
     counts = write_datasets(store, config.out / "data", config, seed_report, push_to_hub=config.push_to_hub)
-    report = {
-        **counts, "seeds": seed_report, "torn_lines_dropped": store.torn_lines,
+    errors = [f"{record['stage']}: {record['error']}" for record in store.records() if record["status"] == "error"]
+    result = GenerateResult.model_validate({
+        **counts, "first_errors": errors[:_FIRST_ERRORS], "seeds": seed_report,
+        "torn_lines_dropped": store.torn_lines,
         "this_run": {**ledger.summary(), "wall_seconds": round(time.perf_counter() - started, 2)},
         "lm": lm_id(teacher), "judge_lm": run.provenance.judge_lm, "program": run.provenance.program,
         "config": config.model_dump(mode="json"), "notes": config.notes,
-    }
-    ledger.write(wall_seconds=report["this_run"]["wall_seconds"])
-    write_json(config.out / "generate_report.json", report)
-    return report
+    })
+    ledger.write(wall_seconds=result.this_run["wall_seconds"])
+    write_json(config.out / "generate_report.json", result.model_dump(mode="json"))
+    return result
+
+
+def _as_events(progress: Progress | None) -> Callable[[GenerateProgress], None] | None:
+    if progress is None:
+        return None
+    return lambda state: progress(ProgressEvent(phase="generate", done=state.done, total=state.total,
+                                                stats=state.model_dump(exclude={"done", "total"})))
 
 
 class _Run:

@@ -19,10 +19,12 @@ Example YAML:
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.config import JsonDict
 
 from rnr_dspy.config import OutDir
 
@@ -33,36 +35,53 @@ Method = Literal["sft", "dpo", "grpo"]
 # Set by rnr-dspy itself: checkpoints go under `out/checkpoints/<stage>`.
 OWNED_TRL_FIELDS = frozenset({"output_dir"})
 
+_DATA: JsonDict = {"panel": "Data"}
+_TRAINING: JsonDict = {"panel": "Training"}
+
 
 class TrainConfig(BaseModel):
     """Settings of one `rnr-dspy train` run."""
 
     model_config = ConfigDict(extra="forbid")
 
-    data: list[Path] = Field(min_length=1, description="Generate run directories or JSONL files.")
-    model: str = Field("embedded", description="embedded, local:PATH (a Hugging Face model dir or a .gguf file).")
-    out: OutDir = Path("runs/train")
+    data: list[Path] = Field(min_length=1, description="Generate run directories (their data/sft.jsonl, "
+                             "data/dpo.jsonl for dpo, generated.jsonl's prompts for grpo) or JSONL files of SFT, "
+                             "preference or prompt rows.", json_schema_extra=_DATA)
+    model: str = Field("embedded", description="Model to train: embedded, or local:PATH (a Hugging Face model "
+                       "directory or a .gguf file).")
+    out: OutDir = Field(Path("runs/train"), description="Output directory of the trained model.")
     overwrite: bool = Field(False, description="Write into an output directory that is not empty.")
-    ift_data: str | None = Field(None, description="Instruction-tuning rows to mix in (Alpaca- or messages-shaped).")
-    mix_ratio: float = Field(1.0, ge=0, description="IFT rows mixed in per RNR row (capped by what the file has).")
+    ift_data: str | None = Field(None, description="Instruction-tuning rows to mix in (an Alpaca- or messages-shaped "
+                                 "file, or a hub dataset id).", json_schema_extra=_DATA)
+    mix_ratio: float = Field(1.0, ge=0, description="IFT rows mixed in per RNR row (capped by what the file has).",
+                             json_schema_extra=_DATA)
     overlong: Literal["skip", "truncate"] = Field(
-        "skip", description="Rows longer than max_length: skip them, or let TRL truncate them (both are counted).")
-    seed: int = Field(0, description="Seed of the IFT sample (TRL's own `seed` goes in sft_config).")
-    lora: bool = False
-    lora_config: dict[str, Any] = {}
+        "skip", description="Rows longer than max_length: skip them, or let TRL truncate them (both are counted).",
+        json_schema_extra=_DATA)
+    seed: int = Field(0, description="Seed of the IFT sample and of TRL (unless a method's config sets its own "
+                      "seed).")
+    max_steps: int | None = Field(None, ge=1, description="Stop each method after this many optimizer steps (quick "
+                                  "runs; max_steps in a method's config wins).", json_schema_extra=_TRAINING)
+    lora: bool = Field(False, description="Train LoRA adapters (merged into the weights on save) instead of all "
+                       "weights.", json_schema_extra=_TRAINING)
+    lora_config: dict[str, Any] = Field(default_factory=dict, description="peft.LoraConfig settings (default: all "
+                                        "linear layers, r=16, lora_alpha=32).", json_schema_extra=_TRAINING)
     method: list[Method] = Field(
         default_factory=lambda: ["sft"], min_length=1,
         description="Training methods, run in this order, each starting from the last one's model: sft (the "
         "passing rows), dpo (passing against failed responses), grpo (TRL's GRPOTrainer on the generated prompts, "
-        "rewarded by the rule verdicts). E.g. [sft, dpo] or [sft, grpo].")
+        "rewarded by the rule verdicts). E.g. [sft, dpo] or [sft, grpo].", json_schema_extra=_TRAINING)
     reward: Literal["all_rules", "fraction"] = Field(
         "fraction", description="GRPO reward: all_rules pays 1 only when every rule is followed; fraction pays the "
-        "share of rules followed. Unknown (judge-only, unjudged) rules earn nothing.")
+        "share of rules followed. Unknown (judge-only, unjudged) rules earn nothing.", json_schema_extra=_TRAINING)
     judge_lm: str | None = Field(None, description="LM spec that judges rules without a check in GRPO rewards "
-                                 "(default: none, such rules stay unknown).")
-    sft_config: dict[str, Any] = {}
-    dpo_config: dict[str, Any] = {}
-    grpo_config: dict[str, Any] = {}
+                                 "(default: none, such rules stay unknown).", json_schema_extra=_TRAINING)
+    sft_config: dict[str, Any] = Field(default_factory=dict, description="trl.SFTConfig settings (machine "
+                                       "defaults fill the rest).", json_schema_extra=_TRAINING)
+    dpo_config: dict[str, Any] = Field(default_factory=dict, description="trl.DPOConfig settings (machine "
+                                       "defaults fill the rest).", json_schema_extra=_TRAINING)
+    grpo_config: dict[str, Any] = Field(default_factory=dict, description="trl.GRPOConfig settings (machine "
+                                        "defaults fill the rest).", json_schema_extra=_TRAINING)
 
     @field_validator("method")
     @classmethod
@@ -82,30 +101,41 @@ class TrainConfig(BaseModel):
             raise ValueError(f"{', '.join(owned)} is set by rnr-dspy (checkpoints go under OUT/checkpoints)")
         methods = info.data.get("method") or []
         if info.field_name == "sft_config" and "sft" in methods:
-            _sft_config(Path("checkpoints"), value)
+            _sft_config(Path("checkpoints"), _run_defaults(info.data) | value)
         elif info.field_name == "dpo_config" and "dpo" in methods:
-            _dpo_config(Path("checkpoints"), value)
+            _dpo_config(Path("checkpoints"), _run_defaults(info.data) | value)
         elif info.field_name == "grpo_config" and "grpo" in methods:
-            _grpo_config(Path("checkpoints"), value)
+            _grpo_config(Path("checkpoints"), _run_defaults(info.data) | value)
         elif info.field_name == "lora_config" and info.data.get("lora"):
             _lora_config(value)
         return value
 
     def sft_arguments(self, output_dir: Path | None = None) -> Any:
         """The `trl.SFTConfig` of this run."""
-        return _sft_config(output_dir or self.out / "checkpoints" / "sft", self.sft_config)
+        settings = _run_defaults(self.model_dump()) | self.sft_config
+        return _sft_config(output_dir or self.out / "checkpoints" / "sft", settings)
 
     def dpo_arguments(self, output_dir: Path | None = None) -> Any:
         """The `trl.DPOConfig` of this run."""
-        return _dpo_config(output_dir or self.out / "checkpoints" / "dpo", self.dpo_config)
+        settings = _run_defaults(self.model_dump()) | self.dpo_config
+        return _dpo_config(output_dir or self.out / "checkpoints" / "dpo", settings)
 
     def grpo_arguments(self, output_dir: Path | None = None) -> Any:
         """The `trl.GRPOConfig` of this run."""
-        return _grpo_config(output_dir or self.out / "checkpoints" / "grpo", self.grpo_config)
+        settings = _run_defaults(self.model_dump()) | self.grpo_config
+        return _grpo_config(output_dir or self.out / "checkpoints" / "grpo", settings)
 
     def lora_arguments(self) -> Any:
         """The `peft.LoraConfig` of this run (all linear layers, r=16, alpha=32 unless set)."""
         return _lora_config(self.lora_config)
+
+
+def _run_defaults(fields: dict[str, Any]) -> dict[str, Any]:
+    """What the run's own fields set in TRL's configs, under the user's sft_config/dpo_config."""
+    defaults = {"seed": fields.get("seed", 0)}
+    if fields.get("max_steps") is not None:
+        defaults["max_steps"] = fields["max_steps"]
+    return defaults
 
 
 def _sft_config(output_dir: Path, settings: dict[str, Any]) -> Any:
@@ -133,7 +163,7 @@ def _lora_config(settings: dict[str, Any]) -> Any:
         return LoraConfig(**{"task_type": "CAUSAL_LM", "r": 16, "lora_alpha": 32, "target_modules": "all-linear",
                              **settings})
     except (TypeError, ValueError) as error:
-        raise ValueError(_short(error)) from None
+        raise ValueError(_short(error, LoraConfig)) from None
 
 
 def machine_defaults() -> dict[str, Any]:
@@ -168,12 +198,22 @@ def _construct(cls: type, output_dir: Path, settings: dict[str, Any]) -> Any:
     try:
         return cls(output_dir=str(output_dir), **{**defaults, **settings})
     except (TypeError, ValueError) as error:
-        raise ValueError(_short(error)) from None
+        raise ValueError(_short(error, cls)) from None
 
 
-def _short(error: Exception) -> str:
+def _short(error: Exception, cls: type | None = None) -> str:
     text = str(error)
     # "SFTConfig.__init__() got an unexpected keyword argument 'x'" -> name the field the way a user wrote it.
     if "unexpected keyword argument" in text:
-        return f"unknown setting {text.rsplit(' ', 1)[-1]}"
+        name = text.rsplit(" ", 1)[-1].strip("'")
+        near = difflib.get_close_matches(name, _setting_names(cls), n=3, cutoff=0.6) if cls else []
+        return f"unknown setting '{name}'" + (f"; did you mean {' or '.join(near)}?" if near else "")
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def _setting_names(cls: type) -> list[str]:
+    import dataclasses
+
+    if dataclasses.is_dataclass(cls):
+        return [field.name for field in dataclasses.fields(cls)]
+    return []

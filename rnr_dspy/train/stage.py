@@ -7,16 +7,14 @@ so the output loads without peft.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["Progress", "StageResult", "run_stage"]
+from rnr_dspy.progress import Progress, ProgressEvent
 
-# (stage, steps done, total steps, the latest logged metrics)
-Progress = Callable[[str, int, int, dict[str, float]], None]
+__all__ = ["StageResult", "run_stage"]
 
 
 class StageResult(BaseModel):
@@ -96,11 +94,17 @@ def _progress_callback(stage: str, progress: Progress | None) -> Any:
 
     class _Report(TrainerCallback):
         def __init__(self) -> None:
-            self.latest: dict[str, float] = {}
+            self.latest: dict[str, float | int | str] = {}
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if progress is not None and state.is_world_process_zero:
+                progress(ProgressEvent(phase=stage, done=0, total=state.max_steps or None))
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            # The stats are the latest logged metrics (the loss, the learning rate, ...).
             if progress is not None and state.is_world_process_zero:
-                progress(stage, state.global_step, state.max_steps, self.latest)
+                progress(ProgressEvent(phase=stage, done=state.global_step, total=state.max_steps or None,
+                                       stats=self.latest))
 
         def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None,
                    **kwargs: Any) -> None:

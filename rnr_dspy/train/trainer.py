@@ -27,6 +27,7 @@ from rnr_dspy.atomic import write_json, write_text, write_yaml
 from rnr_dspy.errors import RnrError
 from rnr_dspy.masking import mask_credentials
 from rnr_dspy.models.convert import hf_model_dir
+from rnr_dspy.progress import Progress
 from rnr_dspy.train.config import TrainConfig
 from rnr_dspy.train.data import (
     DataError,
@@ -40,7 +41,7 @@ from rnr_dspy.train.data import (
 from rnr_dspy.train.grpo import grpo_rewards
 from rnr_dspy.train.lengths import fit_to_length
 from rnr_dspy.train.model_card import render_model_card
-from rnr_dspy.train.stage import Progress, StageResult, run_stage
+from rnr_dspy.train.stage import StageResult, run_stage
 
 __all__ = ["EMBEDDED_BASE_MODEL", "OutputDirError", "TrainResult", "run_train"]
 
@@ -66,7 +67,10 @@ class TrainResult(BaseModel):
 
 def run_train(config: TrainConfig, progress: Progress | None = None) -> TrainResult:
     """Train the model of `config` with each of its methods in turn and write the last model, its model card and
-    its log to `config.out` (the models between methods go to `out/<method>/`)."""
+    its log to `config.out` (the models between methods go to `out/<method>/`).
+
+    Progress: one phase per method (`sft`, `dpo`, `grpo`), in optimizer steps, with the latest logged metrics as
+    stats."""
     from transformers import AutoTokenizer
 
     state = _distributed_state()

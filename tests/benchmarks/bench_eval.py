@@ -4,7 +4,7 @@
 
 The same benchmark items (the shipped role-and-rule suite: a system prompt and a user turn each) are answered,
 greedily, by
-- llama.cpp single-stream: the embedded GGUF through `dspy.LM`, the default back end for `--model embedded`;
+- llama.cpp single-stream: the embedded GGUF through `dspy.LM`, the default back end for `--models embedded`;
 - transformers single-stream: the GGUF converted to a Hugging Face dir, batch size 1;
 - transformers batched: the same model, several prompts per forward pass (`--backend transformers`).
 Rounds alternate the back ends so drift in machine load hits them alike; the median round counts. Ratios are

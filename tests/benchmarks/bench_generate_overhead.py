@@ -45,7 +45,7 @@ def main() -> None:
     lm_time = len(engine.requests) * args.latency / args.threads
     print(json.dumps({"lm_calls": len(engine.requests), "latency_s": args.latency, "threads": args.threads,
                       "lm_seconds": round(lm_time, 2), "wall_seconds": round(wall, 2),
-                      "overhead": round(wall / lm_time - 1, 4), "sft_rows": report["sft_rows"]}, indent=2))
+                      "overhead": round(wall / lm_time - 1, 4), "sft_rows": report.sft_rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def fake_models(monkeypatch):
 
 
 def test_two_models_side_by_side_write_log_report_and_plot(tmp_path, fake_models):
-    result = CliRunner().invoke(app, ["eval", "--model", "base", "--model", "trained", "--suite", str(TINY),
+    result = CliRunner().invoke(app, ["eval", "--models", "base", "--models", "trained", "--suite", str(TINY),
                                       "--out", str(tmp_path), "--max-tokens", "32", "--api-key", "sk-secret"])
     assert result.exit_code == 0, result.output
     log = json.loads((tmp_path / "log.json").read_text(encoding="utf-8"))
@@ -72,7 +72,7 @@ def test_an_unknown_suite_name_exits_1(tmp_path, fake_models):
 
 
 def test_a_model_that_does_not_load_exits_1_naming_it(tmp_path):
-    result = CliRunner().invoke(app, ["eval", "--model", "local:/nowhere/model.gguf", "--suite", str(TINY),
+    result = CliRunner().invoke(app, ["eval", "--models", "local:/nowhere/model.gguf", "--suite", str(TINY),
                                       "--out", str(tmp_path)])
     assert result.exit_code == 1 and "/nowhere/model.gguf" in _flat(result.output)
 

@@ -41,9 +41,9 @@ def test_a_missing_instruction_column_names_the_columns_and_the_flag(tmp_path, e
     seeds.write_text(json.dumps({"query": "Name a river.", "answer": "Nile"}) + "\n")
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds)])
     assert result.exit_code == 1
-    assert "['answer', 'query']" in result.output and "--instruction-column" in result.output
+    assert "['answer', 'query']" in result.output and "--columns.instruction" in result.output
     mapped = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds),
-                                 "--instruction-column", "query", "--output-column", "answer"])
+                                 "--columns.instruction", "query", "--columns.output", "answer"])
     assert mapped.exit_code == 0, mapped.output
 
 
@@ -59,3 +59,35 @@ def test_dolly_and_messages_shaped_seeds_load(tmp_path, engine):
         assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in (tmp_path / "dolly/data/sft.jsonl").read_text().splitlines()]
     assert rows[0]["messages"][1]["content"] == "Summarize the passage.\n\nRivers flow."
+
+
+def test_a_run_where_every_row_fails_exits_1_with_the_first_errors_and_how_to_retry(tmp_path, engine):
+    def refused(request):
+        raise RuntimeError("429 Too Many Requests [/rate limit]")
+
+    engine.answers["role"] = refused
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "8", "--k", "4"])
+    assert result.exit_code == 1, result.output
+    errors = " ".join(result.stderr.split())
+    assert "failed: system: " in errors and "429 Too Many Requests [/rate limit]" in errors  # printed literally
+    assert "no SFT row was produced: 2 rows or stages failed" in errors and "--retry-failed" in errors
+    assert json.loads((tmp_path / "generate_report.json").read_text())["first_errors"][0].startswith("system: ")
+
+    engine.answers["role"] = {"role": "You are a friendly cooking coach for home cooks."}
+    retried = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "8", "--k", "4", "--retry-failed"])
+    assert retried.exit_code == 0, retried.output
+
+
+def test_progress_lines_show_the_total_from_the_start_when_stderr_is_not_a_terminal(tmp_path, engine):
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "4", "--k", "4"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("generate: ")]
+    assert lines[0].startswith("generate: 0/7 (0%)") and lines[-1].startswith("generate: 7/7 (100%) · pass 100%")
+
+
+def test_the_out_set_in_the_config_file_is_the_one_reported(tmp_path, engine):
+    config = tmp_path / "generate.yaml"
+    config.write_text(f"out: {tmp_path / 'from-yaml'}\nlimit: 4\nk: 4\n")
+    result = runner.invoke(app, ["generate", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / 'from-yaml' / 'data'}" in result.output and "runs/generate" not in result.output

@@ -42,7 +42,7 @@ def test_generate_over_http_records_every_stage_and_writes_trl_rows(tmp_path, ht
     report = run_generate(config)
     records = [json.loads(line) for line in (tmp_path / "generated.jsonl").read_text().splitlines()]
     assert records and all(r["status"] != "error" or r["error"] for r in records)
-    assert len(vcr) >= len(records) and report["this_run"]["lm_calls"] == len(vcr)
+    assert len(vcr) >= len(records) and report.this_run["lm_calls"] == len(vcr)
     for row in (json.loads(line) for line in (tmp_path / "data/sft.jsonl").read_text().splitlines()):
         assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant"]
     for path in [*tmp_path.rglob("*.json*"), *Path(vcr._path).parent.glob("*.yaml")]:

@@ -19,14 +19,14 @@ def _lines(path):
 
 def test_passing_responses_become_trl_conversational_rows_with_provenance(tmp_path, engine):
     report = run_generate(_config(tmp_path))
-    assert report["prompts"] == report["passed"] == 14 and report["sft_rows"] == 14  # 2 groups, 4 seeds + 3 turns
+    assert report.prompts == report.passed == 14 and report.sft_rows == 14  # 2 groups, 4 seeds + 3 turns
     rows = datasets.load_dataset("json", data_files=str(tmp_path / "run/data/sft.jsonl"), split="train")
     row = rows[0]
     assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant"]
     assert row["messages"][0]["content"].startswith("You are a friendly cooking coach")
     assert row["messages"][2]["content"] == PASSING_RESPONSE["response"]
     assert row["seed_ids"] and row["program"] and row["lm"] == "fake/model" and row["method"] == "sampled"
-    assert set(report["rows_by_turn_type"]) == {"in_scope", "adversarial", "out_of_scope"}
+    assert set(report.rows_by_turn_type) == {"in_scope", "adversarial", "out_of_scope"}
     assert datasets.load_from_disk(str(tmp_path / "run/data/hf/sft")).num_rows == 14
     card = (tmp_path / "run/data/README.md").read_text()
     assert "| SFT rows (`sft.jsonl`, TRL conversational) | 14 |" in card and "Apache-2.0" in card
@@ -36,7 +36,7 @@ def test_a_finished_run_makes_no_lm_call_when_run_again(tmp_path, engine):
     first = run_generate(_config(tmp_path))
     calls = len(engine.requests)
     again = run_generate(_config(tmp_path))
-    assert len(engine.requests) == calls and again["sft_rows"] == first["sft_rows"]
+    assert len(engine.requests) == calls and again.sft_rows == first.sft_rows
     assert _lines(tmp_path / "run/data/sft.jsonl") == _lines(tmp_path / "run/data/sft.jsonl")
     usage = json.loads((tmp_path / "run/usage.json").read_text())
     assert [run["lm_calls"] for run in usage["runs"]] == [calls, 0] and usage["total"]["lm_calls"] == calls
@@ -45,7 +45,7 @@ def test_a_finished_run_makes_no_lm_call_when_run_again(tmp_path, engine):
 def test_failed_samples_are_repaired_and_paired_for_dpo(tmp_path, engine):
     engine.answers["response"] = {"response": "Rest the steak. It keeps the juices in."}  # misses "Sure"
     report = run_generate(_config(tmp_path, attempts=2))
-    assert report["rows_by_method"] == {"repaired": 14} and report["dpo_pairs"] == 14
+    assert report.rows_by_method == {"repaired": 14} and report.dpo_pairs == 14
     pair = _lines(tmp_path / "run/data/dpo.jsonl")[0]
     assert [m["role"] for m in pair["prompt"]] == ["system", "user"]
     assert pair["chosen"][0]["content"] == "Sure Rest the steak. It keeps the juices in."
@@ -59,7 +59,7 @@ def test_hindsight_rules_rescue_a_response_no_repair_can_fix(tmp_path, engine):
                                               "check": {"name": "include_keywords", "keywords": ["thermometer"]}}]}
     engine.answers["rules"] = rules
     report = run_generate(_config(tmp_path, attempts=1))
-    assert report["passed"] == 0 and report["rows_by_method"] == {"hindsight": 14} and report["dpo_pairs"] == 0
+    assert report.passed == 0 and report.rows_by_method == {"hindsight": 14} and report.dpo_pairs == 0
     row = _lines(tmp_path / "run/data/sft.jsonl")[0]
     assert "thermometer" not in row["messages"][0]["content"]  # the failed rule is not in the hindsight prompt
     assert row["messages"][0]["content"].count("\n") >= 4  # the role, "Rules:" and at least 2 rules
@@ -68,7 +68,7 @@ def test_hindsight_rules_rescue_a_response_no_repair_can_fix(tmp_path, engine):
 def test_repair_and_hindsight_can_be_switched_off(tmp_path, engine):
     engine.answers["response"] = {"response": "Rest the steak."}
     report = run_generate(_config(tmp_path, attempts=1, repair=False, hindsight=False))
-    assert report["sft_rows"] == 0 and report["failed"] == 14
+    assert report.sft_rows == 0 and report.failed == 14
 
 
 def test_an_out_of_scope_turn_passes_only_by_declining(tmp_path, engine):
@@ -86,21 +86,21 @@ def test_lm_errors_are_recorded_and_retried_only_when_asked(tmp_path, engine):
 
     engine.answers["response"] = broken
     report = run_generate(_config(tmp_path))
-    assert report["errors"] == 14 and report["sft_rows"] == 0
+    assert report.errors == 14 and report.sft_rows == 0
     record = next(r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "prompt")
     assert record["status"] == "error" and "did not answer in 30 s" in record["error"]
     calls = len(engine.requests)
-    assert run_generate(_config(tmp_path))["errors"] == 14 and len(engine.requests) == calls
+    assert run_generate(_config(tmp_path)).errors == 14 and len(engine.requests) == calls
     engine.answers["response"] = PASSING_RESPONSE
     retried = run_generate(_config(tmp_path, retry_failed=True))
-    assert retried["errors"] == 0 and retried["sft_rows"] == 14
+    assert retried.errors == 0 and retried.sft_rows == 14
     assert len(_lines(tmp_path / "run/data/sft.jsonl")) == 14  # no duplicate of a retried row
 
 
 def test_a_failed_stage_skips_its_group_and_is_recorded(tmp_path, engine):
     engine.answers["role"] = "not json at all"
     report = run_generate(_config(tmp_path))
-    assert report["prompts"] == 0 and report["errors"] == 2
+    assert report.prompts == 0 and report.errors == 2
     systems = [r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "system"]
     assert all(r["status"] == "error" and r["error"] for r in systems)
 
@@ -110,13 +110,14 @@ def test_threads_make_the_same_rows(tmp_path, engine, threads):
     one = run_generate(_config(tmp_path / "one"))
     many = run_generate(_config(tmp_path / "many", num_threads=threads))
     ids = [{row["id"] for row in _lines(tmp_path / name / "run/data/sft.jsonl")} for name in ("one", "many")]
-    assert ids[0] == ids[1] and one["sft_rows"] == many["sft_rows"]
+    assert ids[0] == ids[1] and one.sft_rows == many.sft_rows
 
 
 def test_progress_reports_rows_pass_rate_and_tokens(tmp_path, engine):
     seen = []
     run_generate(_config(tmp_path), progress=seen.append)
-    assert seen[-1].done == seen[-1].total == 14 and seen[-1].passed == 14 and seen[-1].tokens > 0
+    assert seen[0].done == 0 and seen[0].total == 14  # the total is shown from the start
+    assert seen[-1].done == seen[-1].total == 14 and seen[-1].stats["passed"] == 14 and seen[-1].stats["tokens"] > 0
 
 
 def test_sampled_rules_need_no_lm_and_are_all_checkable(tmp_path, engine):
@@ -164,7 +165,7 @@ def test_a_compiled_programs_demo_changes_the_prompt_generate_sends(tmp_path, en
 
 
 def test_compile_and_generate_build_the_same_program_from_their_settings(tmp_path):
-    from rnr_dspy.compile_job import CompileConfig
+    from rnr_dspy.compile import CompileConfig
 
     shared = {"rule_source": "sampled", "user_turns": False, "judge_lm": "none"}
     compiled = CompileConfig(out=tmp_path, **shared).make_program(None)

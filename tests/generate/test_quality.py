@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from rnr_dspy.compile_job import CompileConfig
+from rnr_dspy.compile import CompileConfig
 from rnr_dspy.generate import GenerateConfig, run_generate
 from rnr_dspy.generate.records import Attempt, PromptRecord, Provenance
 from rnr_dspy.quality import FORMAT_MARKERS, response_problems

@@ -44,7 +44,7 @@ def test_bad_input_exits_1_with_the_reason(run_dir, tiny_model_dir, tmp_path):
     config = tmp_path / "bad.yaml"
     config.write_text("data: [x]\nsft_config: {num_train_epoch: 1}\n")
     bad_yaml = runner.invoke(app, ["train", "--config", str(config)])
-    assert (busy.exit_code, missing.exit_code, bad_yaml.exit_code) == (1, 1, 1)
+    assert (busy.exit_code, missing.exit_code, bad_yaml.exit_code) == (1, 1, 2)  # a bad setting is a usage error
     assert "not empty" in busy.output and "not found" in missing.output
     assert "bad.yaml" in bad_yaml.output and "num_train_epoch" in bad_yaml.output
 

@@ -37,8 +37,7 @@ def sft_then_dpo(tiny_model_dir, tmp_path_factory):
     write_jsonl(run_dir / "data" / "dpo.jsonl", [dpo_row(i) for i in range(4)])
     out = tmp_path_factory.mktemp("out") / "model"
     seen = []
-    result = run_train(config(run_dir, tiny_model_dir, out, method=["sft", "dpo"]),
-                       progress=lambda *event: seen.append(event))
+    result = run_train(config(run_dir, tiny_model_dir, out, method=["sft", "dpo"]), progress=seen.append)
     return result, out, seen
 
 
@@ -54,9 +53,9 @@ def test_sft_and_dpo_each_log_a_loss_and_change_the_weights(sft_then_dpo, tiny_m
 
 def test_progress_reports_every_step_of_each_stage(sft_then_dpo):
     _, _, seen = sft_then_dpo
-    assert [(stage, done, total) for stage, done, total, _ in seen] == [("sft", 1, 2), ("sft", 2, 2),
-                                                                        ("dpo", 1, 2), ("dpo", 2, 2)]
-    assert "loss" in seen[1][3]
+    assert [(event.phase, event.done, event.total) for event in seen] == [
+        ("sft", 0, 2), ("sft", 1, 2), ("sft", 2, 2), ("dpo", 0, 2), ("dpo", 1, 2), ("dpo", 2, 2)]
+    assert "loss" in seen[2].stats
 
 
 def test_output_reloads_and_generates(sft_then_dpo):

@@ -4,7 +4,7 @@ import pytest
 from fake_engine import fake_lm, scripted_engine
 
 from rnr_dspy import RNRProgram
-from rnr_dspy.compile_job import CompileConfig, make_examples, run_compile
+from rnr_dspy.compile import CompileConfig, make_examples, run_compile
 from rnr_dspy.errors import SeedError
 
 FAILING_RESPONSE = {"response": "Well, here is a long and rambling answer that never opens the expected way at all."}
@@ -13,7 +13,7 @@ FAILING_RESPONSE = {"response": "Well, here is a long and rambling answer that n
 @pytest.fixture
 def engine(monkeypatch):
     engine = scripted_engine()
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     return engine
 
 
@@ -40,7 +40,7 @@ def _answer_by_demos(passes_with_demos, train_users):
 def _scripted(monkeypatch, tmp_path, passes_with_demos):
     trainset, _, _ = make_examples(config(tmp_path))
     engine = scripted_engine(response=_answer_by_demos(passes_with_demos, [e.user for e in trainset]))
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.make_lm", lambda spec, **_: fake_lm(engine))
     return engine
 
 
@@ -48,7 +48,7 @@ def test_a_better_optimized_program_is_saved_with_its_demos(tmp_path, monkeypatc
     engine = _scripted(monkeypatch, tmp_path, passes_with_demos=True)
     report = run_compile(config(tmp_path))
     saved = json.loads((tmp_path / "out" / "compile_report.json").read_text())
-    assert saved["score_before"] == report["score_before"] < report["score_after"] == 1.0
+    assert saved["score_before"] == report.score_before < report.score_after == 1.0
     assert saved["kept"] == "optimized" and "scored higher" in saved["kept_reason"]
     assert {"score_after", "lm_calls", "tokens", "wall_seconds", "parse", "demos"} <= saved.keys()
     assert saved["lm_calls"] == len(engine.requests) and saved["tokens"] == 15 * len(engine.requests)
@@ -78,21 +78,21 @@ def test_a_tie_keeps_the_baseline(tmp_path, engine):
 
 def test_bootstrap_keeps_no_demo_from_a_failing_trace(tmp_path, monkeypatch):
     engine = scripted_engine(response=FAILING_RESPONSE)
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path))
-    assert report["pass_rate_before"] == 0.0 and report["score_before"] < 1.0
-    assert set(report["demos"].values()) == {0}
+    assert report.pass_rate_before == 0.0 and report.score_before < 1.0
+    assert set(report.demos.values()) == {0}
 
 
 def test_unparsable_outputs_are_counted_per_stage_and_score_zero(tmp_path, monkeypatch):
     engine = scripted_engine(rules="not json")
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path, optimizer="none"))
-    assert report["kept"] == "baseline" and report["kept_reason"].startswith("optimizer none")
-    assert report["before"]["failed_items"] == report["val_examples"] == 2
-    assert report["score_before"] == 0.0
-    assert report["parse"]["GenerateRules"]["parse_failures"] == report["parse"]["GenerateRules"]["replies"] > 0
-    assert report["parse"]["GenerateRole"]["parse_failures"] == 0
+    assert report.kept == "baseline" and report.kept_reason.startswith("optimizer none")
+    assert report.before.failed_items == report.val_examples == 2
+    assert report.score_before == 0.0
+    assert report.parse["GenerateRules"]["parse_failures"] == report.parse["GenerateRules"]["replies"] > 0
+    assert report.parse["GenerateRole"]["parse_failures"] == 0
 
 
 def test_api_key_never_reaches_the_report_or_the_program(tmp_path, engine):
@@ -119,7 +119,32 @@ def test_invalid_checks_are_counted_and_their_rules_judged(tmp_path, monkeypatch
     rules = {"rules": [{"kind": "length", "text": "Be short.", "check": {"name": "max_words", "limit": 0}},
                        {"kind": "format", "text": "No commas.", "check": {"name": "no_commas"}}]}
     engine = scripted_engine(rules=rules, verdicts={"verdicts": [{"rule_id": "r1", "followed": True, "reason": "ok"}]})
-    monkeypatch.setattr("rnr_dspy.compile_job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path, optimizer="none"))
-    assert report["before"]["invalid_checks"] == report["val_examples"]
-    assert report["per_kind_adherence"]["length"]["before"] == 1.0  # judged, since its check was refused
+    assert report.before.invalid_checks == report.val_examples
+    assert report.per_kind_adherence["length"]["before"] == 1.0  # judged, since its check was refused
+
+
+def test_progress_shows_each_phase_from_its_start_with_its_total(tmp_path, engine):
+    seen = []
+    result = run_compile(config(tmp_path), progress=seen.append)
+    phases = [event.phase for event in seen]
+    assert phases[0] == "before" and phases[-1] == "after"
+    first = {phase: next(e for e in seen if e.phase == phase) for phase in ("before", "optimize", "after")}
+    assert [(e.done, e.total) for e in first.values()] == [(0, 2), (0, 3), (0, 2)]  # bootstrap: one call an example
+    last = [e for e in seen if e.phase == "optimize"][-1]
+    assert last.done == last.total == 2  # it stopped once it had its 2 demos: the bar ends full
+    saved = json.loads((tmp_path / "out" / "compile_report.json").read_text())
+    assert saved == result.model_dump(mode="json")
+
+
+def test_engine_threads_reach_every_lm_the_stage_makes(tmp_path, monkeypatch):
+    engine, made = scripted_engine(), []
+
+    def make(spec, **settings):
+        made.append(settings["engine_threads"])
+        return fake_lm(engine)
+
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", make)
+    run_compile(config(tmp_path, engine_threads=3, optimizer="none", judge_lm="embedded"))
+    assert made == [3, 3]  # the teacher and the judge

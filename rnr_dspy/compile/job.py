@@ -1,44 +1,64 @@
-"""`rnr-dspy compile` as a library call: seeds → examples → score before → optimize → score after → save the better
-program (the baseline unless the optimized one scores higher on the held-out groups)."""
+"""`rnr-dspy compile` as a library call: seeds → examples → score before → optimize → score after → save.
+
+Example:
+    >>> from rnr_dspy.compile import CompileConfig, run_compile
+    >>> result = run_compile(CompileConfig(out="runs/compile", limit=24))  # doctest: +SKIP
+    >>> result.score_before, result.score_after  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import dspy
 from pydantic import Field, ValidationInfo, field_validator
+from pydantic.config import JsonDict
 
 from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.atomic import staged, write_json
+from rnr_dspy.compile.result import CompileResult
 from rnr_dspy.config import OutDir, TeacherStageConfig
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
 from rnr_dspy.models.lm import lm_id, make_lm
-from rnr_dspy.optimizers.evaluate import EvalSummary, Progress, evaluate_program
+from rnr_dspy.optimizers.evaluate import EvalSummary, evaluate_program
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
+from rnr_dspy.progress import Progress, ProgressEvent
 from rnr_dspy.tracking import Ledger, ParseTracker
 
-__all__ = ["CompileConfig", "choose_program", "make_examples", "run_compile"]
+__all__ = ["CompileConfig", "CompileResult", "choose_program", "make_examples", "run_compile"]
+
+_OPTIMIZER: JsonDict = {"panel": "Optimizer"}
 
 
 class CompileConfig(TeacherStageConfig):
-    out: OutDir = Field(description="Directory for program.json and compile_report.json.")
-    train_size: int = Field(12, ge=1)
-    val_size: int = Field(6, ge=1)
-    optimizer: Preset = Preset.bootstrap
-    auto: Literal["light", "medium", "heavy"] = Field("light", description="Budget of mipro and gepa.")
-    max_metric_calls: int | None = Field(None, ge=1, description="Budget of gepa in metric calls (overrides auto).")
+    out: OutDir = Field(Path("runs/compile"), description="Directory for program.json and compile_report.json.")
+    train_size: int = Field(12, ge=1, description="Training groups (examples) the optimizer sees.")
+    val_size: int = Field(6, ge=1, description="Held-out groups scored before and after optimizing (at most a "
+                          "third of the groups).")
+    optimizer: Preset = Field(Preset.bootstrap, description="bootstrap: BootstrapFewShot; mipro: MIPROv2; gepa: "
+                              "GEPA (needs reflection_lm); none: the baseline, saved unchanged.",
+                              json_schema_extra=_OPTIMIZER)
+    auto: Literal["light", "medium", "heavy"] = Field("light", description="Budget of mipro and gepa.",
+                                                      json_schema_extra=_OPTIMIZER)
+    max_metric_calls: int | None = Field(None, ge=1, description="Budget of gepa in metric calls (overrides auto).",
+                                         json_schema_extra=_OPTIMIZER)
     reflection_lm: str | None = Field(None, validate_default=True,
-                                      description="LM spec that gepa reflects with (required by gepa).")
-    max_demos: int = Field(2, ge=0, le=16)
-    max_rounds: int = Field(1, ge=1, le=10, description="Bootstrap attempts per training example.")
-    num_threads: int = Field(1, ge=1, le=64)
-    temperature: float = Field(0.0, ge=0.0, le=2.0)
-    max_tokens: int = Field(1024, ge=16)
-    seed: int = 0
+                                      description="LM spec that gepa reflects with (required by gepa).",
+                                      json_schema_extra=_OPTIMIZER)
+    max_demos: int = Field(2, ge=0, le=16, description="Demos kept per predictor (bootstrap, mipro).",
+                           json_schema_extra=_OPTIMIZER)
+    max_rounds: int = Field(1, ge=1, le=10, description="Bootstrap attempts per training example (more than 1 "
+                            "samples at temperature 1.0).", json_schema_extra=_OPTIMIZER)
+    num_threads: int = Field(1, ge=1, le=64, description="Examples scored in parallel (HTTP LMs).")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the teacher and judge.")
+    max_tokens: int = Field(1024, ge=16, description="Token limit of every LM reply.")
+    seed: int = Field(0, description="Seed of the grouping of seeds and of the optimizer.")
 
     @field_validator("reflection_lm")
     @classmethod
@@ -68,35 +88,35 @@ def make_examples(config: CompileConfig) -> tuple[list[dspy.Example], list[dspy.
     return trainset, valset, seeds
 
 
-def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict[str, Any]:
-    """Compile the RNR program; write `program.json` and `compile_report.json` under `config.out`; return the
-    report."""
+def run_compile(config: CompileConfig, progress: Progress | None = None) -> CompileResult:
+    """Compile the RNR program; write `program.json` and `compile_report.json` under `config.out`."""
     started = time.perf_counter()
     trainset, valset, seeds = make_examples(config)
-    settings: dict[str, Any] = {**config.lm_settings(), "temperature": config.temperature,
-                                "max_tokens": config.max_tokens}
+    settings = config.lm_settings(temperature=config.temperature, max_tokens=config.max_tokens)
     teacher = make_lm(config.lm, **settings)
-    judge = make_lm(config.judge_lm, **settings) if config.judge_lm and config.judge_lm != "none" else teacher
+    judge = make_lm(config.judge_lm, **settings) if config.judge_lm and config.use_judge else teacher
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
     tracker, ledger = ParseTracker(), Ledger()
     program = config.make_program(judge)
     with dspy.context(lm=teacher, adapter=StructuredAdapter(), callbacks=[tracker], usage_tracker=ledger):
         before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
+        counter = _MetricCalls(progress, _expected_metric_calls(config, len(trainset)))
         # The held-out valset is never shown to the optimizer; mipro and gepa split the trainset themselves.
         compiled = compile_program(
-            program, trainset, preset=config.optimizer, metric=_counting(rnr_score, progress),
-            feedback_metric=_counting(rnr_feedback, progress), max_demos=config.max_demos,
+            program, trainset, preset=config.optimizer, metric=counter.wrap(rnr_score),
+            feedback_metric=counter.wrap(rnr_feedback), max_demos=config.max_demos,
             max_rounds=config.max_rounds,
             num_threads=config.num_threads, auto=config.auto, reflection_lm=reflection,
             max_metric_calls=config.max_metric_calls, seed=config.seed,
         )
+        counter.finish()
         after = evaluate_program(compiled, valset, num_threads=config.num_threads, progress=progress, phase="after")
     kept, reason = choose_program(before, after, config.optimizer)
     saved = compiled if kept == "optimized" else program  # compile_program never changes its input
     config.out.mkdir(parents=True, exist_ok=True)
     with staged(config.out / "program.json") as staging:
         saved.save(str(staging))
-    report = {
+    result = CompileResult.model_validate({
         "kept": kept, "kept_reason": reason,
         "score_before": before.score, "score_after": after.score,
         "pass_rate_before": before.pass_rate, "pass_rate_after": after.pass_rate,
@@ -107,13 +127,13 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> dict
         **ledger.summary(),
         "wall_seconds": round(time.perf_counter() - started, 2),
         "optimizer": config.optimizer.value, "lm": lm_id(teacher),
-        "judge_lm": lm_id(judge) if config.judge_lm != "none" else "none",
+        "judge_lm": lm_id(judge) if config.use_judge else "none",
         "train_examples": len(trainset), "val_examples": len(valset),
         "demos": {name: len(predictor.demos) for name, predictor in saved.named_predictors()},
         "parse": tracker.summary(), "seeds": seeds, "config": config.model_dump(mode="json"), "notes": config.notes,
-    }
-    write_json(config.out / "compile_report.json", report)
-    return report
+    })
+    write_json(config.out / "compile_report.json", result.model_dump(mode="json"))
+    return result
 
 
 def choose_program(before: EvalSummary, after: EvalSummary,
@@ -130,15 +150,42 @@ def choose_program(before: EvalSummary, after: EvalSummary,
     return "baseline", f"the optimized program did not score higher, so the baseline was saved ({change})"
 
 
-def _counting(metric: Callable[..., Any], progress: Progress | None) -> Callable[..., Any]:
-    """The metric, reporting each call as optimizer progress (the number of calls is not known up front)."""
-    calls = 0
+def _expected_metric_calls(config: CompileConfig, train_examples: int) -> int | None:
+    """The optimizer's metric calls, where known up front: bootstrap makes at most one per example and round,
+    gepa at most its budget; mipro's and gepa's `auto` budgets depend on what they find."""
+    if config.optimizer is Preset.none:
+        return 0
+    if config.optimizer is Preset.bootstrap:
+        return train_examples * config.max_rounds
+    if config.optimizer is Preset.gepa and config.max_metric_calls:
+        return config.max_metric_calls
+    return None
 
-    def counted(*args: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if progress:
-            progress("optimize", calls, 0)
-        return metric(*args)
 
-    return counted
+class _MetricCalls:
+    """Wraps the metrics so that each call is reported as progress of the `optimize` phase."""
+
+    def __init__(self, progress: Progress | None, total: int | None) -> None:
+        self.progress, self.total, self.calls = progress, total, 0
+        self._lock = threading.Lock()
+        self._report(0)
+
+    def wrap(self, metric: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any) -> Any:
+            with self._lock:
+                self.calls += 1
+                calls = self.calls
+            self._report(calls)
+            return metric(*args)
+
+        return counted
+
+    def finish(self) -> None:
+        """The phase is over: its total is the calls made (bootstrap may stop early, once it has its demos)."""
+        self.total = self.calls
+        self._report(self.calls)
+
+    def _report(self, calls: int) -> None:
+        if self.progress:
+            total = max(self.total, calls) if self.total is not None else None
+            self.progress(ProgressEvent(phase="optimize", done=calls, total=total))

@@ -1,0 +1,44 @@
+"""`GenerateResult`: what `run_generate` did; `generate_report.json` is its JSON dump."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["GenerateResult"]
+
+
+class GenerateResult(BaseModel):
+    # Counts the export adds (judged, pass rates as written, quality-gate rejections, …) are kept as they come.
+    model_config = ConfigDict(extra="allow")
+
+    prompts: int
+    passed: int
+    failed: int
+    errors: int
+    """Rows and stages recorded as failed with an error (a timeout, a refused request, a reply that did not
+    parse); generated again with `retry_failed`."""
+    pass_rate: float | None
+    sft_rows: int
+    dpo_pairs: int
+    rows_by_method: dict[str, int]
+    rows_by_turn_type: dict[str, int]
+    rule_kinds: dict[str, int]
+    rule_types: dict[str, int] = {}
+    """Rule types (checker names) of the SFT rows' rules, with counts."""
+    rule_wordings: dict[str, int] = {}
+    judge_only_rules: int = 0
+    attempts: int
+    first_errors: list[str] = []
+    """The first few recorded errors, as `stage: error`."""
+    seeds: dict[str, Any]
+    torn_lines_dropped: int
+    this_run: dict[str, Any]
+    """This run's LM calls, tokens, cost and wall time (earlier runs of the directory are in `usage.json`)."""
+    lm: str
+    judge_lm: str
+    program: str
+    config: dict[str, Any]
+    notes: list[str] = []
+    """Defaults the run took because its teacher is weak."""

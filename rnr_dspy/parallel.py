@@ -1,0 +1,65 @@
+"""Run items on worker threads, and stop promptly on Ctrl-C.
+
+`concurrent.futures` alone does not stop: a KeyboardInterrupt reaches the main thread while it waits, and leaving
+the executor's `with` block then waits for every queued item to run (a compile or generate ignored Ctrl-C for
+45 s and more). `parallel_map` cancels what has not started, tells the running items to stop at their next LM
+call, and re-raises at once without waiting for them. What an item had finished (a record appended to a run's
+store) stays, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import dspy
+from dspy.utils.callback import BaseCallback
+
+__all__ = ["Stopped", "parallel_map"]
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class Stopped(KeyboardInterrupt):
+    """Raised in a worker at its next LM call once the run was interrupted (a BaseException: nothing records it
+    as an item's failure)."""
+
+
+class _StopAtNextCall(BaseCallback):
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def on_lm_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
+        # DSPy swallows an Exception raised by a callback, but lets a BaseException through.
+        if self.stop.is_set():
+            raise Stopped("interrupted")
+
+
+def parallel_map(work: Callable[[Item], Result], items: Iterable[Item], num_threads: int = 1) -> Iterator[Result]:
+    """`work(item)` for every item on `num_threads` threads, yielded in order; each runs in a copy of the caller's
+    context (its `dspy.context` settings included).
+
+    On KeyboardInterrupt (or an item's error) while waiting: items not yet started are cancelled, running ones stop
+    at their next LM call, and the exception is raised without waiting for them.
+    """
+    stop = threading.Event()
+    callbacks = [*dspy.settings.get("callbacks", []), _StopAtNextCall(stop)]
+
+    def run(item: Item) -> Result:
+        with dspy.context(callbacks=callbacks):
+            return work(item)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, num_threads))
+    futures = [pool.submit(contextvars.copy_context().run, run, item) for item in items]
+    try:
+        for future in futures:
+            yield future.result()
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)

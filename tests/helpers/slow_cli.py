@@ -1,0 +1,33 @@
+"""`rnr-dspy COMMAND ...` (compile or generate) on the scripted fake engine, each LM call taking a fixed time: a
+real process to interrupt. Usage: slow_cli.py SECONDS COMMAND ARGS..."""
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fake_engine import FakeEngine, fake_lm, scripted_engine
+
+import rnr_dspy.compile.job as compile_job
+import rnr_dspy.generate.pipeline as pipeline
+from rnr_dspy.cli import app
+
+
+class SlowEngine(FakeEngine):
+    latency = 0.0
+
+    def complete(self, request):
+        time.sleep(self.latency)
+        return super().complete(request)
+
+
+def main() -> None:
+    engine = SlowEngine(scripted_engine().answers)
+    engine.latency = float(sys.argv[1])
+    compile_job.make_lm = pipeline.make_lm = lambda spec, **_: fake_lm(engine)
+    app(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
