@@ -109,7 +109,7 @@ def test_judge_lm_none_leaves_judge_only_rules_unknown_instead_of_failing(tmp_pa
     monkeypatch.setattr("rnr_dspy.compile.job.make_lm",
                         lambda spec, **_: make_lm(spec) if spec == "none" else fake_lm(engine))
     result = runner.invoke(app, ["compile", "--out", str(tmp_path), "--limit", "12", "--k", "3", "--judge-lm", "none",
-                                 "--optimizer", "none"])
+                                 "--rule-source", "lm", "--optimizer", "none"])
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "compile_report.json").read_text())
     assert report["judge_lm"] == "none" and report["before"]["unknown_verdicts"] > 0

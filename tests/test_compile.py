@@ -40,7 +40,7 @@ def _answer_by_demos(passes_with_demos, train_users):
 def _scripted(monkeypatch, tmp_path, passes_with_demos):
     trainset, _, _ = make_examples(config(tmp_path))
     engine = scripted_engine(response=_answer_by_demos(passes_with_demos, [e.user for e in trainset]))
-    monkeypatch.setattr("rnr_dspy.compile.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
     return engine
 
 
@@ -61,10 +61,10 @@ def test_a_better_optimized_program_is_saved_with_its_demos(tmp_path, monkeypatc
 def test_a_worse_optimized_program_is_not_saved_the_baseline_is(tmp_path, monkeypatch):
     _scripted(monkeypatch, tmp_path, passes_with_demos=False)
     report = run_compile(config(tmp_path))
-    assert report["pass_rate_before"] == 1.0 and report["pass_rate_after"] == 0.0
-    assert report["kept"] == "baseline" and "did not score higher" in report["kept_reason"]
-    assert "pass rate 1.00 → 0.00" in report["kept_reason"]
-    assert set(report["demos"].values()) == {0}
+    assert report.pass_rate_before == 1.0 and report.pass_rate_after == 0.0
+    assert report.kept == "baseline" and "did not score higher" in report.kept_reason
+    assert "pass rate 1.00 → 0.00" in report.kept_reason
+    assert set(report.demos.values()) == {0}
     program = RNRProgram()
     program.load(str(tmp_path / "out" / "program.json"))
     assert all(not predictor.demos for _, predictor in program.named_predictors())
@@ -72,8 +72,8 @@ def test_a_worse_optimized_program_is_not_saved_the_baseline_is(tmp_path, monkey
 
 def test_a_tie_keeps_the_baseline(tmp_path, engine):
     report = run_compile(config(tmp_path))  # every answer passes, with or without demos
-    assert report["score_before"] == report["score_after"] == 1.0
-    assert report["kept"] == "baseline" and set(report["demos"].values()) == {0}
+    assert report.score_before == report.score_after == 1.0
+    assert report.kept == "baseline" and set(report.demos.values()) == {0}
 
 
 def test_bootstrap_keeps_no_demo_from_a_failing_trace(tmp_path, monkeypatch):

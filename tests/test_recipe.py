@@ -141,13 +141,6 @@ def test_a_recipe_run_under_a_launcher_is_refused_with_what_to_do(tmp_path, monk
     assert not (tmp_path / "run").exists()
 
 
-def test_a_misspelt_stage_setting_is_answered_with_the_setting_meant(tmp_path):
-    path = tmp_path / "recipe.yaml"
-    path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "generate": {"atempts": 2}}))
-    with pytest.raises(ConfigError, match=r"recipe x: generate\.atempts: .*did you mean 'attempts'\?"):
-        stage_configs(load_recipe(path))
-
-
 def test_a_damaged_run_state_is_a_clear_error_not_a_traceback(tmp_path):
     recipe = load_recipe("embedded-smollm2", out=tmp_path / "run")
     recipe.out.mkdir()

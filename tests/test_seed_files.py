@@ -110,7 +110,7 @@ def test_a_file_where_no_row_has_an_instruction_says_how_to_map_one(tmp_path):
     path = tmp_path / "seeds.jsonl"
     path.write_text("".join(json.dumps({"text": f"row {i}"}) + "\n" for i in range(5)))
     with pytest.raises(SeedError, match=r"5 problem\(s\), the first: .*seeds\.jsonl:1: no instruction column.*"
-                                        r"--instruction-column"):
+                                        r"--columns\.instruction"):
         load_seeds(path)
 
 

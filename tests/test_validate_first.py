@@ -11,9 +11,13 @@ from rnr_dspy.generate import GenerateConfig
 from rnr_dspy.train import TrainConfig
 
 
+def _flag(location):
+    return "--" + str(location[0]).replace("_", "-")
+
+
 def test_gepa_without_a_reflection_lm_is_refused_with_the_settings():
     with pytest.raises(ConfigError, match=r"--reflection-lm: .*gepa optimizer needs a reflection LM"):
-        build_config(CompileConfig, None, {"out": "runs/c", "optimizer": "gepa"}, flag_names=True)
+        build_config(CompileConfig, None, {"out": "runs/c", "optimizer": "gepa"}, flag_of=_flag)
     assert CompileConfig(out="runs/c", optimizer="gepa", reflection_lm="openai/gpt-4o").reflection_lm
     assert CompileConfig(out="runs/c").reflection_lm is None
 
@@ -24,7 +28,7 @@ def test_an_out_that_is_a_file_is_refused_by_every_stage(tmp_path, config):
     taken.write_text("mine")
     extra = {"data": [str(tmp_path)]} if config is TrainConfig else {}
     with pytest.raises(ConfigError, match=r"--out: .*taken is a file; the output goes into a directory"):
-        build_config(config, None, {"out": taken, **extra}, flag_names=True)
+        build_config(config, None, {"out": taken, **extra}, flag_of=_flag)
     assert taken.read_text() == "mine"
 
 

@@ -115,7 +115,7 @@ def _as_events(progress: Progress | None) -> Callable[[GenerateProgress], None] 
     if progress is None:
         return None
     return lambda state: progress(ProgressEvent(phase="generate", done=state.done, total=state.total,
-                                                stats=state.model_dump(exclude={"done", "total"})))
+                                                stats=state.model_dump(exclude={"done", "total"}, exclude_none=True)))
 
 
 class _Run:

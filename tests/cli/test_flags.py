@@ -19,7 +19,7 @@ from rnr_dspy.stages import STAGES
 runner = CliRunner()
 REQUIRED = {"train": ["--data", "runs/x"]}
 MAPPING_SAMPLES = {"sft_config": ("max_steps=3", {"max_steps": 3}), "dpo_config": ("beta=0.2", {"beta": 0.2}),
-                   "lora_config": ("r=8", {"r": 8})}
+                   "lora_config": ("r=8", {"r": 8}), "grpo_config": ("num_generations=4", {"num_generations": 4})}
 
 
 @pytest.fixture
@@ -103,6 +103,9 @@ def sample(path, field):
         return [name, text], value
     if typing.get_origin(inner) is list:
         element = typing.get_args(inner)[0]
+        if typing.get_origin(element) is typing.Literal:
+            values = [c for c in typing.get_args(element) if c not in (default or [])][:1] + list(default or [])[:1]
+            return [arg for value in values for arg in (name, value)], values
         values = ["a/one", "b/two"]
         return [name, values[0], name, values[1]], [element(v) for v in values]
     choices = list(typing.get_args(inner)) if typing.get_origin(inner) is typing.Literal else (
@@ -222,7 +225,8 @@ def test_defaults_come_from_the_config(captured):
     for stage, spec in STAGES.items():
         result = runner.invoke(app, [stage, *REQUIRED.get(stage, [])])
         assert result.exit_code == 0, result.output
-        defaults = {name: field.get_default(call_default_factory=True)
-                    for name, field in spec.config_class().model_fields.items()
+        # Defaults as the config resolves them (a weak teacher's defaults included), the required fields given.
+        resolved = spec.config_class().model_validate({"data": ["runs/x"]} if stage == "train" else {})
+        defaults = {name: getattr(resolved, name) for name, field in spec.config_class().model_fields.items()
                     if field.get_default() is not PydanticUndefined and name not in ("data",)}
         assert {name: getattr(captured[stage], name) for name in defaults} == defaults

@@ -54,8 +54,8 @@ def test_the_card_has_columns_an_example_loading_code_and_the_settings(tmp_path,
 def test_pass_rates_count_repaired_and_hindsight_rows_apart(tmp_path, engine):
     engine.answers["response"] = {"response": "Rest the steak. It keeps the juices in."}  # misses "Sure"
     report = run_generate(_config(tmp_path, attempts=1))
-    assert report["passed_as_written"] == 0 and report["pass_rate_as_written"] == 0.0
-    assert report["passed"] == 14 and report["pass_rate"] == 1.0  # every one repaired
+    assert report.passed_as_written == 0 and report.pass_rate_as_written == 0.0
+    assert report.passed == 14 and report.pass_rate == 1.0  # every one repaired
     text = (tmp_path / "run/data/README.md").read_text()
     assert "| passed as written (sampled) | 0 of 14: pass rate 0.000 |" in text
     assert "| passed after a repair by the checkers | 14 more: pass rate with repairs 1.000 |" in text

@@ -15,7 +15,7 @@ def test_a_password_in_api_base_reaches_no_file_of_the_run(tmp_path):
     config = GenerateConfig(out=tmp_path / "run", lm="openai/model", api_base=api_base, api_key="sk-test", limit=4,
                             k=4, num_retries=0, user_turns=False)
     report = run_generate(config)
-    assert report["errors"] >= 1  # every call failed, each recorded with its error text
+    assert report.errors >= 1  # every call failed, each recorded with its error text
     written = {path.name: path.read_bytes() for path in (tmp_path / "run").rglob("*") if path.is_file()}
     assert {"generated.jsonl", "generate_report.json", "usage.json"} <= set(written)
     assert [name for name, content in written.items() if b"SECRET-PW" in content] == []

@@ -63,23 +63,23 @@ def test_a_fault_is_recorded_bounded_never_cached_and_loses_no_row(tmp_path, fau
         report = run_generate(_config(tmp_path / "run", server), progress=states.append)
         elapsed = time.monotonic() - started
         failed = [record for record in _records(tmp_path / "run") if record["status"] == "error"]
-        assert report["sft_rows"] == 0 and report["errors"] == len(failed) == 2
+        assert report.sft_rows == 0 and report.errors == len(failed) == 2
         assert all(record["stage"] == "system" for record in failed)
         for record in failed:
             assert record["error"] and re.search(RECORDED[fault], record["error"]), record["error"]
         assert elapsed < BOUND_SECONDS, elapsed
-        assert states[-1].done == SEEDS and states[-1].errors == SEEDS
+        assert states[-1].done == SEEDS and states[-1].stats["errors"] == SEEDS
         if fault in ("rate_limited", "server_error", "stall"):  # retried, each wait shown as the run's status
-            assert any(state.waiting and "retrying in" in state.waiting for state in states)
+            assert any("retrying in" in str(state.stats.get("waiting", "")) for state in states)
 
         with FakeOpenAIServer("healthy") as healthy:  # a new run elsewhere: nothing of the failure is replayed
             other = run_generate(_config(tmp_path / "other", healthy))
-            assert healthy.requests > 0 and other["sft_rows"] == SEEDS and other["errors"] == 0
+            assert healthy.requests > 0 and other.sft_rows == SEEDS and other.errors == 0
 
         server.mode = "healthy"  # the same server recovered: the failed rows come back, none lost or doubled
         sent = server.requests
         retried = run_generate(_config(tmp_path / "run", server, retry_failed=True))
-        assert server.requests > sent and retried["sft_rows"] == SEEDS and retried["errors"] == 0
+        assert server.requests > sent and retried.sft_rows == SEEDS and retried.errors == 0
         assert _sft_prompts(tmp_path / "run") == _sft_prompts(tmp_path / "other")
 
 
@@ -89,7 +89,7 @@ def test_a_dead_server_ends_a_long_run_in_bounded_time_with_every_row_recorded(t
         report = run_generate(_config(tmp_path / "run", server, limit=12, k=1, num_threads=1, num_retries=1))
         elapsed = time.monotonic() - started
     failed = [record for record in _records(tmp_path / "run") if record["status"] == "error"]
-    assert report["errors"] == len(failed) == 12 and report["sft_rows"] == 0
+    assert report.errors == len(failed) == 12 and report.sft_rows == 0
     assert server.requests == 2 * TRIP_AFTER and elapsed < TRIP_AFTER * 1 + 5  # later calls fail at once
     assert sum("not answering" in record["error"] for record in failed) == 12 - TRIP_AFTER
 
@@ -97,7 +97,7 @@ def test_a_dead_server_ends_a_long_run_in_bounded_time_with_every_row_recorded(t
 def test_a_healthy_server_gets_seeded_sampled_requests_and_no_key_is_written(tmp_path):
     with FakeOpenAIServer("healthy") as server:
         report = run_generate(_config(tmp_path / "run", server))
-    assert report["sft_rows"] == SEEDS and report["errors"] == 0
+    assert report.sft_rows == SEEDS and report.errors == 0
     sampled = [body for body in server.bodies if body.get("temperature")]
     assert len(sampled) == SEEDS and len({body["seed"] for body in sampled}) == SEEDS
     assert all("sk-test" not in path.read_text(errors="ignore") for path in (tmp_path / "run").rglob("*.json*"))

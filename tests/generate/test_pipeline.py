@@ -127,11 +127,11 @@ def test_sampled_rules_need_no_lm_and_are_all_checkable(tmp_path, engine):
     assert engine.calls_for("rules") == [] and engine.calls_for("checks") == []
     # The report and the card count the rule types and wordings the rows were trained under (hindsight rows' too).
     drawable = set(REGISTRY) - HELD_OUT
-    assert report["sft_rows"] and set(report["rule_types"]) <= drawable and report["judge_only_rules"] == 0
-    assert sum(report["rule_wordings"].values()) == sum(report["rule_types"].values())
-    assert set(report["rule_wordings"]) <= {"canonical", "terse", "prohibitive", "third_person", "requirement"}
+    assert report.sft_rows and set(report.rule_types) <= drawable and report.judge_only_rules == 0
+    assert sum(report.rule_wordings.values()) == sum(report.rule_types.values())
+    assert set(report.rule_wordings) <= {"canonical", "terse", "prohibitive", "third_person", "requirement"}
     card = (tmp_path / "run/data/README.md").read_text()
-    assert f"| rule types ({len(report['rule_types'])}) |" in card and "| rule wordings |" in card
+    assert f"| rule types ({len(report.rule_types)}) |" in card and "| rule wordings |" in card
 
 
 def test_generate_runs_the_programs_own_forward(tmp_path, engine, monkeypatch):
@@ -146,7 +146,7 @@ def test_generate_runs_the_programs_own_forward(tmp_path, engine, monkeypatch):
 
     monkeypatch.setattr(RNRProgram, "forward", spy)
     report = run_generate(_config(tmp_path))
-    assert len(calls) == 2 and report["prompts"] == 14  # one forward per group; every prompt comes from it
+    assert len(calls) == 2 and report.prompts == 14  # one forward per group; every prompt comes from it
 
 
 def test_a_compiled_programs_demo_changes_the_prompt_generate_sends(tmp_path, engine):

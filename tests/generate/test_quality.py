@@ -42,7 +42,7 @@ def test_no_sft_row_contains_prompt_format_markers(tmp_path, engine, leak):
     report = run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", limit=8, k=4, attempts=2))
     rows = _lines(tmp_path / "run/data/sft.jsonl") + _lines(tmp_path / "run/data/dpo.jsonl")
     assert not any(FORMAT_MARKERS.search(json.dumps(row, ensure_ascii=False)) for row in rows)
-    assert report["passed"] == 0
+    assert report.passed == 0
     record = next(r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "prompt")
     assert all(a["problems"] and not a["passed"] for a in record["attempts"])
 
@@ -66,7 +66,7 @@ def test_a_copied_rule_set_is_recorded_as_an_error_and_makes_no_row(tmp_path, en
     report = run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", rule_source="lm", limit=4, k=4))
     system = next(r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "system")
     assert system["status"] == "error" and "rule set rejected" in system["error"] and "repeats" in system["error"]
-    assert report["sft_rows"] == 0
+    assert report.sft_rows == 0
 
 
 def test_the_embedded_teacher_gets_the_recipes_settings_with_a_note(tmp_path):
@@ -92,7 +92,7 @@ def test_settings_given_explicitly_and_other_teachers_keep_their_values(tmp_path
 
 def test_generate_on_the_embedded_teacher_by_default_samples_checkable_rules_and_says_so(tmp_path, engine):
     report = run_generate(GenerateConfig(out=tmp_path / "run", limit=4, k=4))
-    assert report["notes"] and "embedded" in report["notes"][0]
+    assert report.notes and "embedded" in report.notes[0]
     assert not engine.calls_for("rules")  # the teacher wrote no rule
     system = next(r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "system")
     assert all(rule["check"] for rule in system["rules"])

@@ -46,7 +46,7 @@ def test_a_users_gradient_checkpointing_beats_the_cpu_default():
     ({"lora": True, "lora_config": {"rank": 8}}, "lora_config: Value error, unknown setting 'rank'"),
     ({"overlong": "drop"}, "overlong"),
     ({"mix_ratio": -1}, "mix_ratio"),
-    ({"epochs": 3}, "epochs: unknown setting; valid settings: data, dpo, "),
+    ({"epochs": 3}, "epochs: unknown setting; valid settings: data, dpo_config, "),
     ({"sft_config": {"num_train_epoch": 1}}, "unknown setting 'num_train_epoch'; did you mean num_train_epochs"),
     ({"seeds": 3}, "seeds: unknown setting; did you mean seed"),
 ])
