@@ -1,12 +1,9 @@
 """One hand-written case per registry checker: a check, a response that follows it and one that breaks it.
 
-Where the checker has a repair, its repair of the breaking response must exist and pass (unless the name is in
-`NO_REPAIR_OF_BREAKING`, where no honest edit can fix that response).
+Where the checker has a repair, its repair of the breaking response must exist and pass its check.
 """
 
 from rnr_dspy.rules.checkers import REGISTRY
-
-_ = REGISTRY  # every case below names a registered checker; test_registry checks the two agree
 
 
 def case(name, params, follows, breaks):
@@ -117,7 +114,8 @@ CASES = dict([
          "I can't help with that. Please ask a doctor.", "I can't help with that."),
     case("stay_on_topic", {"topics": ["tea", "coffee"]}, "Green tea is mild.", "Juice is sweet."),
     case("no_urls", {}, "See the official site.", "See https://example.com for more. Enjoy."),
-    case("no_contact_details", {}, "Call the front desk.", "Ask us. Write to ada@example.com or call 555-123-4567. Bye."),
+    case("no_contact_details", {}, "Call the front desk.",
+         "Ask us. Write to ada@example.com or call 555-123-4567. Bye."),
     # openings
     case("starts_with", {"phrase": "Great question!"}, "Great question! Here goes.", "Here goes. Great question!"),
     case("ends_with", {"phrase": "Happy travels!"}, "Go in May. Happy travels!", "Happy travels! Go in May."),
@@ -137,5 +135,3 @@ CASES = dict([
     case("no_currency_symbols", {}, "It costs 20 USD.", "It costs $20 or €18."),
 ])
 
-# Breaking responses that no honest edit can repair.
-NO_REPAIR_OF_BREAKING = frozenset()
