@@ -19,6 +19,9 @@ def test_compile_on_the_embedded_model_writes_a_loadable_program_and_an_honest_r
     assert 0.0 <= report["score_before"] <= 1.0 and 0.0 <= report["score_after"] <= 1.0
     assert report["lm_calls"] >= 6 and report["tokens"] > 1000
     assert report["lm"] == "local/smollm2-135m-instruct"
-    for stage in ("GenerateRole", "GenerateRules", "RespondFollowingRules"):
+    # The embedded teacher chooses registry checks rather than writing rules (its default, noted in the report).
+    assert report["config"]["checks_only"] is True and "checks_only=True" in report["notes"][0]
+    for stage in ("GenerateRole", "ChooseRuleChecks", "RespondFollowingRules"):
         assert report["parse"][stage]["replies"] >= 2
-    RNRProgram().load(str(tmp_path / "program.json"))
+    assert report["kept"] in ("baseline", "optimized") and report["kept_reason"]
+    RNRProgram(checks_only=True).load(str(tmp_path / "program.json"))
