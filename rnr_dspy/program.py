@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dspy
+from dspy.utils.exceptions import AdapterParseError
 
 from rnr_dspy.answer import Answer, AnswerSettings, answer_under_rules
 from rnr_dspy.errors import ConfigError
@@ -74,8 +75,11 @@ class RNRProgram(dspy.Module):
                                     {"instructions": instructions, "theme": theme})
         prompts: list[tuple[TurnType, str]] = [(turn_type, user)] if user else [("in_scope", i) for i in instructions]
         if self.user_turns:
-            prompts += memo("turns", lambda: self.turn_generator(system_prompt=system.render()).turns,
-                            {"system": system})
+            try:
+                prompts += memo("turns", lambda: self.turn_generator(system_prompt=system.render()).turns,
+                                {"system": system})
+            except AdapterParseError:
+                pass  # turns that did not parse (a weak teacher's): the group keeps its own prompts
         answers: list[Answer] = [
             memo("answer", lambda kind=kind, text=text: self._answer(system, kind, text, seed),
                  {"system": system, "turn_type": kind, "user": text})

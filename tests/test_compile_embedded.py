@@ -19,6 +19,11 @@ def test_compile_on_the_embedded_model_writes_a_loadable_program_and_an_honest_r
     assert 0.0 <= report["score_before"] <= 1.0 and 0.0 <= report["score_after"] <= 1.0
     assert report["lm_calls"] >= 6 and report["tokens"] > 1000
     assert report["lm"] == "local/smollm2-135m-instruct"
-    for stage in ("GenerateRole", "GenerateRules", "RespondFollowingRules"):
+    # The embedded teacher takes registry rules drawn by code and no judge, as generate does (noted in the report):
+    # compile optimizes the flow that makes the data.
+    assert report["config"]["rule_source"] == "sampled" and "rule_source=sampled" in report["notes"][0]
+    assert "GenerateRules" not in report["parse"] and "ChooseRuleChecks" not in report["parse"]
+    for stage in ("GenerateRole", "RespondFollowingRules"):
         assert report["parse"][stage]["replies"] >= 2
+    assert report["kept"] in ("baseline", "optimized") and report["kept_reason"]
     RNRProgram().load(str(tmp_path / "program.json"))
