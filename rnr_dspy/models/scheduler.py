@@ -131,20 +131,20 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         try:
             native = self.scheduler._load()
-        except BaseException as error:
-            self.scheduler._abandon(self, error)
+        except BaseException as load_error:
+            self.scheduler._abandon(self, load_error)
             return
         slots = [_Slot(seq_id) for seq_id in range(native.n_seq)]
-        error: BaseException = LMError(_CLOSED)
+        outcome: BaseException = LMError(_CLOSED)
         try:
             self._loop(native, ChatPrompt(native), slots)
         except BaseException as crash:
-            error = LMError(f"the llama.cpp engine failed: {type(crash).__name__}: {crash}")
-            self.scheduler._abandon(self, error)
+            outcome = LMError(f"the llama.cpp engine failed: {type(crash).__name__}: {crash}")
+            self.scheduler._abandon(self, outcome)
         finally:
             for slot in slots:
                 if slot.run is not None:
-                    self._finish(slot, error)
+                    self._finish(slot, outcome)
             native.close()
 
     def _loop(self, native: Any, prompt: ChatPrompt, slots: list[_Slot]) -> None:

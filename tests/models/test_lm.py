@@ -71,3 +71,12 @@ def test_llama_cpp_threads_default_to_the_idle_cores(monkeypatch, cores, load, t
     monkeypatch.setattr(engine.os, "cpu_count", lambda: cores)
     monkeypatch.setattr(engine.os, "getloadavg", lambda: (load, load, load))
     assert engine.default_threads() == threads
+
+
+def test_engine_state_round_trips_and_loads_older_saves(tmp_path):
+    engine = LlamaCppEngine(tmp_path / "m.gguf", n_ctx=2048, parallel=4)
+    again = LlamaCppEngine.load_state(engine.dump_state())
+    assert (again.model_path, again.n_ctx, again.parallel) == (tmp_path / "m.gguf", 2048, 4)
+    older = {"model_path": str(tmp_path / "m.gguf"), "n_ctx": 4096, "repeat_penalty": 1.1,
+             "prompt_cache_bytes": 2 << 30}  # saved before the batched engine
+    assert LlamaCppEngine.load_state(older).n_ctx == 4096
