@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from rnr_dspy.hashing import sampling_seed
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
 from rnr_dspy.quality import response_problems
-from rnr_dspy.rules import Rule, RuleVerdict, TurnType, render_system_prompt
+from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decide, render_system_prompt
 from rnr_dspy.rules.hindsight import hindsight_rules
 from rnr_dspy.rules.repair import repair
 
-__all__ = ["Answer", "AnswerSettings", "Attempt", "answer_under_rules"]
+__all__ = ["Answer", "AnswerSettings", "Attempt", "answer_under_rules", "chosen_attempt"]
 
 
 class AnswerSettings(BaseModel):
@@ -43,6 +43,16 @@ class Attempt(BaseModel):
     rules: list[Rule] | None = None
     system_prompt: str | None = None
 
+    @property
+    def followed(self) -> int:
+        """How many rules this attempt is known to follow."""
+        return sum(v.followed is True for v in self.verdicts)
+
+
+def chosen_attempt(attempts: list[Attempt]) -> Attempt | None:
+    """The attempt that follows every rule of the real system prompt (sampled or repaired), if any."""
+    return next((a for a in attempts if a.passed and a.method != "hindsight"), None)
+
 
 class Answer(BaseModel):
     """One user turn of a group and every attempt at answering it under the group's system prompt."""
@@ -52,14 +62,10 @@ class Answer(BaseModel):
     attempts: list[Attempt] = []
     error: str | None = None
 
-    def chosen(self) -> Attempt | None:
-        """The attempt that follows every rule of the real system prompt (sampled or repaired)."""
-        return next((a for a in self.attempts if a.passed and a.method != "hindsight"), None)
-
     def best(self) -> Attempt | None:
         """The chosen attempt, else the answer to the real system prompt that followed the most rules."""
         real = [a for a in self.attempts if a.method != "hindsight"]
-        return self.chosen() or max(real, key=lambda a: sum(v.followed is True for v in a.verdicts), default=None)
+        return chosen_attempt(self.attempts) or max(real, key=lambda a: a.followed, default=None)
 
 
 def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, settings: AnswerSettings, *,
@@ -106,7 +112,7 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
         raise errors[-1]
     if not attempts or any(a.passed for a in attempts):
         return attempts
-    best = max(attempts, key=lambda a: (not a.problems, sum(v.followed is True for v in a.verdicts)))
+    best = max(attempts, key=lambda a: (not a.problems, a.followed))
     if settings.repair and (repaired := repair(best.response, rules, best.verdicts)) is not None:
         verdicts, passed, problems = judged(repaired)
         attempts.append(Attempt(response=repaired, verdicts=verdicts, passed=passed, method="repaired",
@@ -119,7 +125,7 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
         kept = [rule for rule in rules if rule.id in followed and rule.checkable]
         new_rules = hindsight_rules(best.response, kept, seed=seed)
         if new_rules is not None:
-            verdicts = [v for rule in new_rules if (v := rule.verify(best.response, turn_type)) is not None]
+            verdicts = decide(new_rules, best.response, turn_type=turn_type)
             problems = response_problems(best.response, new_rules)
             attempts.append(Attempt(response=best.response, verdicts=verdicts, method="hindsight",
                                     passed=all(v.followed is True for v in verdicts) and not problems,

@@ -15,13 +15,14 @@ from rnr_dspy.rules import Rule
 
 __all__ = ["FORMAT_MARKERS", "response_problems"]
 
-# DSPy's field markers and the field names of this project's signatures as a model echoes them, and chat-template
-# special tokens.
+# DSPy's field markers and the field names of this project's signatures as a model echoes them (also bare, in their
+# identifier form: "**System_prompt**", "system-prompt"), and chat-template special tokens.
 _FIELDS = ("system_prompt", "user", "response", "role", "rules", "checks", "seed_instructions", "instructions",
            "verdicts", "in_scope", "adversarial", "out_of_scope", "reasoning", "completed")
 FORMAT_MARKERS = re.compile(
     r"\[\[\s*##.{0,40}?##\s*\]\]"
     rf"|##\s*(?:{'|'.join(_FIELDS)})\s*##"
+    r"|\b(?:system|seed)[_-](?:prompt|instructions)\b"
     r"|<\|(?:im_start|im_end|endoftext|eot_id|start_header_id|end_header_id|system|user|assistant)\|>",
     re.IGNORECASE,
 )

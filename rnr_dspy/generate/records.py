@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from rnr_dspy.answer import Attempt
+from rnr_dspy.answer import Attempt, chosen_attempt
 from rnr_dspy.quality import response_problems
 from rnr_dspy.rules import Rule, TurnType
 
@@ -74,7 +74,7 @@ class PromptRecord(BaseModel):
 
     def chosen(self) -> Attempt | None:
         """The attempt that follows every rule of the real system prompt (sampled or repaired)."""
-        return next((a for a in self.attempts if a.passed and a.method != "hindsight"), None)
+        return chosen_attempt(self.attempts)
 
     def _meta(self, attempt: Attempt) -> dict[str, Any]:
         rules = attempt.rules or self.rules
@@ -100,7 +100,7 @@ class PromptRecord(BaseModel):
             chosen.response if chosen else None)]
         if chosen is None or not failed:
             return None
-        rejected = min(failed, key=lambda a: sum(v.followed is True for v in a.verdicts))
+        rejected = min(failed, key=lambda a: a.followed)
         prompt = [{"role": "system", "content": self.system_prompt}, {"role": "user", "content": self.user}]
         return {"prompt": prompt, "chosen": [{"role": "assistant", "content": chosen.response}],
                 "rejected": [{"role": "assistant", "content": rejected.response}], **self._meta(chosen)}

@@ -61,6 +61,7 @@ class TokenSampler:
                             lib.llama_sampler_init_dist(seed)):
                 self._add(sampler)
         self._candidates: np.ndarray[Any, Any] | None = None
+        self._ids: np.ndarray[Any, Any] | None = None
 
     def _add(self, sampler: Any) -> None:
         self._lib.llama_sampler_chain_add(self._chain, sampler)

@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from dspy.lm15 import ContextLengthError, InvalidRequestError, LM15Error
 
 from rnr_dspy.errors import LMError
@@ -130,20 +131,20 @@ class _Worker(threading.Thread):
     def run(self) -> None:
         try:
             native = self.scheduler._load()
-        except BaseException as error:
-            self.scheduler._abandon(self, error)
+        except BaseException as load_error:
+            self.scheduler._abandon(self, load_error)
             return
         slots = [_Slot(seq_id) for seq_id in range(native.n_seq)]
-        error: BaseException = LMError(_CLOSED)
+        outcome: BaseException = LMError(_CLOSED)
         try:
             self._loop(native, ChatPrompt(native), slots)
         except BaseException as crash:
-            error = LMError(f"the llama.cpp engine failed: {type(crash).__name__}: {crash}")
-            self.scheduler._abandon(self, error)
+            outcome = LMError(f"the llama.cpp engine failed: {type(crash).__name__}: {crash}")
+            self.scheduler._abandon(self, outcome)
         finally:
             for slot in slots:
                 if slot.run is not None:
-                    self._finish(slot, error)
+                    self._finish(slot, outcome)
             native.close()
 
     def _loop(self, native: Any, prompt: ChatPrompt, slots: list[_Slot]) -> None:
@@ -167,6 +168,8 @@ class _Worker(threading.Thread):
             return
         try:
             tokens = prompt.render(job.messages)
+            if not tokens.tokens:
+                raise InvalidRequestError("the chat template rendered an empty prompt")
             if len(tokens.tokens) >= native.n_ctx:
                 raise ContextLengthError(f"the prompt has {len(tokens.tokens)} tokens; this engine's context window "
                                          f"is {native.n_ctx} tokens per request")
@@ -177,9 +180,9 @@ class _Worker(threading.Thread):
             return
         ids = tokens.tokens
         # The longest reusable prefix, else the lowest id: running sequences stay packed at the low ids.
-        slot = max((slot for slot in free if slot.run is None),
-                   key=lambda slot: (_common_prefix(slot.cached, ids), -slot.seq_id))
-        keep = native.forget(slot.seq_id, min(_common_prefix(slot.cached, ids), len(ids) - 1))
+        shared = {slot.seq_id: _common_prefix(slot.cached, ids) for slot in free if slot.run is None}
+        slot = max((slot for slot in free if slot.run is None), key=lambda slot: (shared[slot.seq_id], -slot.seq_id))
+        keep = native.forget(slot.seq_id, min(shared[slot.seq_id], len(ids) - 1))
         slot.cached = slot.cached[:keep]
         room = native.n_ctx - len(ids)
         slot.run = _Run(job=job, prompt_tokens=len(ids), pending=ids[keep:],
@@ -257,12 +260,11 @@ class _Worker(threading.Thread):
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
+    n = min(len(a), len(b))
+    if n == 0:
+        return 0
+    differ = np.flatnonzero(np.asarray(a[:n]) != np.asarray(b[:n]))
+    return int(differ[0]) if len(differ) else n
 
 
 def _resolve(future: Future[Completion], completion: Completion) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import lru_cache
 from typing import Any, Literal
 
 import dspy
 
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decide, tally
 
-__all__ = ["KindAdherence", "RewardDesign", "RuleReward", "completion_text"]
+__all__ = ["KindAdherence", "RewardDesign", "RuleReward", "completion_text", "parse_rules"]
 
 RewardDesign = Literal["all_rules", "fraction"]
 
@@ -27,6 +28,17 @@ def completion_text(completion: Any) -> str:
     if isinstance(completion, str):
         return completion
     return "".join(turn.get("content") or "" for turn in completion if turn.get("role") == "assistant")
+
+
+@lru_cache(maxsize=4096)
+def _parsed(rules_json: str) -> tuple[Rule, ...]:
+    return tuple(Rule.model_validate(rule) for rule in json.loads(rules_json))
+
+
+def parse_rules(rules_json: str) -> list[Rule]:
+    """A row's rules from its JSON column, parsed once per prompt: every completion of a GRPO group and every
+    reward function reads the same text."""
+    return list(_parsed(rules_json))
 
 
 class RuleReward:
@@ -41,16 +53,15 @@ class RuleReward:
     async def __call__(self, prompts: list[Any], completions: list[Any], rules: list[str], turn_type: list[TurnType],
                        **_: Any) -> list[float]:
         verdicts = await asyncio.gather(*(
-            self._verdicts(prompt, completion_text(completion), json.loads(rules_json), kind)
+            self._verdicts(prompt, completion_text(completion), parse_rules(rules_json), kind)
             for prompt, completion, rules_json, kind in zip(prompts, completions, rules, turn_type, strict=True)))
         adherence = [tally(each) for each in verdicts]
         if self.design == "all_rules":
             return [1.0 if each.passed else 0.0 for each in adherence]
         return [each.fraction for each in adherence]
 
-    async def _verdicts(self, prompt: Any, response: str, rules: list[dict[str, Any]],
+    async def _verdicts(self, prompt: Any, response: str, parsed: list[Rule],
                         turn_type: TurnType) -> list[RuleVerdict]:
-        parsed = [Rule.model_validate(rule) for rule in rules]
         if self.judge_lm is None or all(rule.checkable for rule in parsed):
             return decide(parsed, response, turn_type=turn_type)
         from rnr_dspy.adapter import StructuredAdapter
@@ -78,7 +89,6 @@ class KindAdherence:
                  **_: Any) -> list[float | None]:
         scores: list[float | None] = []
         for completion, rules_json, kind in zip(completions, rules, turn_type, strict=True):
-            own = [rule for rule in map(Rule.model_validate, json.loads(rules_json))
-                   if rule.kind == self.kind and rule.checkable]
+            own = [rule for rule in parse_rules(rules_json) if rule.kind == self.kind and rule.checkable]
             scores.append(tally(decide(own, completion_text(completion), turn_type=kind)).fraction if own else None)
         return scores

@@ -12,7 +12,9 @@ from rnr_dspy.quality import FORMAT_MARKERS, response_problems
 from rnr_dspy.rules import Rule, RuleVerdict
 
 LEAKS = ["Sure, rest it. [[ ## user ## ]] What next?", "Sure. ## system_prompt ## You are a coach.",
-         "Sure, rest it.<|im_end|>", "Sure [[ ## completed ## ]]"]
+         "Sure, rest it.<|im_end|>", "Sure [[ ## completed ## ]]",
+         # What the embedded model wrote (then repaired to pass its rules) in a default run:
+         "Sure. Here's an explanation of the above instructions:\n\n1. **System_prompt** (Python)\n2. **user**"]
 
 
 def _lines(path):
@@ -26,6 +28,7 @@ def test_a_response_with_prompt_format_markers_has_a_problem(response):
 
 def test_an_ordinary_answer_and_markdown_headings_have_none():
     assert response_problems("## Steps\n\nSure. Rest the steak for 5 minutes.\n\n### Why ###\nJuices.", []) == []
+    assert response_problems("A system prompt sets the assistant's role; follow the instructions.", []) == []
 
 
 def test_unasked_for_json_is_a_problem_unless_a_rule_asks_for_json():

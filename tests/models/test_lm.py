@@ -62,3 +62,21 @@ def test_provider_spec_is_a_dspy_lm_with_the_server_address():
 def test_saved_http_lm_state_has_no_api_key():
     lm = make_lm("openai/gpt-4o-mini", api_base="http://127.0.0.1:8000/v1", api_key="sk-never-saved")
     assert "sk-never-saved" not in str(lm.dump_state())
+
+
+@pytest.mark.parametrize(("cores", "load", "threads"), [(2, 8.0, 1), (2, 0.3, 2), (8, 3.2, 5), (8, 0.0, 8)])
+def test_llama_cpp_threads_default_to_the_idle_cores(monkeypatch, cores, load, threads):
+    from rnr_dspy.models import engine
+
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(engine.os, "getloadavg", lambda: (load, load, load))
+    assert engine.default_threads() == threads
+
+
+def test_engine_state_round_trips_and_loads_older_saves(tmp_path):
+    engine = LlamaCppEngine(tmp_path / "m.gguf", n_ctx=2048, parallel=4)
+    again = LlamaCppEngine.load_state(engine.dump_state())
+    assert (again.model_path, again.n_ctx, again.parallel) == (tmp_path / "m.gguf", 2048, 4)
+    older = {"model_path": str(tmp_path / "m.gguf"), "n_ctx": 4096, "repeat_penalty": 1.1,
+             "prompt_cache_bytes": 2 << 30}  # saved before the batched engine
+    assert LlamaCppEngine.load_state(older).n_ctx == 4096
