@@ -4,7 +4,7 @@ A recipe names the stages it runs and the settings of each (any field of that st
 their paths (the compiled program feeds generate, generate's data feeds train, eval compares the base model with
 the trained one). Only training is distributed: a train stage with `launch: {num_processes: N}` runs under
 `accelerate launch` on N processes, while every other stage runs once; the runner itself is never launched that way.
-`run_state.json` records each finished stage and its wall time; running the recipe again skips
+`run_state.json` records each finished stage, its wall time and its peak resident memory; running the recipe again skips
 them (`force` re-runs one), and an interrupted stage picks up where it stopped (generate resumes row by row).
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from rnr_dspy.atomic import write_json, write_text, write_yaml
 from rnr_dspy.config import read_config_file, validate_config
 from rnr_dspy.errors import ConfigError, RnrError
 from rnr_dspy.models.spec import ModelSpec
+from rnr_dspy.peak_memory import PeakMeter, run_measured
 from rnr_dspy.progress import Progress
 from rnr_dspy.stages import STAGES as STAGE_SPECS
 from rnr_dspy.stages import Stage
@@ -156,9 +156,9 @@ def _launched(launch: Launch) -> list[str]:
     return [*command, "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
 
 
-def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: Launch | None = None) -> None:
+def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: Launch | None = None) -> int:
     """Run one stage as `rnr-dspy STAGE --config FILE` (its settings written to `out/configs/STAGE.yaml`), under
-    `accelerate launch` when `launch` says so."""
+    `accelerate launch` when `launch` says so; its peak RSS in bytes."""
     path = out / "configs" / f"{stage}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     settings = config.model_dump(mode="json", exclude_none=True)
@@ -169,10 +169,17 @@ def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: L
     if key is not None:  # never written to the settings file
         environment["RNR_DSPY_API_KEY"] = key.get_secret_value() if hasattr(key, "get_secret_value") else str(key)
     launcher = _launched(launch) if launch is not None else [sys.executable]
-    done = subprocess.run([*launcher, "-m", "rnr_dspy.cli", stage, "--config", str(path)], env=environment,
-                          check=False)
-    if done.returncode != 0:
-        raise RnrError(f"stage {stage} failed (exit code {done.returncode}); its settings: {path}")
+    code, peak = run_measured([*launcher, "-m", "rnr_dspy.cli", stage, "--config", str(path)], env=environment)
+    if code != 0:
+        raise RnrError(f"stage {stage} failed (exit code {code}); its settings: {path}")
+    return peak
+
+
+def _in_this_process(run: Callable[[Any], Any], config: BaseModel) -> int:
+    meter = PeakMeter()
+    meter.mark()
+    run(config)
+    return meter.peak()
 
 
 def _refuse_a_launched_runner() -> None:
@@ -192,8 +199,8 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
     `rnr-dspy STAGE --config FILE` process (which shows its own progress); a train stage with `launch`, under
     `accelerate launch`."""
     _refuse_a_launched_runner()
-    runners: dict[Stage, Callable[[Any], Any]] = {
-        stage: partial(spec.run, progress=progress) for stage, spec in STAGE_SPECS.items()}
+    runners: dict[Stage, Callable[[Any], int]] = {
+        stage: partial(_in_this_process, partial(spec.run, progress=progress)) for stage, spec in STAGE_SPECS.items()}
     if recipe.isolate_stages:
         runners = {stage: partial(_in_process_of_its_own, stage, recipe.out) for stage in runners}
     if recipe.launch is not None:
@@ -213,8 +220,9 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
         started = time.perf_counter()
         if stage == "eval" and recipe.eval_as_gguf:
             _write_ggufs(recipe)
-        runners[stage](configs[stage])
+        peak = runners[stage](configs[stage])
         state[stage] = {"status": "done", "wall_seconds": round(time.perf_counter() - started, 1),
+                        "peak_rss_mb": round(peak / 2**20),
                         "finished": datetime.datetime.now().isoformat(timespec="seconds")}
         write_json(state_path, state)
         if on_stage:

@@ -94,8 +94,7 @@ def test_an_isolated_stage_runs_as_its_own_command_and_its_key_stays_out_of_file
     from rnr_dspy.generate import GenerateConfig
 
     calls = []
-    monkeypatch.setattr(recipe_module.subprocess, "run", lambda command, env, check: calls.append((command, env))
-                        or type("Done", (), {"returncode": 0})())
+    monkeypatch.setattr(recipe_module, "run_measured", lambda command, env: calls.append((command, env)) or (0, 1))
     config = GenerateConfig(out=tmp_path / "generate", api_key="sk-secret", limit=3)
     recipe_module._in_process_of_its_own("generate", tmp_path, config)
     (command, env), = calls
@@ -110,8 +109,8 @@ def test_a_distributed_train_stage_is_launched_and_the_other_stages_run_once(tmp
     import rnr_dspy.recipe as recipe_module
 
     commands = []
-    monkeypatch.setattr(recipe_module.subprocess, "run", lambda command, env, check: commands.append(command)
-                        or type("Done", (), {"returncode": 0})())
+    monkeypatch.setattr(recipe_module, "run_measured",
+                        lambda command, env: commands.append(command) or (0, 300 * 2**20))
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "stages": ["compile", "generate",
                                                                                           "train"],
@@ -123,6 +122,8 @@ def test_a_distributed_train_stage_is_launched_and_the_other_stages_run_once(tmp
     assert train[1:5] == ["-m", "accelerate.commands.launch", "--num_processes", "8"] and "--multi_gpu" in train
     assert train[-5:] == ["-m", "rnr_dspy.cli", "train", "--config", str(tmp_path / "run/configs/train.yaml")]
     assert "launch" not in (tmp_path / "run/configs/train.yaml").read_text()
+    state = json.loads((tmp_path / "run/run_state.json").read_text())
+    assert [stage["peak_rss_mb"] for stage in state.values()] == [300, 300, 300]
 
 
 def test_only_the_train_stage_can_be_launched(tmp_path):
@@ -152,7 +153,7 @@ def test_a_damaged_run_state_is_a_clear_error_not_a_traceback(tmp_path):
 def test_the_recorded_recipe_holds_no_password_from_a_server_address(tmp_path, monkeypatch):
     import rnr_dspy.recipe as recipe_module
 
-    monkeypatch.setattr(recipe_module, "_in_process_of_its_own", lambda *_: None)
+    monkeypatch.setattr(recipe_module, "_in_process_of_its_own", lambda *_: 0)
     recipe = load_recipe("embedded-smollm2", out=tmp_path / "run").model_copy(
         update={"stages": ["generate"], "generate": {"api_base": "http://me:SECRET@127.0.0.1:8000/v1"}})
     run_recipe(recipe)

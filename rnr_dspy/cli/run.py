@@ -29,7 +29,8 @@ def run_command(
         raise typer.BadParameter(f"{', '.join(unknown)}: not a stage ({', '.join(STAGES)})", param_hint="'--force'")
 
     def report(stage: str, status: str, info: dict[str, Any]) -> None:
-        seconds = f" ({info['wall_seconds']:.0f} s)" if "wall_seconds" in info else ""
+        seconds = f" ({info['wall_seconds']:.0f} s, peak {info.get('peak_rss_mb', '?')} MB)" if "wall_seconds" in info \
+            else ""
         say(err, f"{stage}:", f"{status}{seconds}")
 
     def call() -> dict[str, Any]:

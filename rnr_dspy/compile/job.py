@@ -55,7 +55,8 @@ class CompileConfig(TeacherStageConfig):
                            json_schema_extra=_OPTIMIZER)
     max_rounds: int = Field(1, ge=1, le=10, description="Bootstrap attempts per training example (more than 1 "
                             "samples at temperature 1.0).", json_schema_extra=_OPTIMIZER)
-    num_threads: int = Field(1, ge=1, le=64, description="Examples scored in parallel (HTTP LMs).")
+    num_threads: int = Field(1, ge=1, le=64, description="Examples scored in parallel (requests "
+                             "in flight: a server's, or the embedded engine's batch).")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the teacher and judge.")
     max_tokens: int = Field(1024, ge=16, description="Token limit of every LM reply.")
     seed: int = Field(0, description="Seed of the grouping of seeds and of the optimizer.")

@@ -28,7 +28,8 @@ class GenerateConfig(TeacherStageConfig):
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the role, rule and turn stages.")
     max_tokens: int = Field(1024, ge=16, description="Token limit of the role, rule, turn and judge stages.")
     response_max_tokens: int = Field(512, ge=16, description="Token limit of a sampled response.")
-    num_threads: int = Field(1, ge=1, le=256, description="Groups generated in parallel (HTTP LMs).")
+    num_threads: int = Field(1, ge=1, le=256, description="Groups generated in parallel (requests "
+                             "in flight: a server's, or the embedded engine's batch).")
     retry_failed: bool = Field(False, description="Generate again the rows recorded as failed.")
     force_new: bool = Field(False, description=(
         "Start over when --out holds a run made with other settings (seeds, LMs, program, rule or sampling "
