@@ -39,7 +39,8 @@ def wilson(successes: float, trials: float) -> tuple[float, float]:
     scale = 1 + z * z / trials
     center = (p + z * z / (2 * trials)) / scale
     half = z / scale * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
-    return max(0.0, center - half), min(1.0, center + half)
+    # Rounding leaves center - half at 3e-18 for 0 of 66: the interval must hold its own estimate.
+    return min(p, max(0.0, center - half)), max(p, min(1.0, center + half))
 
 
 def newcombe_paired(both: int, first_only: int, second_only: int, neither: int) -> tuple[float, float]:

@@ -19,7 +19,7 @@ from rnr_dspy.errors import RnrError, validation_problems
 from rnr_dspy.evals.metrics import Metric
 from rnr_dspy.evals.task import ScoredSample
 
-__all__ = ["LOG_VERSION", "EvalLog", "LogError", "ModelRun", "SuiteLog", "read_log", "write_log"]
+__all__ = ["LOG_VERSION", "EvalLog", "LogError", "ModelRun", "SuiteLog", "merge_logs", "read_log", "write_log"]
 
 LOG_VERSION = 1
 
@@ -82,3 +82,24 @@ def read_log(path: str | Path) -> EvalLog:
     if not any(run.suites for run in log.runs):
         raise LogError(f"{path} is not an eval log: it holds no model's results (runs)")
     return log
+
+
+def merge_logs(logs: dict[str, EvalLog]) -> EvalLog:
+    """One log of the models of several (keyed by where each came from), in order: the first log's first model
+    stays the baseline. A model evaluated later is thus compared with the baseline's logged answers, item by
+    item, without evaluating the baseline again. Raises `LogError` when a suite's items differ between two logs
+    (another `--limit`, seed or suite file): changes are paired over the same items."""
+    (first_name, first), *others = logs.items()
+    for name, log in others:
+        for run in log.runs:
+            for suite in run.suites:
+                base = next((s for r in first.runs if (s := r.suite(suite.task)) is not None), None)
+                if base is not None and _item_ids(base) != _item_ids(suite):
+                    raise LogError(f"{name}: its {suite.task} items differ from those of {first_name} (another "
+                                   "--limit, seed or suite file); a comparison pairs the same items")
+    return EvalLog(config={**first.config, "merged_from": list(logs)}, runs=[run for log in logs.values()
+                                                                            for run in log.runs])
+
+
+def _item_ids(suite: SuiteLog) -> list[str]:
+    return sorted(scored.sample.id for scored in suite.samples)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rnr_dspy.cli import Command, app, err, guarded, out, run_stage, say
+from rnr_dspy.cli import Command, app, err, guarded, out, run_stage, say, usage_error
 from rnr_dspy.cli.stage_command import stage_command
 from rnr_dspy.evals import EvalConfig, EvalResult
 
@@ -33,16 +33,26 @@ def eval_command(config: EvalConfig) -> None:
 
 @app.command("report", cls=Command)
 def report_command(
-    log_path: Annotated[Path, typer.Argument(help="An eval log (log.json).", exists=True, dir_okay=False)],
+    log_paths: Annotated[list[Path], typer.Argument(
+        help="Eval logs (log.json). Several are merged into one comparison, the first log's first model the "
+        "baseline (their items must be the same).", exists=True, dir_okay=False)],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write report.md and plot.png "
-                                                 "(default: next to the log).")] = None,
+                                                 "(default: next to the first log).")] = None,
 ) -> None:
-    """Re-render report.md and plot.png from an eval log."""
-    from rnr_dspy.evals.log import read_log
+    """Re-render report.md and plot.png from an eval log, or compare the models of several logs."""
+    from rnr_dspy.evals.log import merge_logs, read_log, write_log
     from rnr_dspy.evals.report import write_report
 
-    log = guarded(lambda: read_log(log_path))
-    report, plot = write_report(log, out_dir or log_path.parent)
+    if len(log_paths) > 1 and out_dir is None:
+        usage_error("several logs are merged into a new comparison: say where it goes with --out DIR")
+    logs = {str(path): guarded(lambda path=path: read_log(path)) for path in log_paths}
+    if len(logs) == 1:
+        log, target = logs[str(log_paths[0])], out_dir or log_paths[0].parent
+    else:
+        log, target = guarded(lambda: merge_logs(logs)), out_dir
+        target.mkdir(parents=True, exist_ok=True)
+        write_log(log, target / "log.json")  # the merged log: the report can be rendered from it again
+    report, plot = write_report(log, target)
     say(out, "wrote", f"{report}" + (f" and {plot}" if plot else ""), "")
 
 

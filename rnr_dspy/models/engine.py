@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import statistics
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -23,7 +25,7 @@ from rnr_dspy.models.llama_native import NativeLlama
 from rnr_dspy.models.sampling import SamplingParams
 from rnr_dspy.models.scheduler import BatchScheduler
 
-__all__ = ["AsyncLlamaCppEngine", "InProcessEngine", "LlamaCppEngine", "default_threads"]
+__all__ = ["AsyncLlamaCppEngine", "InProcessEngine", "LlamaCppEngine", "busy_elsewhere", "default_threads"]
 
 class InProcessEngine:
     """What the in-process engines share: the request as chat messages, a stream made from the one reply, and
@@ -46,13 +48,30 @@ class InProcessEngine:
 
 
 def default_threads() -> int:
-    """Every core the last minute's load left idle, at least one.
+    """Every core other processes leave idle now, at least one.
 
     llama.cpp's threads wait for each other at every operation; when another process holds one of them, the rest
     spin. On a 2-core machine at load 8, 8 sequences decoded at 244 tokens/s on one thread and 81 on two.
+    "Now" is the runnable threads sampled over a fifth of a second, not the load average: the last minute's
+    average still counts the stage that just ended (an eval started after training took one of two idle cores).
     """
     cores = os.cpu_count() or 1
-    return max(1, min(cores, cores - round(os.getloadavg()[0])))
+    return max(1, min(cores, cores - round(busy_elsewhere())))
+
+
+def busy_elsewhere(samples: int = 5, interval: float = 0.04, loadavg: Path = Path("/proc/loadavg")) -> float:
+    """Threads of other processes runnable now (the median of a few samples); the 1-minute load average where
+    the kernel does not say."""
+    try:
+        counts = []
+        for sample in range(samples):
+            if sample:
+                time.sleep(interval)
+            running = int(loadavg.read_text().split()[3].split("/")[0])
+            counts.append(running - 1)  # the thread reading it
+        return float(statistics.median(counts))
+    except (OSError, IndexError, ValueError):
+        return os.getloadavg()[0]
 
 
 class LlamaCppEngine(InProcessEngine):

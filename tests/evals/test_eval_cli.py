@@ -84,3 +84,29 @@ def test_bad_option_values_are_usage_errors(tmp_path):
 
 def _flat(text):
     return " ".join(text.split())
+
+
+def test_models_evaluated_apart_are_compared_as_if_evaluated_together(tmp_path, fake_models):
+    suite = str(TINY.parent / "splits.jsonl")
+    for name, models in (("together", ["base", "trained"]), ("base", ["base"]), ("trained", ["trained"]),
+                         ("fewer", ["trained"])):
+        arguments = ["eval", "--suite", suite, "--out", str(tmp_path / name), *(["--limit", "2"] if name == "fewer"
+                                                                               else [])]
+        result = CliRunner().invoke(app, arguments + [arg for model in models for arg in ("--models", model)])
+        assert result.exit_code == 0, result.output
+    logs = [str(tmp_path / name / "log.json") for name in ("base", "trained")]
+    result = CliRunner().invoke(app, ["report", *logs, "--out", str(tmp_path / "merged")])
+    assert result.exit_code == 0, result.output
+
+    def tables(name):
+        return [line for line in (tmp_path / name / "report.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("|")]
+
+    assert tables("merged") == tables("together") and "| metric | A | B | Δ B−A |" in tables("merged")
+    assert json.loads((tmp_path / "merged/log.json").read_text())["config"]["merged_from"] == logs
+
+    fewer = CliRunner().invoke(app, ["report", logs[0], str(tmp_path / "fewer/log.json"), "--out",
+                                     str(tmp_path / "bad")])
+    assert fewer.exit_code == 1 and "items differ" in _flat(fewer.output) and not (tmp_path / "bad").exists()
+    nowhere = CliRunner().invoke(app, ["report", *logs])
+    assert nowhere.exit_code == 2 and "--out" in _flat(nowhere.output)

@@ -95,3 +95,12 @@ def test_the_paired_change_in_adherence_is_bootstrapped_and_sign_tested():
     assert delta.test == "sign" and (delta.better, delta.worse) == (12, 0)
     assert delta.low <= delta.value <= delta.high and delta.low > 0
     assert delta.p_value == pytest.approx(2 / 2**12)
+
+
+def test_a_wilson_interval_always_holds_its_own_estimate():
+    # 0 of 66 gave a lower bound of 3e-18 by rounding: above the estimate, a negative error bar that crashed the plot.
+    for trials in range(1, 301):
+        assert wilson(0, trials)[0] == 0.0 and wilson(trials, trials)[1] == 1.0
+        for successes in range(0, trials + 1, max(1, trials // 7)):
+            low, high = wilson(successes, trials)
+            assert low <= successes / trials <= high

@@ -22,12 +22,12 @@ class SlowEngine(FakeEngine):
         return super().complete(request)
 
 
-def main() -> None:
+def main(arguments: list[str]) -> None:
     engine = SlowEngine(scripted_engine().answers)
-    engine.latency = float(sys.argv[1])
+    engine.latency = float(arguments[0])
     compile_job.make_lm = pipeline.make_lm = lambda spec, **_: fake_lm(engine)
-    app(sys.argv[2:])
+    app(arguments[1:])
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

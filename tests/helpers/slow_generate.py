@@ -2,31 +2,13 @@
 resume (tests) or to time against the LM's own latency (benchmarks). Usage: slow_generate.py SECONDS ARGS..."""
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_engine import FakeEngine, fake_lm, scripted_engine
+from slow_cli import SlowEngine, main
 
-import rnr_dspy.generate.pipeline as pipeline
-from rnr_dspy.cli import app
-
-
-class SlowEngine(FakeEngine):
-    latency = 0.0
-
-    def complete(self, request):
-        time.sleep(self.latency)
-        return super().complete(request)
-
-
-def main() -> None:
-    engine = SlowEngine(scripted_engine().answers)
-    engine.latency = float(sys.argv[1])
-    pipeline.make_lm = lambda spec, **_: fake_lm(engine)
-    app(["generate", "--lm", "fake/model", *sys.argv[2:]])
-
+__all__ = ["SlowEngine"]
 
 if __name__ == "__main__":
-    main()
+    main([sys.argv[1], "generate", "--lm", "fake/model", *sys.argv[2:]])

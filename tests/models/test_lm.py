@@ -64,13 +64,26 @@ def test_saved_http_lm_state_has_no_api_key():
     assert "sk-never-saved" not in str(lm.dump_state())
 
 
-@pytest.mark.parametrize(("cores", "load", "threads"), [(2, 8.0, 1), (2, 0.3, 2), (8, 3.2, 5), (8, 0.0, 8)])
-def test_llama_cpp_threads_default_to_the_idle_cores(monkeypatch, cores, load, threads):
+@pytest.mark.parametrize(("cores", "busy", "threads"), [(2, 8.0, 1), (2, 0.0, 2), (8, 3.0, 5), (8, 0.0, 8)])
+def test_llama_cpp_threads_default_to_the_idle_cores(monkeypatch, cores, busy, threads):
     from rnr_dspy.models import engine
 
     monkeypatch.setattr(engine.os, "cpu_count", lambda: cores)
-    monkeypatch.setattr(engine.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(engine, "busy_elsewhere", lambda: busy)
     assert engine.default_threads() == threads
+
+
+def test_busy_cores_are_the_threads_runnable_now_not_the_last_minutes_average(tmp_path, monkeypatch):
+    from rnr_dspy.models import engine
+
+    # A stage that just ended left a load average of 2.0; now only the reader itself runs.
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("2.00 1.50 0.90 1/180 4242\n")
+    monkeypatch.setattr(engine.os, "getloadavg", lambda: (2.0, 1.5, 0.9))
+    assert engine.busy_elsewhere(interval=0, loadavg=loadavg) == 0.0
+    loadavg.write_text("0.10 0.10 0.10 3/180 4242\n")  # two threads of other processes runnable
+    assert engine.busy_elsewhere(interval=0, loadavg=loadavg) == 2.0
+    assert engine.busy_elsewhere(loadavg=tmp_path / "missing") == 2.0  # no such file: the load average
 
 
 def test_engine_state_round_trips_and_loads_older_saves(tmp_path):
