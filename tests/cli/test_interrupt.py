@@ -14,13 +14,19 @@ SCRIPT = Path(__file__).parents[1] / "helpers" / "slow_cli.py"
 LATENCY = 1.0
 
 
+def _sigint_default():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupted_run(tmp_path, ready, *arguments):
     """Start `rnr-dspy ARGUMENTS` on the slow fake LM, send SIGINT once `ready(stderr so far)`; return the exit
     code, the seconds from SIGINT to exit, and stderr."""
     log = tmp_path / "stderr.log"
     with log.open("w") as stderr:
+        # As in a terminal: a test run started in the background (`cmd &`) would pass SIGINT on ignored.
         process = subprocess.Popen([sys.executable, str(SCRIPT), str(LATENCY), *arguments],
-                                   stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, "COLUMNS": "200"})
+                                   stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, "COLUMNS": "200"},
+                                   preexec_fn=_sigint_default)
         deadline = time.monotonic() + 60
         while not ready(log.read_text()) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.05)
