@@ -89,6 +89,8 @@ def merge_logs(logs: dict[str, EvalLog]) -> EvalLog:
     stays the baseline. A model evaluated later is thus compared with the baseline's logged answers, item by
     item, without evaluating the baseline again. Raises `LogError` when a suite's items differ between two logs
     (another `--limit`, seed or suite file): changes are paired over the same items."""
+    if len(logs) == 1:
+        return next(iter(logs.values()))
     (first_name, first), *others = logs.items()
     for name, log in others:
         for run in log.runs:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from rnr_dspy.evals.intervals import bca, newcombe_paired, sign_test, wilson
 
@@ -42,6 +42,14 @@ class Metric(BaseModel):
     n: int = 0
     unknown: int = 0
     method: str = ""
+
+    @model_validator(mode="after")
+    def _holds_its_value(self) -> Metric:
+        # Rounding can leave a bound a hair past the estimate (Wilson's 0 of 66 gave 3e-18); logs written before
+        # that was fixed still carry it. An interval holds its own estimate, for every reader (report, plot).
+        if self.value is not None and self.low is not None and self.high is not None:
+            self.low, self.high = min(self.low, self.value), max(self.high, self.value)
+        return self
 
 
 class Delta(BaseModel):

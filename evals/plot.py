@@ -61,8 +61,7 @@ def _panel(axis: Any, log: EvalLog, suites: list[SuiteLog | None], columns: list
         metrics = [_known(suite.metrics.get(name)) if suite else None for name in columns]
         positions = [x + (index - (len(log.runs) - 1) / 2) * width for x in range(len(columns))]
         values = [m.value if m else 0.0 for m in metrics]
-        errors = [[max(0.0, m.value - m.low) if m else 0.0 for m in metrics],
-                  [max(0.0, m.high - m.value) if m else 0.0 for m in metrics]]
+        errors = [[m.value - m.low if m else 0.0 for m in metrics], [m.high - m.value if m else 0.0 for m in metrics]]
         bars = axis.bar(positions, values, width, yerr=errors, capsize=2, label=f"{chr(65 + index)}: {run.spec}")
         color = bars.patches[0].get_facecolor() if bars.patches else None
         for position, metric in zip(positions, metrics, strict=True):

@@ -46,10 +46,9 @@ def report_command(
     if len(log_paths) > 1 and out_dir is None:
         usage_error("several logs are merged into a new comparison: say where it goes with --out DIR")
     logs = {str(path): guarded(lambda path=path: read_log(path)) for path in log_paths}
-    if len(logs) == 1:
-        log, target = logs[str(log_paths[0])], out_dir or log_paths[0].parent
-    else:
-        log, target = guarded(lambda: merge_logs(logs)), out_dir
+    target = out_dir or log_paths[0].parent
+    log = guarded(lambda: merge_logs(logs))
+    if len(log_paths) > 1:
         target.mkdir(parents=True, exist_ok=True)
         write_log(log, target / "log.json")  # the merged log: the report can be rendered from it again
     report, plot = write_report(log, target)

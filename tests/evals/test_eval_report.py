@@ -183,3 +183,17 @@ def test_the_plot_draws_each_splits_checkable_pass_rate(tmp_path):
     items = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert "held_out:checkable_pass_rate" in items and "in_distribution:checkable_pass_rate" in items
     plt.close(figure)
+
+
+def test_a_log_whose_bound_is_a_hair_past_its_estimate_still_plots(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from rnr_dspy.evals.plot import plot_figure
+
+    # What logs written before the Wilson fix hold for 0 of 66: a lower bound of 3e-18 above the estimate 0.
+    data = json.loads(LOG.read_text(encoding="utf-8"))
+    data["runs"][0]["suites"][0]["metrics"]["pass_rate"]["low"] = 3.469446951953614e-18
+    (tmp_path / "log.json").write_text(json.dumps(data), encoding="utf-8")
+    log = read_log(tmp_path / "log.json")
+    assert log.runs[0].suites[0].metrics["pass_rate"].low == 0.0
+    plt.close(plot_figure(log))

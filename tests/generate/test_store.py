@@ -25,24 +25,16 @@ def test_a_torn_last_line_is_cut_off_and_nothing_else(tmp_path):
     assert [json.loads(line)["key"] for line in path.read_text().splitlines()] == ["a", "b"]
 
 
-def test_a_damaged_complete_line_is_an_error_naming_file_and_line(tmp_path):
+@pytest.mark.parametrize(("content", "message"), [
+    (b'{"key": "a", "stage": "prompt", "status": "passed"}\nnot json\n', r"generated.jsonl:2"),
+    (b'{"key": "a", "stage": "prompt", "status": "passed"}\n{"key": "b\xff"}\n{"key": "c"}\n',
+     r"generated\.jsonl:2: not UTF-8 .*the run record is damaged"),
+    (b'{"key": "a"}\n{"stage": "prompt"}\n', r"generated\.jsonl:2: a record without a key"),
+], ids=["not json", "not utf-8", "no key"])
+def test_a_damaged_complete_line_is_an_error_naming_file_and_line(tmp_path, content, message):
     path = tmp_path / "generated.jsonl"
-    path.write_text('{"key": "a", "stage": "prompt", "status": "passed"}\nnot json\n')
-    with pytest.raises(RnrError, match=r"generated.jsonl:2"):
-        RunStore(path)
-
-
-def test_a_byte_that_is_not_utf8_is_a_damaged_record_naming_file_and_line(tmp_path):
-    path = tmp_path / "generated.jsonl"
-    path.write_bytes(b'{"key": "a", "stage": "prompt", "status": "passed"}\n{"key": "b\xff"}\n{"key": "c"}\n')
-    with pytest.raises(RnrError, match=r"generated\.jsonl:2: not UTF-8 .*the run record is damaged"):
-        RunStore(path)
-
-
-def test_a_record_without_a_key_is_a_damaged_record(tmp_path):
-    path = tmp_path / "generated.jsonl"
-    path.write_text('{"key": "a"}\n{"stage": "prompt"}\n')
-    with pytest.raises(RnrError, match=r"generated\.jsonl:2: a record without a key"):
+    path.write_bytes(content)
+    with pytest.raises(RnrError, match=message):
         RunStore(path)
 
 
