@@ -57,6 +57,9 @@ class TeacherStageConfig(BaseModel):
                                       json_schema_extra={**LM_PANEL, "envvar": "RNR_DSPY_API_KEY"})
     engine_threads: int | None = Field(None, ge=1, le=512, description="CPU threads of the embedded/GGUF engine "
                                        "(llama.cpp; default: every core).", json_schema_extra=LM_PANEL)
+    engine_batch: int | None = Field(None, ge=1, le=64, description="Requests the embedded/GGUF engine decodes "
+                                     "together (llama.cpp sequences, each holding its KV cells; default 8); more "
+                                     "wait in its queue.", json_schema_extra=LM_PANEL)
     seeds: str = Field(SHIPPED_SEEDS, description="Seed file (jsonl/json/csv/parquet), hub dataset id, or 'shipped'.",
                        json_schema_extra=SEED_PANEL)
     columns: SeedColumns = Field(default_factory=SeedColumns, description="Which seed columns hold what (unset: "
@@ -109,7 +112,8 @@ class TeacherStageConfig(BaseModel):
         """The keyword arguments of `make_lm` that every LM of the stage shares (the key unwrapped)."""
         key = self.api_key.get_secret_value() if self.api_key else None
         return {"api_base": self.api_base, "api_key": key, "engine_threads": self.engine_threads,
-                "timeout": self.request_timeout, "num_retries": self.num_retries, **settings}
+                "engine_batch": self.engine_batch, "timeout": self.request_timeout, "num_retries": self.num_retries,
+                **settings}
 
 
 Config = TypeVar("Config", bound=BaseModel)

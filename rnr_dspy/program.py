@@ -17,6 +17,7 @@ from dspy.utils.exceptions import AdapterParseError
 from rnr_dspy.answer import Answer, AnswerSettings, answer_under_rules
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge, UserTurnGenerator
+from rnr_dspy.parallel import parallel_map
 from rnr_dspy.rules import SystemPrompt, TurnType
 from rnr_dspy.rules.sampling import sample_rules
 
@@ -80,11 +81,11 @@ class RNRProgram(dspy.Module):
                                 {"system": system})
             except AdapterParseError:
                 pass  # turns that did not parse (a weak teacher's): the group keeps its own prompts
-        answers: list[Answer] = [
-            memo("answer", lambda kind=kind, text=text: self._answer(system, kind, text, seed),
-                 {"system": system, "turn_type": kind, "user": text})
-            for kind, text in prompts
-        ]
+        # A group's prompts are answered concurrently: a batching engine or server decodes them together.
+        answers: list[Answer] = list(parallel_map(
+            lambda prompt: memo("answer", lambda: self._answer(system, *prompt, seed),
+                                {"system": system, "turn_type": prompt[0], "user": prompt[1]}),
+            prompts, num_threads=len(prompts)))
         first = answers[0].best()
         return dspy.Prediction(
             role=system.role, rules=system.rules, system_prompt=system.render(), answers=answers,

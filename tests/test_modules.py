@@ -1,4 +1,6 @@
 import json
+import threading
+import time
 
 import dspy
 import pytest
@@ -207,3 +209,26 @@ def test_user_turns_without_words_are_rejected():
         run(engine, UserTurnGenerator(), system_prompt="You are a coach.")
     turns = run(scripted_engine(), UserTurnGenerator(), system_prompt="You are a coach.").turns
     assert [kind for kind, _ in turns] == ["in_scope", "adversarial", "out_of_scope"]
+
+
+def test_program_answers_a_groups_prompts_concurrently_and_keeps_their_order():
+    # A batching engine (or server) can only decode together what is asked together.
+    in_flight, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_response(request):
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        time.sleep(0.2)
+        with lock:
+            in_flight -= 1
+        user = request.messages[-1].text
+        return {"response": f"Sure, about {next(i for i in instructions if i in user)}"}
+
+    instructions = [f"Question number {n} about pan sauces?" for n in range(4)]
+    pred = run(scripted_engine(response=slow_response), RNRProgram(), instructions=instructions)
+    assert most == len(instructions)
+    assert [answer.user for answer in pred.answers] == instructions
+    assert [answer.best().response for answer in pred.answers] == [f"Sure, about {i}" for i in instructions]

@@ -18,6 +18,9 @@ class GenerateConfig(TeacherStageConfig):
     program: Path | None = Field(None, description="A compiled program.json (default: the uncompiled program).")
     grouping: Literal["theme", "tfidf"] = Field(
         "theme", description="theme: the seeds' theme column where present (else TF-IDF clusters); tfidf: always.")
+    rule_sets: int = Field(1, ge=1, le=8, description="System prompts per group: each draws its own rules for the "
+                           "same instructions (sampled rules from their own seed; an LM's from a fresh sample), so "
+                           "each seed is answered under several rule sets.")
     max_instruction_chars: int = Field(2000, ge=50, description="Longer seed instructions are truncated (counted).")
     attempts: int = Field(4, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
     strategy: Literal["best_of_n", "refine"] = Field(

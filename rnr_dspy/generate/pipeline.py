@@ -91,11 +91,13 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
     run = _Run(config, program, store, ledger, Provenance(
         seed_ids=[], program=content_hash(program.dump_state()), lm=lm_id(teacher),
         judge_lm=lm_id(judge) if use_judge else "none"),
-        GenerateProgress(total=sum(len(group) + per_group for group in groups)), _as_events(progress))
+        GenerateProgress(total=config.rule_sets * sum(len(group) + per_group for group in groups)),
+        _as_events(progress))
     if progress:  # the total is known from the start
         progress(ProgressEvent(phase="generate", done=0, total=run.state.total))
     with dspy.context(lm=teacher, adapter=StructuredAdapter(), usage_tracker=ledger), reporting_lm_waits(run.waiting):
-        for _ in parallel_map(run.group, groups, config.num_threads):
+        variants = [(group, rule_set) for group in groups for rule_set in range(config.rule_sets)]
+        for _ in parallel_map(lambda variant: run.group(*variant), variants, config.num_threads):
             pass
     counts = write_datasets(store, config.out / "data", config, seed_report, push_to_hub=config.push_to_hub)
     errors = [f"{record['stage']}: {record['error']}" for record in store.records() if record["status"] == "error"]
@@ -126,15 +128,21 @@ class _Run:
         self.provenance, self.state, self._progress = provenance, state, progress
         self._lock = threading.Lock()
 
-    def group(self, seeds: list[Seed]) -> None:
-        """Run the program's own `forward` on the group, every step through the run's store."""
+    def group(self, seeds: list[Seed], rule_set: int = 0) -> None:
+        """Run the program's own `forward` on the group (its `rule_set`-th system prompt), every step through the
+        run's store."""
         provenance = self.provenance.model_copy(update={"seed_ids": [seed.id for seed in seeds]})
         instructions = [seed.prompt for seed in seeds]
         rules_from = [self.config.rule_source, self.config.checks_only]
-        system_key = content_hash("system", instructions, provenance.model_dump(), rules_from)
+        system_key = content_hash("system", instructions, provenance.model_dump(), rules_from,
+                                  *([rule_set] if rule_set else []))
         memo = _StoreMemo(self, provenance, system_key)
+        lm = dspy.settings.lm
+        if rule_set:  # another sample of the LM's stages: its rules (when it writes them) and turns differ too
+            lm = lm.copy(rollout_id=rule_set, temperature=max(lm.kwargs.get("temperature") or 0.0, 0.7))
         try:
-            self.program(instructions=instructions, theme=seeds[0].theme or "", seed=system_key, memo=memo)
+            with dspy.context(lm=lm):
+                self.program(instructions=instructions, theme=seeds[0].theme or "", seed=system_key, memo=memo)
         except _SystemStepError:
             for _ in instructions:
                 self._count("error")
@@ -195,6 +203,7 @@ class _StoreMemo:
     def __init__(self, run: _Run, provenance: Provenance, system_key: str) -> None:
         self.run, self.provenance, self.system_key = run, provenance, system_key
         self.counted = 0
+        self._lock = threading.Lock()  # a group's prompts are answered on several threads
 
     def __call__(self, step: str, work: Callable[[], Any], inputs: dict[str, Any]) -> Any:
         return getattr(self, f"_{step}")(work, **inputs)
@@ -224,6 +233,7 @@ class _StoreMemo:
         record = self.run.stage(PromptRecord, key, lambda: {"attempts": work().attempts},
                                 system_key=self.system_key, provenance=self.provenance, turn_type=turn_type,
                                 system_prompt=system_prompt, rules=system.rules, user=user)
-        self.counted += 1
+        with self._lock:
+            self.counted += 1
         self.run.count_prompt(record)
         return Answer(turn_type=turn_type, user=user, attempts=record.attempts, error=record.error)

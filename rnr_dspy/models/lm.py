@@ -26,15 +26,15 @@ __all__ = ["EMBEDDED_MODEL_FILE", "embedded_model_path", "lm_id", "make_lm"]
 def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, api_key: str | None = None,
             temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True, timeout: float = DEFAULT_TIMEOUT,
             num_retries: int = DEFAULT_RETRIES, engine_options: dict[str, Any] | None = None,
-            engine_threads: int | None = None, **kwargs: Any) -> dspy.LM:
+            engine_threads: int | None = None, engine_batch: int | None = None, **kwargs: Any) -> dspy.LM:
     """Resolve an LM spec (see `ModelSpec`) to a `dspy.LM`; `api_base` and `api_key` apply to remote models.
 
     A served model (a provider/model string) becomes a `ServedLM`: each request waits at most `timeout` seconds,
     and a failure worth retrying is retried `num_retries` times, each wait reported. In-process models ignore both.
 
     `engine_options` configure the llama.cpp engine of a GGUF model (`LlamaCppEngine` arguments such as `parallel`
-    and `n_ctx`), `engine_threads` its CPU threads (default: every core); LMs made with the same file and options
-    share one engine.
+    and `n_ctx`), `engine_threads` its CPU threads (default: every core) and `engine_batch` the requests it decodes
+    together (its `parallel`); LMs made with the same file and options share one engine.
 
     Example:
         >>> lm = make_lm("embedded")  # doctest: +SKIP
@@ -44,8 +44,9 @@ def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, 
     settings = {"temperature": temperature, "max_tokens": max_tokens, "cache": cache, **kwargs}
     parsed = spec if isinstance(spec, ModelSpec) else ModelSpec.parse(spec, api_base=api_base)
     gguf = parsed.kind in ("gguf", "embedded")
-    # The thread count is a stage setting for whatever model it runs; only an in-process GGUF engine takes it.
-    options = {**(engine_options or {}), **({"n_threads": engine_threads} if engine_threads and gguf else {})}
+    # Threads and batch are stage settings for whatever model it runs; only an in-process GGUF engine takes them.
+    stage_options = {"n_threads": engine_threads, "parallel": engine_batch} if gguf else {}
+    options = {**(engine_options or {}), **{name: value for name, value in stage_options.items() if value}}
     if options and not gguf:
         raise LMSpecError(f"engine options {sorted(options)} apply to GGUF models only, not to {parsed.name!r}")
     if parsed.kind == "remote":

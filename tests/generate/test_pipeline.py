@@ -172,3 +172,24 @@ def test_compile_and_generate_build_the_same_program_from_their_settings(tmp_pat
     generating = GenerateConfig(out=tmp_path, **shared).make_program(None)
     assert (compiled.rule_source, compiled.user_turns, compiled.judge._use_judge) == ("sampled", False, False)
     assert (generating.rule_source, generating.user_turns) == (compiled.rule_source, compiled.user_turns)
+
+
+def test_each_rule_set_answers_every_seed_under_its_own_rules(tmp_path, engine):
+    seen = []
+    report = run_generate(_config(tmp_path, rule_source="sampled", user_turns=False, rule_sets=2),
+                          progress=seen.append)
+    assert report.prompts == 16 and seen[0].total == seen[-1].done == 16  # 8 seeds x 2 rule sets
+    systems = [r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "system"]
+    assert len(systems) == 4 and len({json.dumps(r["rules"]) for r in systems}) == 4
+    prompts = [r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "prompt"]
+    for user in {r["user"] for r in prompts}:
+        assert len({r["system_prompt"] for r in prompts if r["user"] == user}) == 2
+    # The second rule set is a fresh sample of the LM's stages, not the first one's cached reply.
+    assert sorted(r.config.temperature for r in engine.calls_for("role")) == [0.0, 0.0, 0.7, 0.7]
+
+
+def test_the_first_rule_set_is_the_run_a_single_rule_set_makes(tmp_path, engine):
+    one = run_generate(_config(tmp_path / "one", rule_source="sampled", user_turns=False))
+    two = run_generate(_config(tmp_path / "two", rule_source="sampled", user_turns=False, rule_sets=2))
+    ids = [{row["id"] for row in _lines(tmp_path / name / "run/data/sft.jsonl")} for name in ("one", "two")]
+    assert ids[0] < ids[1] and two.sft_rows == 2 * one.sft_rows
