@@ -27,7 +27,7 @@ from dspy.lm15 import ContextLengthError, InvalidRequestError, LM15Error
 from rnr_dspy.errors import LMError
 from rnr_dspy.models.chat_prompt import ChatPrompt
 from rnr_dspy.models.completion import Completion, CompletionJob, ReplyText
-from rnr_dspy.models.sampling import TokenSampler
+from rnr_dspy.models.sampling import GreedySampler, TokenSampler, make_sampler
 
 __all__ = ["BatchScheduler"]
 
@@ -109,7 +109,7 @@ class _Run:
     prompt_tokens: int
     pending: list[int]  # tokens to decode before the next sample: the prompt's rest, then the last sampled token
     max_tokens: int
-    sampler: TokenSampler
+    sampler: TokenSampler | GreedySampler
     reply: ReplyText
     output: list[int] = field(default_factory=list)
 
@@ -173,7 +173,7 @@ class _Worker(threading.Thread):
             if len(tokens.tokens) >= native.n_ctx:
                 raise ContextLengthError(f"the prompt has {len(tokens.tokens)} tokens; this engine's context window "
                                          f"is {native.n_ctx} tokens per request")
-            sampler = TokenSampler(native, job.sampling)
+            sampler = make_sampler(native, job.sampling)
         except Exception as error:  # this request fails alone
             _fail(job, error if isinstance(error, LM15Error) else
                   InvalidRequestError(f"{type(error).__name__}: {error}"))

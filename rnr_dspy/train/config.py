@@ -55,6 +55,11 @@ class TrainConfig(BaseModel):
                                  "file, or a hub dataset id).", json_schema_extra=_DATA)
     mix_ratio: float = Field(1.0, ge=0, description="IFT rows mixed in per RNR row (capped by what the file has).",
                              json_schema_extra=_DATA)
+    sft_rows: list[Literal["sampled", "repaired", "hindsight"]] = Field(
+        default_factory=lambda: ["sampled", "repaired", "hindsight"], min_length=1,
+        description="Which generated SFT rows to train on, by how the answer was made: sampled (it followed every "
+        "rule as written), repaired (the checkers fixed it), hindsight (rules it already followed). Rows without a "
+        "method (other SFT files) are always used; those left out are counted.", json_schema_extra=_DATA)
     overlong: Literal["skip", "truncate"] = Field(
         "skip", description="Rows longer than max_length: skip them, or let TRL truncate them (both are counted).",
         json_schema_extra=_DATA)

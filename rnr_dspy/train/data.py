@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +92,15 @@ def _holds_preferences(path: Path) -> bool:
     return first is not None and "chosen" in first[1]
 
 
-def load_sft_rows(files: list[Path]) -> DataSet:
-    """Prompt/completion rows from conversational SFT files."""
+def load_sft_rows(files: list[Path], methods: Collection[str] | None = None) -> DataSet:
+    """Prompt/completion rows from conversational SFT files; with `methods`, a generated row (one with a `method`)
+    only if its method is one of them."""
     data = DataSet()
     for source, where, row in _jsonl(files, data):
         pair = _prompt_completion(row.get("messages"))
-        if isinstance(pair, str):
+        if methods is not None and row.get("method", None) not in (None, *methods):
+            data.skipped[f"{row['method']} rows (not in sft_rows)"] += 1
+        elif isinstance(pair, str):
             data.skip(where, pair)
         else:
             data.add(pair, source)

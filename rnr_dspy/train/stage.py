@@ -44,6 +44,7 @@ def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: l
                           "one process; train all weights under FSDP, or use LoRA with DDP")
     _quiet(trainer)
     trainer.add_callback(_progress_callback(stage, progress))
+    trainer.add_callback(_trim_heap_callback())
     try:
         output = trainer.train()
     except RuntimeError as error:  # torch.OutOfMemoryError is one
@@ -55,10 +56,52 @@ def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: l
     log = [{"stage": stage, **entry} for entry in trainer.state.log_history]
     losses = [entry["loss"] for entry in log if "loss" in entry]
     tokens = next((entry["num_tokens"] for entry in reversed(log) if "num_tokens" in entry), None)
-    return StageResult(stage=stage, rows=len(rows), steps=trainer.state.global_step,
-                       train_loss=output.metrics.get("train_loss"), final_loss=losses[-1] if losses else None,
-                       runtime_s=output.metrics.get("train_runtime", 0.0),
-                       tokens=int(tokens) if tokens is not None else None, log=log)
+    result = StageResult(stage=stage, rows=len(rows), steps=trainer.state.global_step,
+                         train_loss=output.metrics.get("train_loss"), final_loss=losses[-1] if losses else None,
+                         runtime_s=output.metrics.get("train_runtime", 0.0),
+                         tokens=int(tokens) if tokens is not None else None, log=log)
+    del trainer, output
+    release_memory()  # the next method loads its own models: this one's, and its optimizer's state, are gone
+    return result
+
+
+def release_memory() -> None:
+    """Free what is unreachable now (the trainer and its accelerator refer to each other) and trim the heap."""
+    import gc
+
+    gc.collect()
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    # Hand the heap's free pages back to the system: glibc keeps them, and a step's activations differ in size
+    # with its rows, so a run's resident memory would only grow.
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _trim_heap_callback() -> Any:
+    from transformers import TrainerCallback
+
+    class _TrimHeap(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            _trim_heap()
+
+    return _TrimHeap()
+
+
+def _glibc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _glibc()
 
 
 def _save(trainer: Any, tokenizer: Any, directory: Path) -> None:

@@ -142,7 +142,7 @@ _TRAINERS = {"sft": _trainer("SFTTrainer"), "dpo": _trainer("DPOTrainer"), "grpo
 
 
 def _sft_data(config: TrainConfig) -> DataSet:
-    data = load_sft_rows(resolve_files(config.data, "sft.jsonl"))
+    data = load_sft_rows(resolve_files(config.data, "sft.jsonl"), methods=config.sft_rows)
     if config.ift_data:
         mix_ift(data, config.ift_data, config.mix_ratio, config.seed)
     return data

@@ -8,6 +8,8 @@ of them over the wall time. Plain and grammar-constrained (a JSON schema) reques
 is compared with the engine's own single stream and with plain llama-cpp-python (`Llama.create_chat_completion`,
 one request at a time) on the same GGUF, with the same prompts, grammar and thread count. Rounds alternate the
 configurations so drift in machine load hits them alike; the median round counts. `--quick`: 32 tokens, 1 round.
+Plain requests at 1 and 16 are also run with llama.cpp's own greedy sampler chain in place of the engine's numpy
+pick (the same tokens), to show what the pick saves.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from dspy.lm15 import Config, Message, Request
 
 from rnr_dspy.grammar import grammar_for
+from rnr_dspy.models import scheduler
 from rnr_dspy.models.engine import LlamaCppEngine
 from rnr_dspy.models.lm import embedded_model_path
+from rnr_dspy.models.sampling import TokenSampler
 
 LEVELS = (1, 2, 4, 8, 16)
 SYSTEM = ("You are a storyteller for a children's magazine. Write vivid, concrete scenes with named characters, "
@@ -69,6 +74,17 @@ def llama_cpp_python(threads: int) -> Callable[[Request], int]:
     return send
 
 
+@contextmanager
+def llama_cpp_greedy_chain() -> Iterator[None]:
+    """Greedy requests sampled by llama.cpp's sampler chain instead of the engine's numpy pick (same tokens)."""
+    original = scheduler.make_sampler
+    scheduler.make_sampler = TokenSampler
+    try:
+        yield
+    finally:
+        scheduler.make_sampler = original
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -92,11 +108,18 @@ def main() -> None:
             for level in LEVELS:
                 work = requests(level * args.requests, tokens, constrained)
                 rates.setdefault(f"{kind} engine x{level}", []).append(throughput(engine_send, level, work))
+                if not constrained and level in (1, max(LEVELS)):
+                    with llama_cpp_greedy_chain():
+                        rates.setdefault(f"plain engine, llama.cpp greedy chain x{level}", []).append(
+                            throughput(engine_send, level, work))
     engine.close()
     median = {name: statistics.median(values) for name, values in rates.items()}
     report: dict[str, object] = {"tokens": tokens, "requests_per_caller": args.requests, "rounds": rounds,
                                  "threads": args.threads,
                                  "tokens_per_second": {k: round(v, 1) for k, v in median.items()}}
+    report["numpy_greedy_ratio_to_llama_cpp_chain"] = {
+        level: round(median[f"plain engine x{level}"] / median[f"plain engine, llama.cpp greedy chain x{level}"], 2)
+        for level in (1, max(LEVELS))}
     for kind in ("plain", "grammar"):
         single, reference_single = median[f"{kind} engine x1"], median[f"{kind} llama-cpp-python x1"]
         report[f"{kind}_ratio_to_engine_single"] = {

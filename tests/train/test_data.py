@@ -100,3 +100,15 @@ def test_preference_length_is_the_longer_answer(tiny_tokenizer):
     (length,) = token_lengths([row], tiny_tokenizer)
     rendered = tiny_tokenizer.apply_chat_template(row["prompt"] + row["rejected"], tokenize=False)
     assert length == len(tiny_tokenizer(rendered, add_special_tokens=False)["input_ids"])
+
+
+def test_sft_rows_chooses_generated_rows_by_method_and_counts_the_rest(tmp_path):
+    rows = [{**sft_row(i), "method": method} for i, method in enumerate(["sampled", "hindsight", "repaired",
+                                                                          "hindsight"])]
+    path = tmp_path / "sft.jsonl"
+    write_jsonl(path, [*rows, sft_row(9)])  # the last has no method: a user's own row
+    data = load_sft_rows([path], methods=["sampled", "repaired"])
+    users = [row["prompt"][1]["content"] for row in data.rows]
+    assert users == [f"How do I cook pasta number {i}?" for i in (0, 2, 9)]
+    assert data.skipped == {"hindsight rows (not in sft_rows)": 2} and not data.problems
+    assert len(load_sft_rows([path]).rows) == 5

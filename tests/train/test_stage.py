@@ -16,3 +16,27 @@ def test_out_of_memory_becomes_an_error_with_what_to_change(message):
 
 def test_other_runtime_errors_are_left_alone():
     assert _memory_hint(RuntimeError("shape mismatch")) is None
+
+
+def test_a_stage_frees_its_model_before_the_next_method_loads_its_own(tiny_model_dir, tiny_tokenizer, tmp_path):
+    import weakref
+
+    from train_rows import sft_row
+    from trl import SFTTrainer
+
+    from rnr_dspy.train import TrainConfig
+    from rnr_dspy.train.data import _prompt_completion
+    from rnr_dspy.train.stage import run_stage
+
+    models = []
+
+    class Recording(SFTTrainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            models.append(weakref.ref(self.model))
+
+    args = TrainConfig(data=[tmp_path], out=tmp_path / "out",
+                       sft_config={"max_steps": 1, "per_device_train_batch_size": 2}).sft_arguments()
+    rows = [_prompt_completion(sft_row(i)["messages"]) for i in range(2)]
+    result = run_stage("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
+    assert result.steps == 1 and models and models[0]() is None
