@@ -16,6 +16,7 @@ from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.store import RunStore
 from rnr_dspy.masking import mask_credentials
+from rnr_dspy.rules import TURN_TYPES
 from rnr_dspy.rules.census import rule_census
 
 __all__ = ["write_datasets"]
@@ -25,7 +26,7 @@ _CARD_PROBLEMS = 10
 
 def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed_report: dict[str, Any],
                    push_to_hub: str | None = None) -> dict[str, Any]:
-    prompts = [PromptRecord.model_validate(record) for record in store.records("prompt")]
+    prompts = _in_program_order(store, [PromptRecord.model_validate(record) for record in store.records("prompt")])
     sft = [row for record in prompts for row in record.to_messages()]
     dpo = [pair for record in prompts if (pair := record.to_preference()) is not None]
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -40,6 +41,22 @@ def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed
         pushed = {name: dataset for name, dataset in splits.items() if dataset.num_rows}
         _push(push_to_hub, pushed, dataset_card(counts, seed_report, config, prompts, sft, hub=list(pushed)))
     return counts
+
+
+def _in_program_order(store: RunStore, prompts: list[PromptRecord]) -> list[PromptRecord]:
+    """The records in the order the program asked the prompts: by group (where its system prompt is in the run),
+    then its instructions in order, then its generated turns. A group's prompts are answered concurrently, so
+    they are stored in the order they finished."""
+    groups = {record["key"]: (place, record.get("instructions") or [])
+              for place, record in enumerate(store.records("system"))}
+
+    def place(record: PromptRecord) -> tuple[int, int]:
+        group, instructions = groups.get(record.system_key, (len(groups), []))
+        if record.user in instructions:
+            return group, instructions.index(record.user)
+        return group, len(instructions) + TURN_TYPES.index(record.turn_type)
+
+    return sorted(prompts, key=place)
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:

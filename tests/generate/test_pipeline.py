@@ -3,7 +3,7 @@ import json
 import datasets
 import dspy
 import pytest
-from fake_engine import PASSING_RESPONSE, RULES
+from fake_engine import PASSING_RESPONSE, RULES, TURNS
 
 from rnr_dspy.generate import GenerateConfig, run_generate
 from rnr_dspy.rules import HELD_OUT, REGISTRY
@@ -193,3 +193,23 @@ def test_the_first_rule_set_is_the_run_a_single_rule_set_makes(tmp_path, engine)
     two = run_generate(_config(tmp_path / "two", rule_source="sampled", user_turns=False, rule_sets=2))
     ids = [{row["id"] for row in _lines(tmp_path / name / "run/data/sft.jsonl")} for name in ("one", "two")]
     assert ids[0] < ids[1] and two.sft_rows == 2 * one.sft_rows
+
+
+def test_rows_are_written_in_the_programs_order_whatever_order_the_answers_finish(tmp_path, engine):
+    import time
+
+    def first_is_slowest(request):
+        if "number 0" in request.messages[-1].text:
+            time.sleep(0.3)
+        return PASSING_RESPONSE
+
+    engine.answers["response"] = first_is_slowest
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text("".join(json.dumps({"instruction": f"Cooking question number {n}?", "theme": "cooking"}) + "\n"
+                             for n in range(3)))
+    run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", seeds=str(seeds), k=4))
+    users = [row["messages"][1]["content"] for row in _lines(tmp_path / "run/data/sft.jsonl")]
+    system = next(r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "system")
+    assert users[:3] == system["instructions"] and sorted(users[:3]) == [f"Cooking question number {n}?"
+                                                                         for n in range(3)]
+    assert users[3:] == [TURNS["in_scope"], TURNS["adversarial"], TURNS["out_of_scope"]]
