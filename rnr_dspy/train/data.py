@@ -98,7 +98,7 @@ def load_sft_rows(files: list[Path], methods: Collection[str] | None = None) -> 
     data = DataSet()
     for source, where, row in _jsonl(files, data):
         pair = _prompt_completion(row.get("messages"))
-        if methods is not None and row.get("method", None) not in (None, *methods):
+        if methods is not None and row.get("method") not in (None, *methods):
             data.skipped[f"{row['method']} rows (not in sft_rows)"] += 1
         elif isinstance(pair, str):
             data.skip(where, pair)

@@ -7,6 +7,10 @@ so the output loads without peft.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import gc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,14 +65,12 @@ def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: l
                          runtime_s=output.metrics.get("train_runtime", 0.0),
                          tokens=int(tokens) if tokens is not None else None, log=log)
     del trainer, output
-    release_memory()  # the next method loads its own models: this one's, and its optimizer's state, are gone
+    _release_memory()  # the next method loads its own models: this one's, and its optimizer's state, are gone
     return result
 
 
-def release_memory() -> None:
+def _release_memory() -> None:
     """Free what is unreachable now (the trainer and its accelerator refer to each other) and trim the heap."""
-    import gc
-
     gc.collect()
     _trim_heap()
 
@@ -76,8 +78,15 @@ def release_memory() -> None:
 def _trim_heap() -> None:
     # Hand the heap's free pages back to the system: glibc keeps them, and a step's activations differ in size
     # with its rows, so a run's resident memory would only grow.
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    # glibc's, found among the process's own symbols on first use; None where the C library has none.
+    return getattr(ctypes.CDLL(None), "malloc_trim", None)
 
 
 def _trim_heap_callback() -> Any:
@@ -88,20 +97,6 @@ def _trim_heap_callback() -> Any:
             _trim_heap()
 
     return _TrimHeap()
-
-
-def _glibc() -> Any:
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:
-        return None
-
-
-_LIBC = _glibc()
 
 
 def _save(trainer: Any, tokenizer: Any, directory: Path) -> None:
