@@ -120,18 +120,32 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
         if passed:
             return attempts
     if settings.hindsight:
+        response, verdicts = _hindsight_source(best, rules, turn_type)
         # Only checkable rules: a hindsight row passes by code, not by a judge's word.
-        followed = {v.rule_id for v in best.verdicts if v.followed is True}
+        followed = {v.rule_id for v in verdicts if v.followed is True}
         kept = [rule for rule in rules if rule.id in followed and rule.checkable]
-        new_rules = hindsight_rules(best.response, kept, seed=seed)
+        new_rules = hindsight_rules(response, kept, seed=seed)
         if new_rules is not None:
-            verdicts = decide(new_rules, best.response, turn_type=turn_type)
-            problems = response_problems(best.response, new_rules)
-            attempts.append(Attempt(response=best.response, verdicts=verdicts, method="hindsight",
+            verdicts = decide(new_rules, response, turn_type=turn_type)
+            problems = response_problems(response, new_rules)
+            attempts.append(Attempt(response=response, verdicts=verdicts, method="hindsight",
                                     passed=all(v.followed is True for v in verdicts) and not problems,
                                     problems=problems, rules=new_rules,
                                     system_prompt=render_system_prompt(role, new_rules)))
     return attempts
+
+
+def _hindsight_source(best: Attempt, rules: list[Rule], turn_type: TurnType) -> tuple[str, list[RuleVerdict]]:
+    """The response hindsight rules are read off, with its verdicts: on an out-of-scope turn whose rules say how to
+    decline, the refusal they ask for (rules built around an answer it should not have given would teach answering
+    such requests), else the best attempt as written."""
+    if turn_type == "out_of_scope":
+        for rule in rules:
+            if rule.check is not None and rule.check.out_of_scope_only:
+                refusal = rule.check.enforce(best.response)
+                if refusal is not None:
+                    return refusal, decide(rules, refusal, turn_type=turn_type)
+    return best.response, best.verdicts
 
 
 class _Errors(list[Exception]):

@@ -75,6 +75,10 @@ class TeacherStageConfig(BaseModel):
         "judge_lm none) for the embedded teacher, lm otherwise.")
     user_turns: bool = Field(True, description="Also generate and answer in-scope, adversarial and out-of-scope "
                              "user turns.")
+    turn_source: Literal["lm", "composed"] | None = Field(
+        None, description="lm: the LM writes the user turns (composed ones where its do not parse); composed: an "
+        "adversarial turn is one of the group's requests with an ask against one of its rules, an out-of-scope turn "
+        "a request of another theme (no LM call). Default: composed for the embedded teacher, lm otherwise.")
 
     request_timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=3600, description=(
         "Seconds a request to a served LM (--api-base or a hosted API) may wait for its answer before it counts as "
@@ -89,13 +93,19 @@ class TeacherStageConfig(BaseModel):
     _notes: list[str] = PrivateAttr(default_factory=list)
 
     def model_post_init(self, context: Any) -> None:
-        self._notes = apply_weak_teacher_defaults(self, usual={"rule_source": "lm", "judge_lm": None},
-                                                  weak={"rule_source": "sampled", "judge_lm": "none"})
+        self._notes = apply_weak_teacher_defaults(
+            self, usual={"rule_source": "lm", "judge_lm": None, "turn_source": "lm"},
+            weak={"rule_source": "sampled", "judge_lm": "none", "turn_source": "composed"})
 
     @property
     def notes(self) -> list[str]:
         """Defaults these settings took because the teacher is weak (shown in the stage's report)."""
         return list(self._notes)
+
+    @property
+    def turns_per_group(self) -> int:
+        """The user turns a group answers at most: the LM's three, or the two composed ones."""
+        return (2 if self.turn_source == "composed" else 3) * self.user_turns
 
     @property
     def use_judge(self) -> bool:
@@ -106,7 +116,8 @@ class TeacherStageConfig(BaseModel):
         """The RNR program these settings describe: compile optimizes and generate runs the same flow.
         `judge_lm: none` leaves rules without a check unknown."""
         return RNRProgram(judge_lm=judge_lm, use_judge=self.use_judge, checks_only=self.checks_only,
-                          rule_source=self.rule_source or "lm", user_turns=self.user_turns, answering=answering)
+                          rule_source=self.rule_source or "lm", user_turns=self.user_turns,
+                          turn_source=self.turn_source or "lm", answering=answering)
 
     def lm_settings(self, **settings: Any) -> dict[str, Any]:
         """The keyword arguments of `make_lm` that every LM of the stage shares (the key unwrapped)."""

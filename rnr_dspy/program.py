@@ -7,7 +7,7 @@ passes a `memo` that stores each step's result under a content hash, so a run re
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +15,7 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 
 from rnr_dspy.answer import Answer, AnswerSettings, answer_under_rules
+from rnr_dspy.composed_turns import composed_turns
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge, UserTurnGenerator
 from rnr_dspy.parallel import parallel_map
@@ -43,6 +44,8 @@ class RNRProgram(dspy.Module):
         rule_source: "lm" (the program writes the rules) or "sampled" (compatible registry rules drawn without
             an LM, seeded by `seed`).
         user_turns: also generate and answer in-scope, adversarial and out-of-scope user turns.
+        turn_source: "lm" (the program writes the turns; where they do not parse, composed ones take their place)
+            or "composed" (`rnr_dspy.composed_turns`, without an LM).
         answering: how each prompt is answered (samples, repair, hindsight rules).
 
     Example:
@@ -54,7 +57,7 @@ class RNRProgram(dspy.Module):
 
     def __init__(self, judge_lm: dspy.BaseLM | None = None, use_judge: bool = True, checks_only: bool = False,
                  rule_source: Literal["lm", "sampled"] = "lm", user_turns: bool = False,
-                 answering: AnswerSettings | None = None) -> None:
+                 turn_source: Literal["lm", "composed"] = "lm", answering: AnswerSettings | None = None) -> None:
         super().__init__()
         self.role_generator = RoleGenerator()
         self.rule_generator = RuleGenerator(checks_only=checks_only)
@@ -63,11 +66,14 @@ class RNRProgram(dspy.Module):
         self.judge = RuleJudge(judge_lm=judge_lm, use_judge=use_judge)
         self.rule_source = rule_source
         self.user_turns = user_turns
+        self.turn_source = turn_source
         self.answering = answering or AnswerSettings()
 
     def forward(self, instructions: list[str], user: str | None = None, turn_type: TurnType = "in_scope",
-                theme: str = "", seed: str = "", memo: Memo = run_step) -> dspy.Prediction:
-        """Answers `user` (default: every instruction) and, with `user_turns`, the generated turns.
+                theme: str = "", seed: str = "", memo: Memo = run_step,
+                outside: Sequence[str] = ()) -> dspy.Prediction:
+        """Answers `user` (default: every instruction) and, with `user_turns`, the generated turns. `outside`:
+        requests from other themes, one of which becomes the composed out-of-scope turn.
 
         The prediction carries the group's `role`, `rules`, `system_prompt` and one `Answer` per turn in
         `answers`; `user`, `turn_type`, `response` and `verdicts` are those of the first turn's best attempt.
@@ -76,11 +82,7 @@ class RNRProgram(dspy.Module):
                                     {"instructions": instructions, "theme": theme})
         prompts: list[tuple[TurnType, str]] = [(turn_type, user)] if user else [("in_scope", i) for i in instructions]
         if self.user_turns:
-            try:
-                prompts += memo("turns", lambda: self.turn_generator(system_prompt=system.render()).turns,
-                                {"system": system})
-            except AdapterParseError:
-                pass  # turns that did not parse (a weak teacher's): the group keeps its own prompts
+            prompts += self._turns(system, instructions, outside, seed, memo)
         # A group's prompts are answered concurrently: a batching engine or server decodes them together.
         answers: list[Answer] = list(parallel_map(
             lambda prompt: memo("answer", lambda: self._answer(system, *prompt, seed),
@@ -94,11 +96,12 @@ class RNRProgram(dspy.Module):
         )
 
     async def aforward(self, instructions: list[str], user: str | None = None, turn_type: TurnType = "in_scope",
-                       theme: str = "", seed: str = "", memo: Memo = run_step) -> dspy.Prediction:
+                       theme: str = "", seed: str = "", memo: Memo = run_step,
+                       outside: Sequence[str] = ()) -> dspy.Prediction:
         # The answering loop samples, judges and repairs in turn; it runs in a worker thread (DSPy's context
         # travels with it), leaving the event loop free.
         return await asyncio.to_thread(self.forward, instructions, user=user, turn_type=turn_type, theme=theme,
-                                       seed=seed, memo=memo)
+                                       seed=seed, memo=memo, outside=outside)
 
     def _system(self, instructions: list[str], theme: str, seed: str) -> SystemPrompt:
         role = self.role_generator(instructions=instructions).role
@@ -107,6 +110,17 @@ class RNRProgram(dspy.Module):
         else:
             rules = self.rule_generator(role=role, instructions=instructions).rules
         return SystemPrompt(role=role, rules=rules)
+
+    def _turns(self, system: SystemPrompt, instructions: list[str], outside: Sequence[str], seed: str,
+               memo: Memo) -> list[tuple[TurnType, str]]:
+        turns = []
+        if self.turn_source == "lm":
+            try:
+                turns = memo("turns", lambda: self.turn_generator(system_prompt=system.render()).turns,
+                             {"system": system})
+            except AdapterParseError:
+                pass  # turns that did not parse (a weak teacher's): composed ones take their place
+        return turns or composed_turns(system, instructions, outside, seed)
 
     def _answer(self, system: SystemPrompt, turn_type: TurnType, user: str, seed: str) -> Answer:
         attempts = answer_under_rules(self.responder, self.judge, self.answering, system_prompt=system.render(),

@@ -1,9 +1,11 @@
-"""Defaults for a teacher too weak to write or judge rules: the embedded model (SmolLM2-135M).
+"""Defaults for a teacher too weak to write rules, user turns or judgements: the embedded model (SmolLM2-135M).
 
 Left to itself it writes the same rule several times, copies a seed sentence as a rule, asks questions as rules and
-judges every answer a pass. So, as in the shipped `embedded-smollm2` recipe, a stage whose teacher is weak takes
-rules the code decides (drawn from the checker registry, or chosen among its checks) and no LM judge — for every
-setting left unset. A setting given explicitly is always kept, and the stage reports which defaults it applied.
+judges every answer a pass; its user turns rarely parse and, when they do, are no requests at all ("The user is
+unable to assist me"). So, as in the shipped `embedded-smollm2` recipe, a stage whose teacher is weak takes rules
+the code decides (drawn from the checker registry, or chosen among its checks), no LM judge and user turns composed
+from the seeds — for every setting left unset. A setting given explicitly is always kept, and the stage reports
+which defaults it applied.
 """
 
 from __future__ import annotations
@@ -32,5 +34,5 @@ def apply_weak_teacher_defaults(config: BaseModel, usual: dict[str, Any], weak: 
             applied.append(f"{name}={chosen}")
     if not applied:
         return []
-    return [f"the teacher {teacher!r} is too weak to write or judge rules, so these settings default as in the "
-            f"embedded-smollm2 recipe: {', '.join(applied)}; set them to override"]
+    return [f"the teacher {teacher!r} is too weak to write rules, user turns or judgements, so these settings "
+            f"default as in the embedded-smollm2 recipe: {', '.join(applied)}; set them to override"]

@@ -86,9 +86,9 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
     if config.program is not None:
         load_program(program, config.program)
     store = RunStore(config.out / "generated.jsonl")
-    per_group = 3 * config.user_turns
+    per_group = config.turns_per_group
     ledger = Ledger(config.out / "usage.json")
-    run = _Run(config, program, store, ledger, Provenance(
+    run = _Run(config, program, groups, store, ledger, Provenance(
         seed_ids=[], program=content_hash(program.dump_state()), lm=lm_id(teacher),
         judge_lm=lm_id(judge) if use_judge else "none"),
         GenerateProgress(total=config.rule_sets * sum(len(group) + per_group for group in groups)),
@@ -121,10 +121,10 @@ def _as_events(progress: Progress | None) -> Callable[[GenerateProgress], None] 
 
 
 class _Run:
-    def __init__(self, config: GenerateConfig, program: RNRProgram, store: RunStore, ledger: Ledger,
-                 provenance: Provenance, state: GenerateProgress,
+    def __init__(self, config: GenerateConfig, program: RNRProgram, groups: list[list[Seed]], store: RunStore,
+                 ledger: Ledger, provenance: Provenance, state: GenerateProgress,
                  progress: Callable[[GenerateProgress], None] | None) -> None:
-        self.config, self.program, self.store, self.ledger = config, program, store, ledger
+        self.config, self.program, self.groups, self.store, self.ledger = config, program, groups, store, ledger
         self.provenance, self.state, self._progress = provenance, state, progress
         self._lock = threading.Lock()
 
@@ -142,12 +142,18 @@ class _Run:
             lm = lm.copy(rollout_id=rule_set, temperature=max(lm.kwargs.get("temperature") or 0.0, 0.7))
         try:
             with dspy.context(lm=lm):
-                self.program(instructions=instructions, theme=seeds[0].theme or "", seed=system_key, memo=memo)
+                self.program(instructions=instructions, theme=seeds[0].theme or "", seed=system_key, memo=memo,
+                             outside=self._outside(seeds))
         except _SystemStepError:
             for _ in instructions:
                 self._count("error")
             memo.counted += len(instructions)
-        self._count(None, skipped=len(seeds) + 3 * self.config.user_turns - memo.counted)
+        self._count(None, skipped=len(seeds) + self.config.turns_per_group - memo.counted)
+
+    def _outside(self, seeds: list[Seed]) -> list[str]:
+        """The requests of every theme the group has none of (candidates for its out-of-scope turn)."""
+        themes = {seed.theme for seed in seeds}
+        return [seed.prompt for group in self.groups for seed in group if seed.theme not in themes]
 
     def count_prompt(self, record: PromptRecord) -> None:
         if record.status == "error":

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from rnr_dspy.answer import Attempt, chosen_attempt
 from rnr_dspy.quality import response_problems
-from rnr_dspy.rules import Rule, TurnType
+from rnr_dspy.rules import Rule, TurnType, decide
 
 __all__ = ["Attempt", "PromptRecord", "Provenance", "SystemRecord", "TurnsRecord"]
 
@@ -94,13 +94,22 @@ class PromptRecord(BaseModel):
         return rows
 
     def to_preference(self) -> dict[str, Any] | None:
-        """A DPO pair: the chosen response against the worst failed sample for the same prompt."""
+        """A DPO pair: the chosen response against the worst failed sample for the same prompt; without a chosen
+        one, a hindsight response that is not a sample (a refusal) against a sample that breaks its rules."""
         chosen = self.chosen()
-        failed = [a for a in self.attempts if not a.passed and a.method == "sampled" and a.response != (
-            chosen.response if chosen else None)]
-        if chosen is None or not failed:
+        failed = [a for a in self.attempts if not a.passed and a.method == "sampled"]
+        if chosen is None:
+            chosen = next((a for a in self.attempts if a.passed and a.method == "hindsight"), None)
+            if chosen is None or any(a.response == chosen.response for a in failed):
+                return None
+            rules = chosen.rules or []
+            failed = [a for a in failed if any(v.followed is False
+                                               for v in decide(rules, a.response, turn_type=self.turn_type))]
+        failed = [a for a in failed if a.response != chosen.response]
+        if not failed:
             return None
         rejected = min(failed, key=lambda a: a.followed)
-        prompt = [{"role": "system", "content": self.system_prompt}, {"role": "user", "content": self.user}]
+        system = chosen.system_prompt or self.system_prompt
+        prompt = [{"role": "system", "content": system}, {"role": "user", "content": self.user}]
         return {"prompt": prompt, "chosen": [{"role": "assistant", "content": chosen.response}],
                 "rejected": [{"role": "assistant", "content": rejected.response}], **self._meta(chosen)}

@@ -213,3 +213,43 @@ def test_rows_are_written_in_the_programs_order_whatever_order_the_answers_finis
     assert users[:3] == system["instructions"] and sorted(users[:3]) == [f"Cooking question number {n}?"
                                                                          for n in range(3)]
     assert users[3:] == [TURNS["in_scope"], TURNS["adversarial"], TURNS["out_of_scope"]]
+
+
+def test_turns_the_teacher_cannot_write_are_composed_from_the_group_and_another_theme(tmp_path, engine):
+    seeds = tmp_path / "seeds.jsonl"
+    themed = [("cooking", f"Cooking question {n}?") for n in range(4)] + [
+        ("gardening", f"Gardening question {n}?") for n in range(4)]
+    seeds.write_text("".join(json.dumps({"instruction": text, "theme": theme}) + "\n" for theme, text in themed))
+    engine.answers["in_scope"] = {"in_scope": "Hi", "adversarial": "Hi", "out_of_scope": "Hi"}  # too short: rejected
+    report = run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", seeds=str(seeds), k=4))
+    prompts = [r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "prompt"]
+    assert report.rows_by_turn_type == {"in_scope": 8, "adversarial": 2, "out_of_scope": 2}
+    for theme in ("cooking", "gardening"):
+        own = {text for t, text in themed if t == theme}
+        group = next(r["system_key"] for r in prompts if r["turn_type"] == "in_scope" and r["user"] in own)
+        turns = {r["turn_type"]: r["user"] for r in prompts if r["system_key"] == group}
+        assert turns["adversarial"].split("\n\n")[0] in own  # one of the group's requests, with a temptation
+        assert turns["out_of_scope"] in {text for t, text in themed if t != theme}  # a request of the other theme
+
+
+def test_an_out_of_scope_answer_no_repair_can_fix_becomes_the_refusal_its_rules_ask_for(tmp_path, engine):
+    seeds = tmp_path / "seeds.jsonl"
+    themed = [("cooking", f"Cooking question {n}?") for n in range(4)] + [
+        ("gardening", f"Gardening question {n}?") for n in range(4)]
+    seeds.write_text("".join(json.dumps({"instruction": text, "theme": theme}) + "\n" for theme, text in themed))
+    refusal = "Sorry, I only talk about cooking."
+    engine.answers["rules"] = {"rules": [
+        {"kind": "length", "text": "x", "check": {"name": "max_words", "limit": 40}},
+        {"kind": "scope", "text": "x", "check": {"name": "refusal_phrase", "phrase": refusal}},
+        {"kind": "content", "text": "x", "check": {"name": "include_keywords", "keywords": ["thermometer"]}}]}
+    run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", seeds=str(seeds), k=4, turn_source="composed",
+                                judge_lm="none"))
+    refusals = [row for row in _lines(tmp_path / "run/data/sft.jsonl") if row["turn_type"] == "out_of_scope"]
+    assert len(refusals) == 2 and all(row["method"] == "hindsight" for row in refusals)
+    for row in refusals:
+        system, _, answer = (message["content"] for message in row["messages"])
+        assert answer == refusal and f'"{refusal}"' in system and "thermometer" not in system
+    pairs = [pair for pair in _lines(tmp_path / "run/data/dpo.jsonl") if pair["turn_type"] == "out_of_scope"]
+    assert len(pairs) == 2
+    assert all(pair["chosen"][0]["content"] == refusal and pair["rejected"][0]["content"] ==
+               PASSING_RESPONSE["response"] and f'"{refusal}"' in pair["prompt"][0]["content"] for pair in pairs)

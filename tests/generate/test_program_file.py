@@ -21,4 +21,4 @@ def test_a_program_file_that_is_no_program_fails_before_the_run_starts(tmp_path,
 def test_the_program_file_is_read_as_written(tmp_path, engine):
     program = tmp_path / "program.json"
     RNRProgram().save(str(program))
-    assert run_generate(GenerateConfig(out=tmp_path / "run", program=program, limit=4)).sft_rows == 7
+    assert run_generate(GenerateConfig(out=tmp_path / "run", program=program, limit=4, turn_source="lm")).sft_rows == 7

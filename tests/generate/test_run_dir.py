@@ -19,7 +19,7 @@ SCRIPT = Path(__file__).parents[1] / "helpers" / "slow_generate.py"
 
 
 def _config(out, **overrides):
-    return GenerateConfig(**{"out": out, "limit": 8, "k": 4, **overrides})
+    return GenerateConfig(**{"out": out, "limit": 8, "k": 4, "turn_source": "lm", **overrides})
 
 
 def _prompts(out):

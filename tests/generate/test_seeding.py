@@ -16,7 +16,7 @@ def _sampled(engine):
 
 
 def _config(out, **overrides):
-    return GenerateConfig(**{"out": out, "limit": 8, "k": 4, "attempts": 3, **overrides})
+    return GenerateConfig(**{"out": out, "limit": 8, "k": 4, "attempts": 3, "turn_source": "lm", **overrides})
 
 
 def test_a_resumed_run_sends_the_seeds_an_uninterrupted_run_sends(tmp_path, engine):
