@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from rnr_dspy.hashing import sampling_seed
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
-from rnr_dspy.quality import response_problems
+from rnr_dspy.quality import response_problems, without_cut_off_tail
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decide, render_system_prompt
 from rnr_dspy.rules.hindsight import hindsight_rules
 from rnr_dspy.rules.repair import repair
@@ -39,6 +39,8 @@ class Attempt(BaseModel):
     method: Literal["sampled", "repaired", "hindsight"] = "sampled"
     # Why the quality gate failed it whatever its verdicts (prompt-format markers, unasked-for JSON).
     problems: list[str] = []
+    # The unfinished last sentence dropped from the sampled response (`rnr_dspy.quality.without_cut_off_tail`).
+    dropped_tail: str | None = None
     # A hindsight attempt answers under its own rules.
     rules: list[Rule] | None = None
     system_prompt: str | None = None
@@ -85,8 +87,11 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
     def reward(_: dict[str, Any], prediction: dspy.Prediction) -> float:
         if prediction.response is None:
             return 0.0
-        verdicts, passed, problems = judged(prediction.response)
-        attempts.append(Attempt(response=prediction.response, verdicts=verdicts, passed=passed, problems=problems))
+        response = _finished(prediction.response, rules, turn_type)
+        verdicts, passed, problems = judged(response)
+        dropped = prediction.response.rstrip()[len(response):].strip() or None
+        attempts.append(Attempt(response=response, verdicts=verdicts, passed=passed, problems=problems,
+                                dropped_tail=dropped))
         return 0.0 if problems else sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
 
     inputs = {"system_prompt": system_prompt, "user": user}
@@ -133,6 +138,19 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
                                     problems=problems, rules=new_rules,
                                     system_prompt=render_system_prompt(role, new_rules)))
     return attempts
+
+
+def _finished(response: str, rules: list[Rule], turn_type: TurnType) -> str:
+    """The response without a sentence its token limit cut off (`without_cut_off_tail`), unless dropping it breaks
+    a checkable rule the response followed (a closing phrase the rules ask for)."""
+    trimmed = without_cut_off_tail(response)
+    if trimmed == response:
+        return response
+    checkable = [rule for rule in rules if rule.checkable]
+    before, after = (decide(checkable, text, turn_type=turn_type) for text in (response, trimmed))
+    if any(was.followed is True and now.followed is False for was, now in zip(before, after, strict=True)):
+        return response
+    return trimmed
 
 
 def _hindsight_source(best: Attempt, rules: list[Rule], turn_type: TurnType) -> tuple[str, list[RuleVerdict]]:

@@ -91,6 +91,8 @@ def _summary(counts: dict[str, Any], seeds: dict[str, Any], config: GenerateConf
         f"{counts['rows_by_method'].get('hindsight', 0)} |",
         f"| responses the quality gate rejected (prompt-format markers, unasked-for JSON) | "
         f"{counts['rejected_by_quality_gate']} |",
+        f"| responses cut off mid-sentence by the token limit (that sentence dropped) | "
+        f"{counts['cut_off_tails_dropped']} |",
         f"| SFT rows (`sft.jsonl`, TRL conversational) | {counts['sft_rows']} |",
         f"| DPO pairs (`dpo.jsonl`, TRL preference) | {counts['dpo_pairs']} |",
         f"| rows by method | {_pairs(counts['rows_by_method'])} |",

@@ -81,6 +81,7 @@ def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, An
         "passed_as_written": as_written,
         "pass_rate_as_written": round(as_written / judged, 4) if judged else None,
         "rejected_by_quality_gate": sum(bool(a.problems) for record in prompts for a in record.attempts),
+        "cut_off_tails_dropped": sum(a.dropped_tail is not None for record in prompts for a in record.attempts),
         "sft_rows": len(sft), "dpo_pairs": len(dpo),
         "rows_by_method": dict(Counter(row["method"] for row in sft)),
         "rows_by_turn_type": dict(Counter(row["turn_type"] for row in sft)),

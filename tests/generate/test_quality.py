@@ -8,7 +8,7 @@ import pytest
 from rnr_dspy.compile import CompileConfig
 from rnr_dspy.generate import GenerateConfig, run_generate
 from rnr_dspy.generate.records import Attempt, PromptRecord, Provenance
-from rnr_dspy.quality import FORMAT_MARKERS, response_problems
+from rnr_dspy.quality import FORMAT_MARKERS, response_problems, without_cut_off_tail
 from rnr_dspy.rules import Rule, RuleVerdict
 
 LEAKS = ["Sure, rest it. [[ ## user ## ]] What next?", "Sure. ## system_prompt ## You are a coach.",
@@ -101,3 +101,42 @@ def test_generate_on_the_embedded_teacher_by_default_samples_checkable_rules_and
     system = next(r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "system")
     assert all(rule["check"] for rule in system["rules"])
     assert "too weak" in (tmp_path / "run/data/README.md").read_text()
+
+
+@pytest.mark.parametrize(("response", "kept"), [
+    ("Rest the steak for five minutes. Then slice it thinly against the grain and serve it with",
+     "Rest the steak for five minutes."),
+    ("Rest it.\n\nThen slice it thinly against the grain and then serve it", "Rest it."),
+    ('Say "done." Then slice it thinly against the grain and', 'Say "done."'),
+    ("Use 2.5 cups of stock. Then simmer the rice for twenty minutes until the", "Use 2.5 cups of stock."),
+])
+def test_a_sentence_the_token_limit_cut_off_is_dropped(response, kept):
+    assert without_cut_off_tail(response) == kept
+
+
+@pytest.mark.parametrize("response", [
+    "Rest the steak for five minutes.", "Rest it!", "You will need:\n- flour\n- two eggs and a pinch of salt",
+    "Steps:\n1. Preheat the oven to two hundred degrees", "Rest it. Cheers, Nova", "| a | b |\n| 1 | 2",
+    "Rest the steak for five minutes and slice it thinly", "", "# Steak resting times for every cut you can buy",
+])
+def test_finished_answers_structured_endings_and_short_tails_are_kept(response):
+    assert without_cut_off_tail(response) == response
+
+
+def test_a_cut_off_answer_is_trained_on_finished_and_a_closing_phrase_its_rules_ask_for_is_kept(tmp_path, engine):
+    cut = "Sure, rest the steak five minutes. Then slice it against the grain and serve it with"
+    engine.answers["response"] = {"response": cut}
+    run_generate(GenerateConfig(out=tmp_path / "cut", lm="fake/model", limit=4, k=4, user_turns=False))
+    assert {row["messages"][2]["content"] for row in _lines(tmp_path / "cut/data/sft.jsonl")} == {
+        "Sure, rest the steak five minutes."}
+    record = next(r for r in _lines(tmp_path / "cut/generated.jsonl") if r["stage"] == "prompt")
+    assert record["attempts"][0]["dropped_tail"] == "Then slice it against the grain and serve it with"  # kept
+    assert "| responses cut off mid-sentence by the token limit (that sentence dropped) | 4 |" in (
+        tmp_path / "cut/data/README.md").read_text()
+    closing = "Sure, rest the steak. Now enjoy every bite of your dinner"
+    engine.answers["response"] = {"response": closing}
+    engine.answers["rules"] = {"rules": [
+        {"kind": "format", "text": "x", "check": {"name": "ends_with", "phrase": "enjoy every bite of your dinner"}},
+        {"kind": "format", "text": "x", "check": {"name": "starts_with", "phrase": "Sure"}}]}
+    run_generate(GenerateConfig(out=tmp_path / "closing", lm="fake/model", limit=4, k=4, user_turns=False))
+    assert {row["messages"][2]["content"] for row in _lines(tmp_path / "closing/data/sft.jsonl")} == {closing}
