@@ -155,6 +155,11 @@ class NativeLlama:
         self._lib.llama_memory_seq_rm(self.memory, seq_id, 0, -1)  # a cache that cannot cut a sequence drops it
         return 0
 
+    def copy(self, source: int, target: int) -> None:
+        """Make sequence `target`'s cells a copy of sequence `source`'s (whole streams: llama.cpp copies the buffer
+        before the next decode)."""
+        self._lib.llama_memory_seq_cp(self.memory, source, target, -1, -1)
+
     def close(self) -> None:
         if self.ctx:
             self._lib.llama_free(self.ctx)

@@ -8,8 +8,11 @@ grammar llama.cpp rejects) fails alone; the others go on.
 
 A slot keeps its KV cells when its request ends, and a new request goes to the free slot that shares the longest
 token prefix with it, so a system prompt that DSPy repeats for every call of a stage is decoded once per slot
-(llama.cpp's server reuses its slots the same way). The model's whole memory is therefore fixed when it loads:
-weights plus slots x context KV cells (for SmolLM2-135M, ~23 KB per token cell).
+(llama.cpp's server reuses its slots the same way). Where another slot, running or not, holds a longer prefix (the
+prompts of one group share its system prompt; the items of one benchmark role share theirs), its KV cells are
+copied into the new request's slot instead of decoded again: one memory copy of a stream against a forward pass
+per token. The model's whole memory is therefore fixed when it loads: weights plus slots x context KV cells (for
+SmolLM2-135M, ~23 KB per token cell).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from rnr_dspy.models.sampling import GreedySampler, TokenSampler, make_sampler
 __all__ = ["BatchScheduler"]
 
 _CLOSED = "the llama.cpp engine was closed before this request finished"
+# A copy moves a slot's whole KV stream (n_ctx cells): worth it only for a prefix this much longer than the slot's own.
+_MIN_COPIED_TOKENS = 32
 
 
 class BatchScheduler:
@@ -44,6 +49,8 @@ class BatchScheduler:
         self._queue: deque[CompletionJob] = deque()
         self._worker: _Worker | None = None
         self.peak_batch = 0  # the most requests one decode step has held
+        self.steps = 0  # decode steps run
+        self.copied_tokens = 0  # prompt tokens whose KV cells were copied from another slot, not decoded
 
     def submit(self, job: CompletionJob) -> Future[Completion]:
         return self.submit_many([job])[0]
@@ -154,7 +161,7 @@ class _Worker(threading.Thread):
             if jobs is None:
                 return
             for job in jobs:
-                self._admit(native, prompt, job, free)
+                self._admit(native, prompt, job, free, slots)
             for slot in slots:
                 if slot.run is not None and slot.run.job.future.cancelled():
                     self._finish(slot, None)
@@ -163,7 +170,8 @@ class _Worker(threading.Thread):
             if self.active:
                 self._step(native, slots)
 
-    def _admit(self, native: Any, prompt: ChatPrompt, job: CompletionJob, free: list[_Slot]) -> None:
+    def _admit(self, native: Any, prompt: ChatPrompt, job: CompletionJob, free: list[_Slot],
+               slots: list[_Slot]) -> None:
         if job.future.cancelled():
             return
         try:
@@ -182,7 +190,14 @@ class _Worker(threading.Thread):
         # The longest reusable prefix, else the lowest id: running sequences stay packed at the low ids.
         shared = {slot.seq_id: _common_prefix(slot.cached, ids) for slot in free if slot.run is None}
         slot = max((slot for slot in free if slot.run is None), key=lambda slot: (shared[slot.seq_id], -slot.seq_id))
-        keep = native.forget(slot.seq_id, min(shared[slot.seq_id], len(ids) - 1))
+        reused = shared[slot.seq_id]
+        donated, donor = max(((_common_prefix(other.cached, ids), other) for other in slots if other is not slot),
+                             key=lambda pair: pair[0], default=(0, None))
+        if donor is not None and donated >= reused + _MIN_COPIED_TOKENS:
+            native.copy(donor.seq_id, slot.seq_id)
+            slot.cached, reused = list(donor.cached), donated
+            self.scheduler.copied_tokens += donated - shared[slot.seq_id]
+        keep = native.forget(slot.seq_id, min(reused, len(ids) - 1))
         slot.cached = slot.cached[:keep]
         room = native.n_ctx - len(ids)
         slot.run = _Run(job=job, prompt_tokens=len(ids), pending=ids[keep:],
@@ -210,6 +225,7 @@ class _Worker(threading.Thread):
             index = batch.add(slot.seq_id, slot.run.pending[:taken], len(slot.cached), logits=last)
             chunks.append((slot, taken, index if last else -1))
         status = native.decode(batch)
+        self.scheduler.steps += 1
         for slot in span:
             if slot.run is None:
                 native.forget(slot.seq_id, len(slot.cached))

@@ -173,3 +173,28 @@ def test_a_model_that_does_not_load_fails_its_requests_and_is_retried(tmp_path):
             engine.complete(request("Hi"))
         assert not engine.loaded
 
+
+
+SHARED_SYSTEM = ("You are Nova, the assistant of a small bakery in Lisbon. You answer questions about bread, pastries, "
+                 "opening hours and orders. Keep every answer under eighty words, never use exclamation marks, and "
+                 "when a request is outside your scope reply with: I can only help with the bakery and its orders. "
+                 "Sign every answer with your name on a line of its own.")
+
+
+def test_a_prompt_a_running_request_shares_is_copied_from_its_slot_and_replies_the_same():
+    story = request("Tell me a long story about the sea.", system=SHARED_SYSTEM, max_tokens=96)
+    fruit = request("Name a pastry you sell.", system=SHARED_SYSTEM, max_tokens=12)
+    reference = LlamaCppEngine(embedded_model_path(), n_ctx=1024, parallel=1, n_threads=1)
+    expected = alone(reference, [story, fruit])
+    reference.close()
+    engine = LlamaCppEngine(embedded_model_path(), n_ctx=1024, parallel=4, n_threads=1)
+    try:
+        running = engine.submit(story)
+        while engine.scheduler.steps < 2:  # the story's prompt is decoded: its slot holds the shared system prompt
+            time.sleep(0.005)
+        assert engine.scheduler.active == 1
+        joined = engine.submit(fruit).result(timeout=120)
+        assert engine.scheduler.copied_tokens > 60  # the system prompt came from the story's slot
+        assert joined.tokens == expected[1].tokens and running.result(timeout=120).tokens == expected[0].tokens
+    finally:
+        engine.close()
