@@ -98,6 +98,11 @@ class BatchScheduler:
                 return None
             return [self._queue.popleft() for _ in range(min(free, len(self._queue)))]
 
+    def _return(self, jobs: list[CompletionJob]) -> None:
+        """Put taken jobs back at the head of the queue, in their order."""
+        with self._changed:
+            self._queue.extendleft(reversed(jobs))
+
     def _abandon(self, worker: _Worker, error: BaseException) -> None:
         # A thread that could not load or crashed: the queue fails with it, and the next submit starts a new one.
         with self._changed:
@@ -160,8 +165,10 @@ class _Worker(threading.Thread):
             jobs = self.scheduler._take(self, len(free), wait=len(free) == len(slots))
             if jobs is None:
                 return
-            for job in jobs:
-                self._admit(native, prompt, job, free, slots)
+            for index, job in enumerate(jobs):
+                if not self._admit(native, prompt, job, free, slots):
+                    self.scheduler._return(jobs[index:])
+                    break
             for slot in slots:
                 if slot.run is not None and slot.run.job.future.cancelled():
                     self._finish(slot, None)
@@ -171,9 +178,11 @@ class _Worker(threading.Thread):
                 self._step(native, slots)
 
     def _admit(self, native: Any, prompt: ChatPrompt, job: CompletionJob, free: list[_Slot],
-               slots: list[_Slot]) -> None:
+               slots: list[_Slot]) -> bool:
+        """Start `job` in a free slot (or fail it alone); False when it waits instead, because a running request
+        is still decoding a longer prefix the job shares (the next step can copy it)."""
         if job.future.cancelled():
-            return
+            return True
         try:
             tokens = prompt.render(job.messages)
             if not tokens.tokens:
@@ -185,7 +194,7 @@ class _Worker(threading.Thread):
         except Exception as error:  # this request fails alone
             _fail(job, error if isinstance(error, LM15Error) else
                   InvalidRequestError(f"{type(error).__name__}: {error}"))
-            return
+            return True
         ids = tokens.tokens
         # The longest reusable prefix, else the lowest id: running sequences stay packed at the low ids.
         shared = {slot.seq_id: _common_prefix(slot.cached, ids) for slot in free if slot.run is None}
@@ -193,6 +202,12 @@ class _Worker(threading.Thread):
         reused = shared[slot.seq_id]
         donated, donor = max(((_common_prefix(other.cached, ids), other) for other in slots if other is not slot),
                              key=lambda pair: pair[0], default=(0, None))
+        # A request still decoding its prompt will hold more of this one after the next step: wait for it.
+        coming = max((_common_prefix(other.cached + other.run.pending, ids) for other in slots
+                      if other.run is not None and not other.run.output), default=0)
+        if coming >= max(reused, donated) + _MIN_COPIED_TOKENS:
+            sampler.close()
+            return False
         if donor is not None and donated >= reused + _MIN_COPIED_TOKENS:
             native.copy(donor.seq_id, slot.seq_id)
             slot.cached, reused = list(donor.cached), donated
@@ -203,6 +218,7 @@ class _Worker(threading.Thread):
         slot.run = _Run(job=job, prompt_tokens=len(ids), pending=ids[keep:],
                         max_tokens=room if job.max_tokens <= 0 else min(job.max_tokens, room), sampler=sampler,
                         reply=ReplyText(job.stop + tokens.stop))
+        return True
 
     def _step(self, native: Any, slots: list[_Slot]) -> None:
         """One `llama_decode` of each running sequence's pending tokens (as many as fit), in sequence-id order.

@@ -198,3 +198,20 @@ def test_a_prompt_a_running_request_shares_is_copied_from_its_slot_and_replies_t
         assert joined.tokens == expected[1].tokens and running.result(timeout=120).tokens == expected[0].tokens
     finally:
         engine.close()
+
+
+def test_requests_sent_together_with_a_shared_prompt_decode_it_once_and_reply_the_same():
+    asks = [request(f"Name {topic} you might find near a bakery.", system=SHARED_SYSTEM, max_tokens=10)
+            for topic in TOPICS[:6]]
+    reference = LlamaCppEngine(embedded_model_path(), n_ctx=1024, parallel=1, n_threads=1)
+    expected = alone(reference, asks)
+    reference.close()
+    engine = LlamaCppEngine(embedded_model_path(), n_ctx=1024, parallel=4, n_threads=1)
+    try:
+        replies = [future.result(timeout=120) for future in engine.submit_many(asks)]
+        # The first decodes the system prompt; the next three wait a step and copy it (the last two, joining later,
+        # find it in the slot they are given).
+        assert engine.scheduler.copied_tokens > 3 * 60
+        assert [reply.tokens for reply in replies] == [reply.tokens for reply in expected]
+    finally:
+        engine.close()
