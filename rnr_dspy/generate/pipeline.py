@@ -139,7 +139,9 @@ class _Run:
         memo = _StoreMemo(self, provenance, system_key)
         lm = dspy.settings.lm
         if rule_set:  # another sample of the LM's stages: its rules (when it writes them) and turns differ too
-            lm = lm.copy(rollout_id=rule_set, temperature=max(lm.kwargs.get("temperature") or 0.0, 0.7))
+            # Seeded from the group, so that another run of the same settings draws the same sample.
+            lm = lm.copy(rollout_id=rule_set, temperature=max(lm.kwargs.get("temperature") or 0.0, 0.7),
+                         seed=sampling_seed(self.config.seed, system_key, rule_set))
         try:
             with dspy.context(lm=lm):
                 self.program(instructions=instructions, theme=seeds[0].theme or "", seed=system_key, memo=memo,

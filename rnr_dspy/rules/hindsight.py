@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import random
 
-from rnr_dspy.rules.checkers import REGISTRY
+from pydantic import ValidationError
+
+from rnr_dspy.rules.checkers import REGISTRY, Checker
 from rnr_dspy.rules.compat import compatible
 from rnr_dspy.rules.held_out import is_held_out
 from rnr_dspy.rules.model import Rule, normalize_rules
@@ -20,7 +22,7 @@ def hindsight_rules(response: str, kept: list[Rule], seed: str, total: int = 3, 
     rule returned is checked against the response; held-out types are left out unless `include_held_out`."""
     text = response.strip()
     candidates = [check for name, checker in REGISTRY.items() if include_held_out or not is_held_out(name)
-                  if (check := checker.read_off(text)) is not None]
+                  if (check := _read_off(checker, text)) is not None]
     random.Random(seed).shuffle(candidates)
     chosen = [rule.check for rule in kept if rule.check is not None]
     names = {check.name for check in chosen}
@@ -36,3 +38,10 @@ def hindsight_rules(response: str, kept: list[Rule], seed: str, total: int = 3, 
     if not added or len(kept) + len(added) < 2:
         return None
     return normalize_rules([*kept, *added], seed=seed, include_held_out=include_held_out)
+
+
+def _read_off(checker: type[Checker], text: str) -> Checker | None:
+    try:
+        return checker.read_off(text)
+    except ValidationError:  # a value outside the checker's declared range (closing words that are a long URL)
+        return None

@@ -186,6 +186,12 @@ def test_each_rule_set_answers_every_seed_under_its_own_rules(tmp_path, engine):
         assert len({r["system_prompt"] for r in prompts if r["user"] == user}) == 2
     # The second rule set is a fresh sample of the LM's stages, not the first one's cached reply.
     assert sorted(r.config.temperature for r in engine.calls_for("role")) == [0.0, 0.0, 0.7, 0.7]
+    # ... and a seeded one: another run of the same settings samples the same system prompts.
+    seeds = sorted(r.config.seed for r in engine.calls_for("role") if r.config.temperature == 0.7)
+    assert None not in seeds and len(set(seeds)) == 2
+    engine.requests.clear()
+    run_generate(_config(tmp_path / "again", rule_source="sampled", user_turns=False, rule_sets=2))
+    assert sorted(r.config.seed for r in engine.calls_for("role") if r.config.temperature == 0.7) == seeds
 
 
 def test_the_first_rule_set_is_the_run_a_single_rule_set_makes(tmp_path, engine):

@@ -42,3 +42,11 @@ def test_hindsight_never_reads_off_a_held_out_type_unless_asked():
         asked |= {rule.check.name for rule in rules if rule.check}
     assert not seen & HELD_OUT
     assert asked & HELD_OUT
+
+
+def test_a_value_a_checker_reads_off_outside_its_range_is_no_hindsight_rule():
+    # The last three "words" are one long link: as an `ends_with` phrase they exceed its 80 characters.
+    response = ("Your order ships in two days. Track it on the carrier's page once it leaves the warehouse. "
+                "https://example.com/track/" + "a1b2c3" * 15 + " data online.")
+    rules = hindsight_rules(response, [], "seed", total=6)
+    assert rules and all(rule.check.name != "ends_with" and rule.check.evaluate(response).followed for rule in rules)
