@@ -87,9 +87,8 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
     def reward(_: dict[str, Any], prediction: dspy.Prediction) -> float:
         if prediction.response is None:
             return 0.0
-        response = _finished(prediction.response, rules, turn_type)
+        response, dropped = _finished(prediction.response, rules, turn_type)
         verdicts, passed, problems = judged(response)
-        dropped = prediction.response.rstrip()[len(response):].strip() or None
         attempts.append(Attempt(response=response, verdicts=verdicts, passed=passed, problems=problems,
                                 dropped_tail=dropped))
         return 0.0 if problems else sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
@@ -140,17 +139,18 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
     return attempts
 
 
-def _finished(response: str, rules: list[Rule], turn_type: TurnType) -> str:
-    """The response without a sentence its token limit cut off (`without_cut_off_tail`), unless dropping it breaks
-    a checkable rule the response followed (a closing phrase the rules ask for)."""
+def _finished(response: str, rules: list[Rule], turn_type: TurnType) -> tuple[str, str | None]:
+    """The response without a sentence its token limit cut off (`without_cut_off_tail`), and that sentence (None
+    when nothing is dropped): kept where dropping it breaks a checkable rule the response followed (a closing
+    phrase the rules ask for)."""
     trimmed = without_cut_off_tail(response)
     if trimmed == response:
-        return response
+        return response, None
     checkable = [rule for rule in rules if rule.checkable]
     before, after = (decide(checkable, text, turn_type=turn_type) for text in (response, trimmed))
     if any(was.followed is True and now.followed is False for was, now in zip(before, after, strict=True)):
-        return response
-    return trimmed
+        return response, None
+    return trimmed, response.rstrip()[len(trimmed):].strip()
 
 
 def _hindsight_source(best: Attempt, rules: list[Rule], turn_type: TurnType) -> tuple[str, list[RuleVerdict]]:

@@ -44,8 +44,8 @@ def composed_turns(system: SystemPrompt, instructions: Sequence[str], outside: S
     turns: list[tuple[TurnType, str]] = []
     kinds = [rule.kind for rule in system.rules if rule.checkable and rule.kind in TEMPTATIONS]
     if instructions and kinds:
-        request = rng.choice(list(instructions)).rstrip()
+        request = rng.choice(instructions).rstrip()
         turns.append(("adversarial", f"{request}\n\n{rng.choice(TEMPTATIONS[rng.choice(kinds)])}"))
     if outside:
-        turns.append(("out_of_scope", rng.choice(list(outside))))
+        turns.append(("out_of_scope", rng.choice(outside)))
     return turns

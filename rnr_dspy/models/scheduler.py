@@ -196,12 +196,13 @@ class _Worker(threading.Thread):
                   InvalidRequestError(f"{type(error).__name__}: {error}"))
             return True
         ids = tokens.tokens
+        shared = {other.seq_id: _common_prefix(other.cached, ids) for other in slots}
         # The longest reusable prefix, else the lowest id: running sequences stay packed at the low ids.
-        shared = {slot.seq_id: _common_prefix(slot.cached, ids) for slot in free if slot.run is None}
         slot = max((slot for slot in free if slot.run is None), key=lambda slot: (shared[slot.seq_id], -slot.seq_id))
         reused = shared[slot.seq_id]
-        donated, donor = max(((_common_prefix(other.cached, ids), other) for other in slots if other is not slot),
-                             key=lambda pair: pair[0], default=(0, None))
+        donor = max((other for other in slots if other is not slot), key=lambda other: shared[other.seq_id],
+                    default=None)
+        donated = shared[donor.seq_id] if donor is not None else 0
         # A request still decoding its prompt will hold more of this one after the next step: wait for it.
         coming = max((_common_prefix(other.cached + other.run.pending, ids) for other in slots
                       if other.run is not None and not other.run.output), default=0)
