@@ -28,6 +28,7 @@ from rnr_dspy.atomic import write_json, write_text, write_yaml
 from rnr_dspy.config import read_config_file, validate_config
 from rnr_dspy.errors import ConfigError, RnrError
 from rnr_dspy.models.spec import ModelSpec
+from rnr_dspy.models.to_gguf import GGUFType
 from rnr_dspy.peak_memory import PeakMeter, run_measured
 from rnr_dspy.progress import Progress
 from rnr_dspy.stages import STAGES as STAGE_SPECS
@@ -58,9 +59,11 @@ class Recipe(BaseModel):
     stages: list[Stage] = Field(default_factory=lambda: list(STAGES), description="The stages to run, in order.")
     isolate_stages: bool = Field(True, description="Run each stage as its own `rnr-dspy STAGE --config` process: "
                                  "memory is returned between stages (one process held 22 GB by the train stage).")
-    eval_as_gguf: bool = Field(False, description="Evaluate the base and the trained student as F16 GGUFs on "
-                               "llama.cpp (several times faster than transformers on a CPU; the student must be "
-                               "the embedded model or a GGUF of the same shapes).")
+    eval_as_gguf: bool = Field(False, description="Evaluate the base and the trained student as GGUFs on llama.cpp "
+                               "(several times faster than transformers on a CPU; the student must be the embedded "
+                               "model or a GGUF of the same shapes).")
+    eval_gguf_type: GGUFType = Field("Q8_0", description="The type of those GGUFs' weights: Q8_0 (decoded on the "
+                                     "CPU's matrix units where it has them) or F16.")
     compile: dict[str, Any] = Field(default_factory=dict, description="Settings of CompileConfig.")
     generate: dict[str, Any] = Field(default_factory=dict, description="Settings of GenerateConfig.")
     train: dict[str, Any] = Field(default_factory=dict, description="Settings of TrainConfig.")
@@ -125,12 +128,19 @@ def _read_state(path: Path) -> dict[str, Any]:
 
 def _eval_models(recipe: Recipe) -> list[str]:
     if recipe.eval_as_gguf:
-        return [f"local:{recipe.out / 'eval' / 'base.gguf'}", f"local:{recipe.out / 'model' / 'model.gguf'}"]
+        return [f"local:{path}" for path in _eval_ggufs(recipe)]
     return [recipe.student, f"local:{recipe.out / 'model'}"]
 
 
+def _eval_ggufs(recipe: Recipe) -> tuple[Path, Path]:
+    """Where the base and the trained model are written as GGUFs: named by their type, so that a run with another
+    type writes its own."""
+    suffix = f"{recipe.eval_gguf_type.lower()}.gguf"
+    return recipe.out / "eval" / f"base.{suffix}", recipe.out / "model" / f"model.{suffix}"
+
+
 def _write_ggufs(recipe: Recipe) -> None:
-    """The base (from the student's GGUF) and the trained model as F16 GGUFs, for llama.cpp."""
+    """The base (from the student's GGUF) and the trained model as GGUFs, for llama.cpp."""
     from rnr_dspy.models.convert import hf_model_dir
     from rnr_dspy.models.to_gguf import write_gguf
 
@@ -138,11 +148,10 @@ def _write_ggufs(recipe: Recipe) -> None:
     template = student.gguf_file()
     (recipe.out / "eval").mkdir(parents=True, exist_ok=True)
     # Each is written once per version of its weights: a re-run eval (--force eval) reuses them.
-    for source, target in ((hf_model_dir(student), recipe.out / "eval" / "base.gguf"),
-                           (recipe.out / "model", recipe.out / "model" / "model.gguf")):
+    for source, target in zip((hf_model_dir(student), recipe.out / "model"), _eval_ggufs(recipe), strict=True):
         weights = max(path.stat().st_mtime for path in source.glob("*.safetensors"))
         if not target.exists() or target.stat().st_mtime < weights:
-            write_gguf(source, template, target)
+            write_gguf(source, template, target, recipe.eval_gguf_type)
 
 
 def _launched(launch: Launch) -> list[str]:

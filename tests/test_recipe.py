@@ -19,7 +19,8 @@ def test_shipped_recipes_are_valid_for_every_stage(name, tmp_path):
     assert list(configs) == ["compile", "generate", "train", "eval"]
     assert configs["generate"].program == tmp_path / "compile" / "program.json"
     assert configs["train"].data == [tmp_path / "generate"] and configs["train"].out == tmp_path / "model"
-    trained = f"local:{tmp_path / 'model' / 'model.gguf'}" if recipe.eval_as_gguf else f"local:{tmp_path / 'model'}"
+    trained = (f"local:{tmp_path / 'model' / 'model.q8_0.gguf'}" if recipe.eval_as_gguf
+               else f"local:{tmp_path / 'model'}")
     assert configs["eval"].models[1] == trained
 
 

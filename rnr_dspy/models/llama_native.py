@@ -29,7 +29,7 @@ import numpy as np
 
 from rnr_dspy.errors import LMSpecError
 
-__all__ = ["NativeLlama", "TokenBatch"]
+__all__ = ["NativeLlama", "TokenBatch", "quantize"]
 
 _AMX_ROWS = 16
 
@@ -167,6 +167,20 @@ class NativeLlama:
         if self.model:
             self._lib.llama_model_free(self.model)
             self.model = None
+
+
+def quantize(source: Path, target: Path, file_type: str, *, threads: int = 0) -> None:
+    """Write the GGUF `source` to `target` quantized by llama.cpp to `file_type` (e.g. "Q8_0"), every tensor but
+    the embeddings and norms its quantizer keeps."""
+    import llama_cpp  # noqa: F401
+    from llama_cpp import llama_cpp as lib
+
+    _quiet_llama_logs()
+    params = lib.llama_model_quantize_default_params()
+    params.ftype = getattr(lib, f"LLAMA_FTYPE_MOSTLY_{file_type}")
+    params.nthread = threads
+    if lib.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params)) != 0:
+        raise LMSpecError(f"llama.cpp could not quantize {str(source)!r} to {file_type}")
 
 
 def _quiet_llama_logs() -> None:

@@ -1,6 +1,10 @@
-"""A trained model back into llama.cpp's format: the Hugging Face weights written as an F16 GGUF with the metadata
+"""A trained model back into llama.cpp's format: the Hugging Face weights written as a GGUF with the metadata
 (architecture, tokenizer, chat template) of the GGUF it was converted from. llama.cpp then serves it several times
 faster than transformers on a CPU, and the base model can be written the same way for a like-for-like comparison.
+
+Q8_0 by default: llama.cpp decodes it on the CPU's matrix units where it has them, which it does not for F16
+(whole-IFEval answers of the base model 2.7x faster, the same scores), and its rounding is below what training
+changes.
 
 Only Llama-architecture models with the template's shapes qualify (the embedded model and what was trained from
 it); other models stay Hugging Face directories.
@@ -11,13 +15,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["write_gguf"]
+__all__ = ["GGUFType", "write_gguf"]
+
+GGUFType = Literal["Q8_0", "F16"]
 
 
-def write_gguf(model_dir: Path, template: Path, out: Path) -> Path:
-    """Write `model_dir` (a Hugging Face Llama directory) to `out` as an F16 GGUF with `template`'s metadata."""
+def write_gguf(model_dir: Path, template: Path, out: Path, file_type: GGUFType = "Q8_0") -> Path:
+    """Write `model_dir` (a Hugging Face Llama directory) to `out` as a GGUF of `file_type` with `template`'s
+    metadata."""
     import gguf
     from safetensors.torch import load_file
 
@@ -49,6 +56,12 @@ def write_gguf(model_dir: Path, template: Path, out: Path) -> Path:
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
+    if file_type != "F16":
+        from rnr_dspy.models.llama_native import quantize
+
+        quantized = out.with_suffix(f".{file_type}.partial")
+        quantize(partial, quantized, file_type)
+        os.replace(quantized, partial)
     os.replace(partial, out)
     return out
 
