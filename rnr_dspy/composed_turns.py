@@ -1,6 +1,6 @@
 """User turns composed from the group itself, for when the teacher writes none that parse (a weak teacher's usual
 case): an adversarial turn is one of the group's requests with an ask that pulls against one of its rules, and
-an out-of-scope turn is a request from another theme, which the role's scope rule says to decline.
+out-of-scope turns are requests from other themes, which the role's scope rule says to decline.
 
 Without them a weak teacher's data is nearly all in-scope, and the model never sees a request it must refuse or a
 user pushing it off its rules. Every choice is drawn from `seed`, so a resumed run composes the same turns.
@@ -13,7 +13,12 @@ from collections.abc import Sequence
 
 from rnr_dspy.rules import RuleKind, SystemPrompt, TurnType
 
-__all__ = ["TEMPTATIONS", "composed_turns"]
+__all__ = ["COMPOSED_TURNS", "OUT_OF_SCOPE_TURNS", "TEMPTATIONS", "composed_turns"]
+
+# Declining is learned from examples as much as answering: with one out-of-scope turn per group (a tenth of the
+# rows), the trained model gave the exact refusal to 11 of 50 out-of-scope requests of the benchmark.
+OUT_OF_SCOPE_TURNS = 2
+COMPOSED_TURNS = 1 + OUT_OF_SCOPE_TURNS  # and one adversarial turn
 
 # Asks a user might add that pull against a rule of each kind; written for this project, never shown to a checker.
 TEMPTATIONS: dict[RuleKind, tuple[str, ...]] = {
@@ -38,14 +43,14 @@ TEMPTATIONS: dict[RuleKind, tuple[str, ...]] = {
 
 def composed_turns(system: SystemPrompt, instructions: Sequence[str], outside: Sequence[str],
                    seed: str) -> list[tuple[TurnType, str]]:
-    """An adversarial turn (when a checkable rule has a temptation) and an out-of-scope turn (when `outside`
-    offers a request), drawn from `seed`."""
+    """An adversarial turn (when a checkable rule has a temptation) and `OUT_OF_SCOPE_TURNS` out-of-scope turns
+    (distinct requests of `outside`, as many as it offers), drawn from `seed`."""
     rng = random.Random(f"composed-turns:{seed}")
     turns: list[tuple[TurnType, str]] = []
     kinds = [rule.kind for rule in system.rules if rule.checkable and rule.kind in TEMPTATIONS]
     if instructions and kinds:
         request = rng.choice(instructions).rstrip()
         turns.append(("adversarial", f"{request}\n\n{rng.choice(TEMPTATIONS[rng.choice(kinds)])}"))
-    if outside:
-        turns.append(("out_of_scope", rng.choice(outside)))
+    requests = list(dict.fromkeys(outside))
+    turns += [("out_of_scope", request) for request in rng.sample(requests, min(OUT_OF_SCOPE_TURNS, len(requests)))]
     return turns

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 from pydantic.config import JsonDict
 
 from rnr_dspy.answer import AnswerSettings
+from rnr_dspy.composed_turns import COMPOSED_TURNS
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
@@ -104,8 +105,8 @@ class TeacherStageConfig(BaseModel):
 
     @property
     def turns_per_group(self) -> int:
-        """The user turns a group answers at most: the LM's three, or the two composed ones."""
-        return (2 if self.turn_source == "composed" else 3) * self.user_turns
+        """The user turns a group answers at most: the LM's three, or the composed ones."""
+        return (COMPOSED_TURNS if self.turn_source == "composed" else 3) * self.user_turns
 
     @property
     def use_judge(self) -> bool:

@@ -82,7 +82,7 @@ def test_progress_lines_show_the_total_from_the_start_when_stderr_is_not_a_termi
     result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "4", "--k", "4"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stderr.splitlines() if line.startswith("generate: ")]
-    assert lines[0].startswith("generate: 0/6 (0%)") and lines[-1].startswith("generate: 5/5 (100%) · pass ")
+    assert lines[0].startswith("generate: 0/7 (0%)") and lines[-1].startswith("generate: 5/5 (100%) · pass ")
 
 
 def test_the_out_set_in_the_config_file_is_the_one_reported(tmp_path, engine):

@@ -5,6 +5,7 @@ import dspy
 import pytest
 from fake_engine import PASSING_RESPONSE, RULES, TURNS
 
+from rnr_dspy.composed_turns import OUT_OF_SCOPE_TURNS
 from rnr_dspy.generate import GenerateConfig, run_generate
 from rnr_dspy.rules import HELD_OUT, REGISTRY
 
@@ -229,13 +230,15 @@ def test_turns_the_teacher_cannot_write_are_composed_from_the_group_and_another_
     engine.answers["in_scope"] = {"in_scope": "Hi", "adversarial": "Hi", "out_of_scope": "Hi"}  # too short: rejected
     report = run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", seeds=str(seeds), k=4))
     prompts = [r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "prompt"]
-    assert report.rows_by_turn_type == {"in_scope": 8, "adversarial": 2, "out_of_scope": 2}
+    assert report.rows_by_turn_type == {"in_scope": 8, "adversarial": 2, "out_of_scope": 2 * OUT_OF_SCOPE_TURNS}
     for theme in ("cooking", "gardening"):
         own = {text for t, text in themed if t == theme}
         group = next(r["system_key"] for r in prompts if r["turn_type"] == "in_scope" and r["user"] in own)
-        turns = {r["turn_type"]: r["user"] for r in prompts if r["system_key"] == group}
-        assert turns["adversarial"].split("\n\n")[0] in own  # one of the group's requests, with a temptation
-        assert turns["out_of_scope"] in {text for t, text in themed if t != theme}  # a request of the other theme
+        [adversarial] = [r["user"] for r in prompts if r["system_key"] == group and r["turn_type"] == "adversarial"]
+        outside = {r["user"] for r in prompts if r["system_key"] == group and r["turn_type"] == "out_of_scope"}
+        assert adversarial.split("\n\n")[0] in own  # one of the group's requests, with a temptation
+        # distinct requests of the other theme
+        assert len(outside) == OUT_OF_SCOPE_TURNS and outside <= {text for t, text in themed if t != theme}
 
 
 def test_an_out_of_scope_answer_no_repair_can_fix_becomes_the_refusal_its_rules_ask_for(tmp_path, engine):
@@ -251,11 +254,11 @@ def test_an_out_of_scope_answer_no_repair_can_fix_becomes_the_refusal_its_rules_
     run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", seeds=str(seeds), k=4, turn_source="composed",
                                 judge_lm="none"))
     refusals = [row for row in _lines(tmp_path / "run/data/sft.jsonl") if row["turn_type"] == "out_of_scope"]
-    assert len(refusals) == 2 and all(row["method"] == "hindsight" for row in refusals)
+    assert len(refusals) == 2 * OUT_OF_SCOPE_TURNS and all(row["method"] == "hindsight" for row in refusals)
     for row in refusals:
         system, _, answer = (message["content"] for message in row["messages"])
         assert answer == refusal and f'"{refusal}"' in system and "thermometer" not in system
     pairs = [pair for pair in _lines(tmp_path / "run/data/dpo.jsonl") if pair["turn_type"] == "out_of_scope"]
-    assert len(pairs) == 2
+    assert len(pairs) == 2 * OUT_OF_SCOPE_TURNS
     assert all(pair["chosen"][0]["content"] == refusal and pair["rejected"][0]["content"] ==
                PASSING_RESPONSE["response"] and f'"{refusal}"' in pair["prompt"][0]["content"] for pair in pairs)
