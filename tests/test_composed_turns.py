@@ -17,7 +17,8 @@ def test_an_adversarial_turn_pulls_against_a_rule_of_the_set_and_an_out_of_scope
         request, temptation = adversarial.split("\n\n")
         assert adversarial_type == "adversarial" and request in GROUP
         assert [kind for kind, _ in outside] == ["out_of_scope"] * OUT_OF_SCOPE_TURNS
-        assert len({text for _, text in outside}) == OUT_OF_SCOPE_TURNS and {text for _, text in outside} <= set(OUTSIDE)
+        requests = {text for _, text in outside}
+        assert len(requests) == OUT_OF_SCOPE_TURNS and requests <= set(OUTSIDE)
         assert temptation in TEMPTATIONS["length"] + TEMPTATIONS["scope"]
 
 
@@ -30,7 +31,8 @@ def test_turns_are_drawn_from_the_seed():
 def test_no_out_of_scope_turn_without_outside_requests_and_no_adversarial_one_without_a_checkable_rule():
     assert [kind for kind, _ in composed_turns(_system({"name": "no_exclamation"}), GROUP, [], "s")] == ["adversarial"]
     judge_only = SystemPrompt(role="You are a kitchen helper.", rules=[Rule(text="Be kind.", kind="tone")])
-    assert [kind for kind, _ in composed_turns(judge_only, GROUP, OUTSIDE, "s")] == ["out_of_scope"] * OUT_OF_SCOPE_TURNS
+    kinds = [kind for kind, _ in composed_turns(judge_only, GROUP, OUTSIDE, "s")]
+    assert kinds == ["out_of_scope"] * OUT_OF_SCOPE_TURNS
     # No more out-of-scope turns than distinct requests outside the group
     assert composed_turns(judge_only, GROUP, [OUTSIDE[0]] * 3, "s") == [("out_of_scope", OUTSIDE[0])]
 
