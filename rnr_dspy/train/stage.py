@@ -7,10 +7,12 @@ so the output loads without peft.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import gc
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,30 @@ class StageResult(BaseModel):
     log: list[dict[str, Any]]
 
 
+@contextlib.contextmanager
+def _heap_trimmed_between_passes(every_s: float = 1.0) -> Iterator[None]:
+    """Trim the heap before each forward pass of a whole language model (at most once per `every_s`): between
+    micro-batches, and between DPO's reference passes, which run before training. A trim once per optimizer step
+    let a run's resident memory grow by 3 GB in those passes and within a step of 8 micro-batches."""
+    from torch.nn.modules.module import register_module_forward_pre_hook
+    from transformers import GenerationMixin
+
+    last = [0.0]
+
+    def trim(module: Any, inputs: Any) -> None:
+        # Generation runs a forward pass per token: the time limit keeps those trims rare.
+        if isinstance(module, GenerationMixin) and time.monotonic() - last[0] >= every_s:
+            _trim_heap()
+            last[0] = time.monotonic()
+
+    handle = register_module_forward_pre_hook(trim)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+@_heap_trimmed_between_passes()
 def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: list[dict[str, Any]],
               tokenizer: Any, save_to: Path, *, peft_config: Any = None, progress: Progress | None = None,
               **trainer_kwargs: Any) -> StageResult:
@@ -48,7 +74,6 @@ def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: l
                           "one process; train all weights under FSDP, or use LoRA with DDP")
     _quiet(trainer)
     trainer.add_callback(_progress_callback(stage, progress))
-    trainer.add_callback(_trim_heap_callback())
     try:
         output = trainer.train()
     except RuntimeError as error:  # torch.OutOfMemoryError is one
@@ -87,16 +112,6 @@ def _trim_heap() -> None:
 def _malloc_trim() -> Callable[[int], int] | None:
     # glibc's, found among the process's own symbols on first use; None where the C library has none.
     return getattr(ctypes.CDLL(None), "malloc_trim", None)
-
-
-def _trim_heap_callback() -> Any:
-    from transformers import TrainerCallback
-
-    class _TrimHeap(TrainerCallback):
-        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            _trim_heap()
-
-    return _TrimHeap()
 
 
 def _save(trainer: Any, tokenizer: Any, directory: Path) -> None:

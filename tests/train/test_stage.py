@@ -40,3 +40,22 @@ def test_a_stage_frees_its_model_before_the_next_method_loads_its_own(tiny_model
     rows = [_prompt_completion(sft_row(i)["messages"]) for i in range(2)]
     result = run_stage("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
     assert result.steps == 1 and models and models[0]() is None
+
+
+@pytest.mark.parametrize(("every_s", "trims"), [(0.0, 3), (3600.0, 1)])
+def test_the_heap_is_trimmed_before_each_pass_of_a_whole_model_and_no_more_often_than_asked(
+        tiny_model_dir, monkeypatch, every_s, trims):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from rnr_dspy.train import stage
+
+    calls = []
+    monkeypatch.setattr(stage, "_trim_heap", lambda: calls.append(1))
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    tokens = torch.tensor([[1, 2, 3]])
+    with stage._heap_trimmed_between_passes(every_s):
+        for _ in range(3):  # each runs every layer too: only the whole model's pass counts
+            model(tokens)
+    model(tokens)  # the hook is gone
+    assert len(calls) == trims
