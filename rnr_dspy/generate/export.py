@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from rnr_dspy.atomic import write_text
-from rnr_dspy.composed_turns import OUT_OF_SCOPE_TURNS
 from rnr_dspy.generate.card import dataset_card
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.records import PromptRecord
@@ -29,7 +28,7 @@ def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed
                    push_to_hub: str | None = None) -> dict[str, Any]:
     prompts = _in_program_order(store, [PromptRecord.model_validate(record) for record in store.records("prompt")])
     sft = [row for record in prompts for row in record.to_messages()]
-    dpo = [pair for record in prompts if (pair := record.to_preference()) is not None] + _declined_pairs(prompts)
+    dpo = [pair for record in prompts if (pair := record.to_preference()) is not None]
     data_dir.mkdir(parents=True, exist_ok=True)
     _write_jsonl(data_dir / "sft.jsonl", sft)
     _write_jsonl(data_dir / "dpo.jsonl", dpo)
@@ -42,18 +41,6 @@ def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed
         pushed = {name: dataset for name, dataset in splits.items() if dataset.num_rows}
         _push(push_to_hub, pushed, dataset_card(counts, seed_report, config, prompts, sft, hub=list(pushed)))
     return counts
-
-
-def _declined_pairs(prompts: list[PromptRecord]) -> list[dict[str, Any]]:
-    """`PromptRecord.declined_pair`s, the first `OUT_OF_SCOPE_TURNS` of each system prompt: as many pairs teach
-    answering a request in scope as its out-of-scope turns teach declining one."""
-    taken: Counter[str] = Counter()
-    pairs = []
-    for record in prompts:
-        if taken[record.system_key] < OUT_OF_SCOPE_TURNS and (pair := record.declined_pair()) is not None:
-            taken[record.system_key] += 1
-            pairs.append(pair)
-    return pairs
 
 
 def _in_program_order(store: RunStore, prompts: list[PromptRecord]) -> list[PromptRecord]:

@@ -99,7 +99,7 @@ class PromptRecord(BaseModel):
         chosen = self.chosen()
         failed = [a for a in self.attempts if not a.passed and a.method == "sampled"]
         if chosen is None:
-            chosen = self._hindsight()
+            chosen = next((a for a in self.attempts if a.passed and a.method == "hindsight"), None)
             if chosen is None or any(a.response == chosen.response for a in failed):
                 return None
             rules = chosen.rules or []
@@ -108,30 +108,8 @@ class PromptRecord(BaseModel):
         failed = [a for a in failed if a.response != chosen.response]
         if not failed:
             return None
-        return self._pair(chosen, min(failed, key=lambda a: a.followed).response)
-
-    def declined_pair(self) -> dict[str, Any] | None:
-        """On an in-scope or adversarial turn, the passing answer against the refusal its scope rule keeps for
-        requests outside it. Out-of-scope turns teach declining; without this contrast the model trained on them
-        declined 24 of 50 in-scope requests of the benchmark."""
-        if self.turn_type == "out_of_scope":
-            return None
-        answer = self.chosen() or self._hindsight()
-        if answer is None:
-            return None
-        rules = answer.rules or self.rules
-        for rule in rules:
-            refusal = rule.check.enforce(answer.response) if rule.check and rule.check.out_of_scope_only else None
-            if refusal is not None and any(verdict.followed is False
-                                           for verdict in decide(rules, refusal, turn_type=self.turn_type)):
-                return self._pair(answer, refusal)
-        return None
-
-    def _hindsight(self) -> Attempt | None:
-        return next((a for a in self.attempts if a.passed and a.method == "hindsight"), None)
-
-    def _pair(self, chosen: Attempt, rejected: str) -> dict[str, Any]:
+        rejected = min(failed, key=lambda a: a.followed)
         system = chosen.system_prompt or self.system_prompt
         prompt = [{"role": "system", "content": system}, {"role": "user", "content": self.user}]
         return {"prompt": prompt, "chosen": [{"role": "assistant", "content": chosen.response}],
-                "rejected": [{"role": "assistant", "content": rejected}], **self._meta(chosen)}
+                "rejected": [{"role": "assistant", "content": rejected.response}], **self._meta(chosen)}

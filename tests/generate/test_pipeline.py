@@ -241,28 +241,6 @@ def test_turns_the_teacher_cannot_write_are_composed_from_the_group_and_another_
         assert len(outside) == OUT_OF_SCOPE_TURNS and outside <= {text for t, text in themed if t != theme}
 
 
-def test_answers_in_scope_are_preferred_to_the_refusal_as_often_as_out_of_scope_turns_teach_it(tmp_path, engine):
-    seeds = tmp_path / "seeds.jsonl"
-    themed = [("cooking", f"Cooking question {n}?") for n in range(4)] + [
-        ("gardening", f"Gardening question {n}?") for n in range(4)]
-    seeds.write_text("".join(json.dumps({"instruction": text, "theme": theme}) + "\n" for theme, text in themed))
-    refusal = "Sorry, I only talk about cooking."
-    engine.answers["rules"] = {"rules": [
-        {"kind": "length", "text": "x", "check": {"name": "max_words", "limit": 400}},
-        {"kind": "scope", "text": "x", "check": {"name": "refusal_phrase", "phrase": refusal}}]}
-    run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", seeds=str(seeds), k=4, turn_source="composed",
-                                judge_lm="none"))
-    answered = {row["messages"][1]["content"]: row["messages"][2]["content"]
-                for row in _lines(tmp_path / "run/data/sft.jsonl") if row["turn_type"] != "out_of_scope"}
-    declined = [pair for pair in _lines(tmp_path / "run/data/dpo.jsonl") if pair["rejected"][0]["content"] == refusal]
-    # Two groups, each with OUT_OF_SCOPE_TURNS pairs of distinct requests
-    assert len(declined) == 2 * OUT_OF_SCOPE_TURNS and {pair["turn_type"] for pair in declined} == {"in_scope"}
-    for pair in declined:
-        assert pair["chosen"][0]["content"] == answered[pair["prompt"][1]["content"]] != refusal
-        assert f'"{refusal}"' in pair["prompt"][0]["content"]
-    assert len({pair["prompt"][1]["content"] for pair in declined}) == len(declined)
-
-
 def test_an_out_of_scope_answer_no_repair_can_fix_becomes_the_refusal_its_rules_ask_for(tmp_path, engine):
     seeds = tmp_path / "seeds.jsonl"
     themed = [("cooking", f"Cooking question {n}?") for n in range(4)] + [
