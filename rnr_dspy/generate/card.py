@@ -34,8 +34,7 @@ _COLUMNS = {
                                                   "conversational format")],
     "dpo": [("prompt", "list[{role, content}]", "system and user turns"),
             ("chosen", "list[{role, content}]", "the assistant turn that follows every rule"),
-            ("rejected", "list[{role, content}]", "a sampled assistant turn for the same prompt that broke a rule, "
-                                                   "or, in scope, the refusal kept for out-of-scope requests")],
+            ("rejected", "list[{role, content}]", "a sampled assistant turn for the same prompt that broke a rule")],
 }
 
 
