@@ -169,7 +169,7 @@ class NativeLlama:
             self.model = None
 
 
-def quantize(source: Path, target: Path, file_type: str, *, threads: int = 0) -> None:
+def quantize(source: Path, target: Path, file_type: str) -> None:
     """Write the GGUF `source` to `target` quantized by llama.cpp to `file_type` (e.g. "Q8_0"), every tensor but
     the embeddings and norms its quantizer keeps."""
     import llama_cpp  # noqa: F401
@@ -178,7 +178,7 @@ def quantize(source: Path, target: Path, file_type: str, *, threads: int = 0) ->
     _quiet_llama_logs()
     params = lib.llama_model_quantize_default_params()
     params.ftype = getattr(lib, f"LLAMA_FTYPE_MOSTLY_{file_type}")
-    params.nthread = threads
+    params.nthread = 0  # every core
     if lib.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params)) != 0:
         raise LMSpecError(f"llama.cpp could not quantize {str(source)!r} to {file_type}")
 
