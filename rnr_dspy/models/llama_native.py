@@ -78,10 +78,7 @@ class NativeLlama:
 
     def __init__(self, model_path: Path, *, n_ctx: int, n_seq: int, n_threads: int, n_batch: int,
                  repack_weights: bool = True) -> None:
-        import llama_cpp  # noqa: F401  (installs llama.cpp's log callback)
-        from llama_cpp import llama_cpp as lib
-
-        _quiet_llama_logs()
+        lib = _llama_cpp()
         lib.llama_backend_init()
         self._lib = lib
         model_params = lib.llama_model_default_params()
@@ -172,15 +169,20 @@ class NativeLlama:
 def quantize(source: Path, target: Path, file_type: str) -> None:
     """Write the GGUF `source` to `target` quantized by llama.cpp to `file_type` (e.g. "Q8_0"), every tensor but
     the embeddings and norms its quantizer keeps."""
-    import llama_cpp  # noqa: F401
-    from llama_cpp import llama_cpp as lib
-
-    _quiet_llama_logs()
+    lib = _llama_cpp()
     params = lib.llama_model_quantize_default_params()
     params.ftype = getattr(lib, f"LLAMA_FTYPE_MOSTLY_{file_type}")
     params.nthread = 0  # every core
     if lib.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params)) != 0:
         raise LMSpecError(f"llama.cpp could not quantize {str(source)!r} to {file_type}")
+
+
+def _llama_cpp() -> Any:
+    """llama.cpp's C API; importing the package installs its log callback, quietened here to errors."""
+    from llama_cpp import llama_cpp as lib
+
+    _quiet_llama_logs()
+    return lib
 
 
 def _quiet_llama_logs() -> None:

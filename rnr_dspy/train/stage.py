@@ -42,13 +42,14 @@ def _heap_trimmed_between_passes(every_s: float = 1.0) -> Iterator[None]:
     from torch.nn.modules.module import register_module_forward_pre_hook
     from transformers import GenerationMixin
 
-    last = [0.0]
+    last = 0.0
 
     def trim(module: Any, inputs: Any) -> None:
+        nonlocal last
         # Generation runs a forward pass per token: the time limit keeps those trims rare.
-        if isinstance(module, GenerationMixin) and time.monotonic() - last[0] >= every_s:
+        if isinstance(module, GenerationMixin) and time.monotonic() - last >= every_s:
             _trim_heap()
-            last[0] = time.monotonic()
+            last = time.monotonic()
 
     handle = register_module_forward_pre_hook(trim)
     try:
