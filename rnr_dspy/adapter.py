@@ -7,6 +7,11 @@
   how the model will answer in deployment, and unconstrained text decodes several times faster.
 - A reply that did not parse is never served again from DSPy's cache, and replies are cached per endpoint (see
   `rnr_dspy.models.reply_cache`).
+- With `chat_turns=True`, a signature that answers a user under a system prompt (inputs `system_prompt` and
+  `user`, a plain-text output) is sent as that conversation: the system prompt as the system message, the user's
+  turn as the user message, demos as earlier exchanges. That is how the trained model will be prompted; a small
+  teacher otherwise copies the field markers ("[[ ## user ## ]]") into its answers. The signature's instructions
+  are not sent then: the system prompt is the instruction.
 - Outputs are named, not templated (small models copy a `{"response": "{response}"}` placeholder verbatim), and
   typed outputs are described as compact types rather than raw JSON schema (see `rnr_dspy.schema_text`).
 """
@@ -29,6 +34,10 @@ __all__ = ["StructuredAdapter", "check_outputs"]
 
 
 class StructuredAdapter(dspy.JSONAdapter):
+    def __init__(self, *args: Any, chat_turns: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chat_turns = chat_turns
+
     def __call__(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any, demos: list[dict[str, Any]],
                  inputs: dict[str, Any]) -> list[dict[str, Any]]:
         use_reply_cache()
@@ -40,6 +49,11 @@ class StructuredAdapter(dspy.JSONAdapter):
         use_reply_cache()
         with forgetting_unparsed_replies():
             return await super().acall(lm, lm_kwargs, signature, demos, inputs)
+
+    def format(self, signature: Any, demos: list[dict[str, Any]], inputs: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.chat_turns and _is_chat_turn(signature):
+            return _chat_turn_messages(signature, demos, inputs)
+        return super().format(signature, demos, inputs)
 
     def _prepare_response_format(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any) -> None:
         if _plain_text_field(signature):
@@ -97,6 +111,20 @@ def _plain_text_field(signature: Any) -> str | None:
         return None
     name, field = next(iter(signature.output_fields.items()))
     return name if field.annotation is str and not field.metadata else None
+
+
+def _is_chat_turn(signature: Any) -> bool:
+    """Whether the signature answers a user's turn under a system prompt, in plain text."""
+    return set(signature.input_fields) == {"system_prompt", "user"} and _plain_text_field(signature) is not None
+
+
+def _chat_turn_messages(signature: Any, demos: list[dict[str, Any]], inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    output = _plain_text_field(signature)
+    exchanges = [message for demo in demos if demo.get("user") and demo.get(output)
+                 for message in ({"role": "user", "content": str(demo["user"])},
+                                 {"role": "assistant", "content": str(demo[output])})]
+    return [{"role": "system", "content": str(inputs["system_prompt"])}, *exchanges,
+            {"role": "user", "content": str(inputs["user"])}]
 
 
 def _constrained(field: Any) -> Any:

@@ -13,6 +13,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 from pydantic.config import JsonDict
 
+from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.answer import AnswerSettings
 from rnr_dspy.composed_turns import COMPOSED_TURNS
 from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
@@ -80,6 +81,11 @@ class TeacherStageConfig(BaseModel):
         None, description="lm: the LM writes the user turns (composed ones where its do not parse); composed: an "
         "adversarial turn is one of the group's requests with an ask against one of its rules, an out-of-scope turn "
         "a request of another theme (no LM call). Default: composed for the embedded teacher, lm otherwise.")
+    responder_prompt: Literal["fields", "chat"] | None = Field(
+        None, description="How the responder is asked: fields: DSPy's structured prompt (the signature's "
+        "instructions, the system prompt and user turn as fields); chat: the conversation itself (the system prompt "
+        "as the system message, the user turn as the user message), as the trained model will be prompted. Default: "
+        "chat for the embedded teacher (it copies the field markers into its answers), fields otherwise.")
 
     request_timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=3600, description=(
         "Seconds a request to a served LM (--api-base or a hosted API) may wait for its answer before it counts as "
@@ -95,8 +101,8 @@ class TeacherStageConfig(BaseModel):
 
     def model_post_init(self, context: Any) -> None:
         self._notes = apply_weak_teacher_defaults(
-            self, usual={"rule_source": "lm", "judge_lm": None, "turn_source": "lm"},
-            weak={"rule_source": "sampled", "judge_lm": "none", "turn_source": "composed"})
+            self, usual={"rule_source": "lm", "judge_lm": None, "turn_source": "lm", "responder_prompt": "fields"},
+            weak={"rule_source": "sampled", "judge_lm": "none", "turn_source": "composed", "responder_prompt": "chat"})
 
     @property
     def notes(self) -> list[str]:
@@ -119,6 +125,10 @@ class TeacherStageConfig(BaseModel):
         return RNRProgram(judge_lm=judge_lm, use_judge=self.use_judge, checks_only=self.checks_only,
                           rule_source=self.rule_source or "lm", user_turns=self.user_turns,
                           turn_source=self.turn_source or "lm", answering=answering)
+
+    def adapter(self) -> StructuredAdapter:
+        """The adapter the stage's program runs under (`responder_prompt` decides how the responder is asked)."""
+        return StructuredAdapter(chat_turns=self.responder_prompt == "chat")
 
     def lm_settings(self, **settings: Any) -> dict[str, Any]:
         """The keyword arguments of `make_lm` that every LM of the stage shares (the key unwrapped)."""

@@ -2,9 +2,10 @@
 
 Left to itself it writes the same rule several times, copies a seed sentence as a rule, asks questions as rules and
 judges every answer a pass; its user turns rarely parse and, when they do, are no requests at all ("The user is
-unable to assist me"). So, as in the shipped `embedded-smollm2` recipe, a stage whose teacher is weak takes rules
-the code decides (drawn from the checker registry, or chosen among its checks), no LM judge and user turns composed
-from the seeds — for every setting left unset. A setting given explicitly is always kept, and the stage reports
+unable to assist me"); asked in DSPy's field format, it copies the field markers into its answers. So, as in the
+shipped `embedded-smollm2` recipe, a stage whose teacher is weak takes rules the code decides (drawn from the
+checker registry, or chosen among its checks), no LM judge, user turns composed from the seeds and a responder
+asked in the chat format — for every setting left unset. A setting given explicitly is always kept, and the stage reports
 which defaults it applied.
 """
 

@@ -232,3 +232,29 @@ def test_program_answers_a_groups_prompts_concurrently_and_keeps_their_order():
     assert most == len(instructions)
     assert [answer.user for answer in pred.answers] == instructions
     assert [answer.best().response for answer in pred.answers] == [f"Sure, about {i}" for i in instructions]
+
+
+def test_chat_turns_send_the_responder_the_conversation_the_trained_model_will_see():
+    engine = scripted_engine()
+    engine.answers[None] = "Sure, rest it five minutes."  # a request with no field markers
+    system_prompt = "You are a cooking coach.\n\nRules:\n1. Be brief."
+    with dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter(chat_turns=True)):
+        pred = RuleFollowingResponder()(system_prompt=system_prompt, user="How long do I rest a steak?")
+    assert pred.response == "Sure, rest it five minutes."
+    sent = engine.requests[0]
+    assert sent.system == system_prompt
+    assert [(m.role, m.text) for m in sent.messages] == [("user", "How long do I rest a steak?")]
+    assert sent.config.response_format is None  # plain text, unconstrained
+
+
+def test_chat_turns_keep_demos_as_earlier_exchanges_and_other_signatures_in_fields():
+    engine = scripted_engine()
+    engine.answers[None] = "Sure."
+    responder = RuleFollowingResponder()
+    responder.respond.demos = [dspy.Example(system_prompt="other", user="Hello?", response="Sure, hello.")]
+    with dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter(chat_turns=True)):
+        responder(system_prompt="You are a coach.", user="Hi")
+        RoleGenerator()(instructions=INSTRUCTIONS)
+    assert [(m.role, m.text) for m in engine.requests[0].messages] == [
+        ("user", "Hello?"), ("assistant", "Sure, hello."), ("user", "Hi")]
+    assert "[[ ## seed_instructions ## ]]" in engine.requests[1].messages[-1].text  # the role generator: fields

@@ -18,7 +18,6 @@ import dspy
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic.config import JsonDict
 
-from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.atomic import staged, write_json
 from rnr_dspy.compile.result import CompileResult
 from rnr_dspy.config import OutDir, TeacherStageConfig
@@ -99,7 +98,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> Comp
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
     tracker, ledger = ParseTracker(), Ledger()
     program = config.make_program(judge)
-    with dspy.context(lm=teacher, adapter=StructuredAdapter(), callbacks=[tracker], usage_tracker=ledger):
+    with dspy.context(lm=teacher, adapter=config.adapter(), callbacks=[tracker], usage_tracker=ledger):
         before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
         counter = _MetricCalls(progress, _expected_metric_calls(config, len(trainset)))
         # The held-out valset is never shown to the optimizer; mipro and gepa split the trainset themselves.

@@ -16,7 +16,6 @@ from typing import Any
 import dspy
 from pydantic import BaseModel, Field
 
-from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.answer import Answer, AnswerSettings
 from rnr_dspy.atomic import write_json
 from rnr_dspy.data import Seed
@@ -95,7 +94,7 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
         _as_events(progress))
     if progress:  # the total is known from the start
         progress(ProgressEvent(phase="generate", done=0, total=run.state.total))
-    with dspy.context(lm=teacher, adapter=StructuredAdapter(), usage_tracker=ledger), reporting_lm_waits(run.waiting):
+    with dspy.context(lm=teacher, adapter=config.adapter(), usage_tracker=ledger), reporting_lm_waits(run.waiting):
         variants = [(group, rule_set) for group in groups for rule_set in range(config.rule_sets)]
         for _ in parallel_map(lambda variant: run.group(*variant), variants, config.num_threads):
             pass

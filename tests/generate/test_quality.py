@@ -77,17 +77,22 @@ def test_the_embedded_teacher_gets_the_recipes_settings_with_a_note(tmp_path):
     assert (config.rule_source, config.judge_lm, config.turn_source) == ("sampled", "none", "composed")
     assert len(config.notes) == 1 and "rule_source=sampled" in config.notes[0]
     assert "turn_source=composed" in config.notes[0]
+    # It copies DSPy's field markers into its answers: it is asked in the chat format.
+    assert config.responder_prompt == "chat" and config.adapter().chat_turns
     # Compile optimizes the flow generate runs: the same weak-teacher settings.
     compile_config = CompileConfig(out=tmp_path)
-    assert (compile_config.rule_source, compile_config.judge_lm) == ("sampled", "none")
+    assert (compile_config.rule_source, compile_config.judge_lm, compile_config.responder_prompt) == (
+        "sampled", "none", "chat")
     assert "rule_source=sampled" in compile_config.notes[0]
 
 
 def test_settings_given_explicitly_and_other_teachers_keep_their_values(tmp_path):
-    given = GenerateConfig(out=tmp_path, rule_source="lm", judge_lm="openai/judge", turn_source="lm")
+    given = GenerateConfig(out=tmp_path, rule_source="lm", judge_lm="openai/judge", turn_source="lm",
+                           responder_prompt="fields")
     assert (given.rule_source, given.judge_lm, given.turn_source, given.notes) == ("lm", "openai/judge", "lm", [])
     strong = GenerateConfig(out=tmp_path, lm="openai/teacher")
     assert (strong.rule_source, strong.judge_lm, strong.turn_source, strong.notes) == ("lm", None, "lm", [])
+    assert strong.responder_prompt == "fields" and not strong.adapter().chat_turns
     assert CompileConfig(out=tmp_path, lm="openai/teacher").rule_source == "lm"
     assert CompileConfig(out=tmp_path, rule_source="lm").rule_source == "lm"
     # A saved config (as the recipe writes it) reads back with the same values.
