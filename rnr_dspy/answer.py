@@ -124,7 +124,7 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
         if passed:
             return attempts
     if settings.hindsight:
-        response, verdicts = _hindsight_source(best, rules, turn_type)
+        response, verdicts = _hindsight_source(best, rules, turn_type, mend=settings.repair)
         # Only checkable rules: a hindsight row passes by code, not by a judge's word.
         followed = {v.rule_id for v in verdicts if v.followed is True}
         kept = [rule for rule in rules if rule.id in followed and rule.checkable]
@@ -153,16 +153,21 @@ def _finished(response: str, rules: list[Rule], turn_type: TurnType) -> tuple[st
     return trimmed, response.rstrip()[len(trimmed):].strip()
 
 
-def _hindsight_source(best: Attempt, rules: list[Rule], turn_type: TurnType) -> tuple[str, list[RuleVerdict]]:
+def _hindsight_source(best: Attempt, rules: list[Rule], turn_type: TurnType, *,
+                      mend: bool) -> tuple[str, list[RuleVerdict]]:
     """The response hindsight rules are read off, with its verdicts: on an out-of-scope turn whose rules say how to
     decline, the refusal they ask for (rules built around an answer it should not have given would teach answering
-    such requests), else the best attempt as written."""
+    such requests); else, with `mend`, the best attempt with every rule repaired that code can repair (so the row
+    keeps the rules that ask for something, a postscript or a list, not only those it followed by doing nothing);
+    else the best attempt as written."""
     if turn_type == "out_of_scope":
         for rule in rules:
             if rule.check is not None and rule.check.out_of_scope_only:
                 refusal = rule.check.enforce(best.response)
                 if refusal is not None:
                     return refusal, decide(rules, refusal, turn_type=turn_type)
+    if mend and (mended := repair(best.response, rules, best.verdicts, partial=True)) is not None:
+        return mended, decide(rules, mended, turn_type=turn_type)
     return best.response, best.verdicts
 
 

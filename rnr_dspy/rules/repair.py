@@ -11,10 +11,12 @@ __all__ = ["repair"]
 _PASSES = 3
 
 
-def repair(response: str, rules: list[Rule], verdicts: list[RuleVerdict]) -> str | None:
+def repair(response: str, rules: list[Rule], verdicts: list[RuleVerdict], *, partial: bool = False) -> str | None:
     """The response with every broken checkable rule's `enforce()` applied, in the checkers' declared repair
     order, then again for any rule those repairs broke; None when a repair is impossible or changes nothing.
-    Callers re-check the result (a refusal rule's verdict depends on the turn type, which this does not know)."""
+    `partial`: a rule no edit can mend is left broken and the others are still repaired (the text then keeps
+    those it could, for hindsight rules). Callers re-check the result (a refusal rule's verdict depends on the turn
+    type, which this does not know)."""
     broken = {verdict.rule_id for verdict in verdicts if verdict.followed is False}
     checks = [rule.check for rule in rules if rule.check is not None]
     todo = [rule.check for rule in rules if rule.id in broken and rule.check is not None]
@@ -24,9 +26,9 @@ def repair(response: str, rules: list[Rule], verdicts: list[RuleVerdict]) -> str
             if check.out_of_scope_only and check.evaluate(text).followed:
                 return None  # it declined a request it should have answered: no edit can answer it
             fixed = check.enforce(text)
-            if fixed is None:
+            if fixed is None and not partial:
                 return None
-            text = fixed
+            text = text if fixed is None else fixed
         todo = [check for check in checks if not check.out_of_scope_only and not check.evaluate(text).followed]
         if not todo:
             break

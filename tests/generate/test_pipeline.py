@@ -66,6 +66,19 @@ def test_hindsight_rules_rescue_a_response_no_repair_can_fix(tmp_path, engine):
     assert row["messages"][0]["content"].count("\n") >= 4  # the role, "Rules:" and at least 2 rules
 
 
+def test_a_hindsight_row_keeps_the_rules_a_repair_could_mend(tmp_path, engine):
+    # "Open warmly" (starts with "Sure") is broken and repairable; the keyword rule is not: the hindsight row is the
+    # answer with "Sure" added, under rules that keep the opening.
+    engine.answers["response"] = {"response": "Rest the steak. It keeps the juices in."}
+    engine.answers["rules"] = {"rules": [*RULES["rules"][:2], {"kind": "content", "text": "x", "check": {
+        "name": "include_keywords", "keywords": ["thermometer"]}}]}
+    report = run_generate(_config(tmp_path, attempts=1))
+    assert report.rows_by_method == {"hindsight": 14}
+    row = _lines(tmp_path / "run/data/sft.jsonl")[0]
+    assert row["messages"][2]["content"] == "Sure Rest the steak. It keeps the juices in."
+    assert "Sure" in row["messages"][0]["content"] and "thermometer" not in row["messages"][0]["content"]
+
+
 def test_repair_and_hindsight_can_be_switched_off(tmp_path, engine):
     engine.answers["response"] = {"response": "Rest the steak."}
     report = run_generate(_config(tmp_path, attempts=1, repair=False, hindsight=False))

@@ -64,3 +64,17 @@ def test_no_repair_where_it_would_invent_content():
     assert REGISTRY["numbered_list"](min_items=5).enforce("Too short. Two sentences.") is None
     assert REGISTRY["max_words"](limit=3).enforce("This single sentence is longer than three words.") is None
     assert REGISTRY["forbidden_words"](words=["line"]).enforce(RESPONSES[3]) is None
+
+
+def test_a_partial_repair_mends_what_it_can_and_leaves_the_rest_broken():
+    from rnr_dspy.rules import Rule, decide
+    from rnr_dspy.rules.repair import repair
+
+    rules = [Rule(id="r1", text="-", check={"name": "postscript", "marker": "PS:"}),
+             Rule(id="r2", text="-", check={"name": "include_keywords", "keywords": ["thermometer"]})]
+    answer = "Rest the steak for five minutes."
+    verdicts = decide(rules, answer, turn_type="in_scope")
+    assert repair(answer, rules, verdicts) is None  # no edit can add the keyword honestly
+    mended = repair(answer, rules, verdicts, partial=True)
+    assert [v.followed for v in decide(rules, mended, turn_type="in_scope")] == [True, False]
+    assert mended.startswith(answer)
