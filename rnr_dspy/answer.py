@@ -166,7 +166,8 @@ def _hindsight_source(best: Attempt, rules: list[Rule], turn_type: TurnType, *,
                 refusal = rule.check.enforce(best.response)
                 if refusal is not None:
                     return refusal, decide(rules, refusal, turn_type=turn_type)
-    if mend and (mended := repair(best.response, rules, best.verdicts, partial=True)) is not None:
+    # An answer the quality gate failed is not mended: an edit could hide what is wrong with it ("Summary: {...}").
+    if mend and not best.problems and (mended := repair(best.response, rules, best.verdicts, partial=True)):
         return mended, decide(rules, mended, turn_type=turn_type)
     return best.response, best.verdicts
 

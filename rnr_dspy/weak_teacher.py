@@ -5,8 +5,8 @@ judges every answer a pass; its user turns rarely parse and, when they do, are n
 unable to assist me"); asked in DSPy's field format, it copies the field markers into its answers. So, as in the
 shipped `embedded-smollm2` recipe, a stage whose teacher is weak takes rules the code decides (drawn from the
 checker registry, or chosen among its checks), no LM judge, user turns composed from the seeds and a responder
-asked in the chat format — for every setting left unset. A setting given explicitly is always kept, and the stage reports
-which defaults it applied.
+asked in the chat format — for every setting left unset. A setting given explicitly is always kept, and the stage
+reports which defaults it applied.
 """
 
 from __future__ import annotations

@@ -95,7 +95,8 @@ class PromptRecord(BaseModel):
 
     def to_preference(self) -> dict[str, Any] | None:
         """A DPO pair: the chosen response against the worst failed sample for the same prompt; without a chosen
-        one, a hindsight response that is not a sample (a refusal) against a sample that breaks its rules."""
+        one, a hindsight response that is not a sample (a refusal, or an answer a repair mended in part) against a
+        sample that breaks its rules."""
         chosen = self.chosen()
         failed = [a for a in self.attempts if not a.passed and a.method == "sampled"]
         if chosen is None:

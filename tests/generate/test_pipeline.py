@@ -77,6 +77,20 @@ def test_a_hindsight_row_keeps_the_rules_a_repair_could_mend(tmp_path, engine):
     row = _lines(tmp_path / "run/data/sft.jsonl")[0]
     assert row["messages"][2]["content"] == "Sure Rest the steak. It keeps the juices in."
     assert "Sure" in row["messages"][0]["content"] and "thermometer" not in row["messages"][0]["content"]
+    # The mended answer against the raw one, under the hindsight rules, is a DPO pair.
+    pair = _lines(tmp_path / "run/data/dpo.jsonl")[0]
+    assert report.dpo_pairs == 14 and pair["prompt"][0]["content"] == row["messages"][0]["content"]
+    assert (pair["chosen"][0]["content"], pair["rejected"][0]["content"]) == (
+        "Sure Rest the steak. It keeps the juices in.", "Rest the steak. It keeps the juices in.")
+
+
+def test_an_answer_the_quality_gate_fails_is_not_mended_into_a_row(tmp_path, engine):
+    # Adding the opening "Sure" would hide that the answer is a bare JSON object.
+    engine.answers["response"] = {"response": '{"answer": "Rest the steak."}'}
+    engine.answers["rules"] = {"rules": [*RULES["rules"][:2], {"kind": "content", "text": "x", "check": {
+        "name": "include_keywords", "keywords": ["thermometer"]}}]}
+    report = run_generate(_config(tmp_path, attempts=1))
+    assert report.sft_rows == 0 and report.failed == 14
 
 
 def test_repair_and_hindsight_can_be_switched_off(tmp_path, engine):

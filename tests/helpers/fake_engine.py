@@ -50,7 +50,8 @@ class FakeEngine:
     def calls_for(self, field: str) -> list[Request]:
         return [r for r in self.requests
                 if field in (r.config.response_format or {}).get("schema", {}).get("properties", {})
-                or f"Your reply is the `{field}` itself" in (r.system or "")]
+                or f"Your reply is the `{field}` itself" in (r.system or "")
+                or (field == "response" and _is_chat_turn(r))]
 
 
 class AsyncFakeEngine:
@@ -73,14 +74,22 @@ class AsyncFakeEngine:
         return self
 
 
+def _is_chat_turn(request: Request) -> bool:
+    """A responder request in the chat format: no response schema and no field markers."""
+    return request.config.response_format is None and "[[ ## " not in (request.system or "")
+
+
 def reply_text(answers: dict[str, Answer], schema: dict[str, Any], system: str, request: Any = None) -> str:
     """The scripted reply to a request asking for `schema`'s fields (or, by its system message, for plain text)."""
     plain = _PLAIN_FIELD.search(system)
     field = next(iter(schema.get("properties", {})), plain.group(1) if plain else None)
+    chat = field is None and None not in answers
+    if chat:
+        field = "response"  # a chat-format request: the responder's (`StructuredAdapter(chat_turns=True)`)
     answer = answers[field]
     if callable(answer):
         answer = answer(request)
-    if plain and isinstance(answer, dict):
+    if (plain or chat) and isinstance(answer, dict):
         answer = answer[field]
     return answer if isinstance(answer, str) else json.dumps(answer)
 
