@@ -22,6 +22,7 @@ def repair(response: str, rules: list[Rule], verdicts: list[RuleVerdict], *, par
     todo = [rule.check for rule in rules if rule.id in broken and rule.check is not None]
     text = response
     for _ in range(_PASSES):
+        before = text
         for check in sorted(todo, key=lambda check: type(check).repair_order):
             if check.out_of_scope_only and check.evaluate(text).followed:
                 return None  # it declined a request it should have answered: no edit can answer it
@@ -30,6 +31,7 @@ def repair(response: str, rules: list[Rule], verdicts: list[RuleVerdict], *, par
                 return None
             text = text if fixed is None else fixed
         todo = [check for check in checks if not check.out_of_scope_only and not check.evaluate(text).followed]
-        if not todo:
+        # A pass that changed nothing changes nothing again (a partial repair keeps meeting the rules it cannot mend).
+        if not todo or text == before:
             break
     return text if text != response else None

@@ -15,15 +15,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-# The generate settings of the shipped embedded-smollm2 recipe (the compiled program aside).
-RECIPE = ["--k", "8", "--rule-sets", "2", "--attempts", "1", "--num-threads", "16", "--engine-batch", "16",
-          "--response-max-tokens", "200", "--max-tokens", "384"]
+from rnr_dspy.atomic import write_yaml
+from rnr_dspy.recipe import load_recipe, stage_configs
 
 
 def _run(responder_prompt: str, limit: int, out: Path) -> dict[str, object]:
+    # The shipped recipe's generate settings, without its compiled program (it has no demos).
+    settings = stage_configs(load_recipe("embedded-smollm2"))["generate"].model_dump(mode="json")
+    config = write_yaml(out.with_suffix(".yaml"), {**settings, "program": None, "out": str(out), "limit": limit,
+                                                   "responder_prompt": responder_prompt})
     with tempfile.TemporaryDirectory() as cache:
-        subprocess.run([sys.executable, "-m", "rnr_dspy.cli", "generate", *RECIPE, "--limit", str(limit),
-                        "--responder-prompt", responder_prompt, "--out", str(out)],
+        subprocess.run([sys.executable, "-m", "rnr_dspy.cli", "generate", "--config", str(config)],
                        check=True, capture_output=True, env={**os.environ, "DSPY_CACHEDIR": cache})
     report = json.loads((out / "generate_report.json").read_text())
     wall = report["this_run"]["wall_seconds"]
