@@ -16,10 +16,12 @@ Example:
 from __future__ import annotations
 
 import resource
+import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["PeakMeter", "run_measured"]
@@ -32,7 +34,8 @@ _PROC = Path("/proc")
 
 def run_measured(command: Sequence[str], env: dict[str, str] | None = None,
                  interval: float = 0.2) -> tuple[int, int]:
-    """Run `command` to its end; its exit code and its peak RSS in bytes (0 where /proc cannot be read)."""
+    """Run `command` to its end; its exit code and its peak RSS in bytes (0 where /proc cannot be read). A SIGTERM
+    sent to this process is passed on to the command, which ends it too."""
     process = subprocess.Popen(list(command), env=env)
     peak = 0
     finished = threading.Event()
@@ -47,7 +50,8 @@ def run_measured(command: Sequence[str], env: dict[str, str] | None = None,
     sampler = threading.Thread(target=sample, name="rss-sampler", daemon=True)
     sampler.start()
     try:
-        code = process.wait()
+        with _terminate_passed_on(process):
+            code = process.wait()
     except BaseException:  # Ctrl-C reaches the child too (same process group): let it finish, never orphan it
         process.wait()
         raise
@@ -55,6 +59,20 @@ def run_measured(command: Sequence[str], env: dict[str, str] | None = None,
         finished.set()
         sampler.join()
     return code, peak
+
+
+@contextmanager
+def _terminate_passed_on(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """SIGTERM passed on to `process` while it runs: `kill` of the runner would otherwise end it alone, and its
+    stage would run on, orphaned, holding the run directory's lock. (Ctrl-C reaches the whole process group.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _tree(pid: int) -> list[int]:

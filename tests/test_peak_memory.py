@@ -57,3 +57,28 @@ def test_without_a_resettable_mark_the_process_peak_so_far_is_reported(tmp_path)
     meter = PeakMeter(proc=tmp_path / "missing")
     meter.mark()
     assert not meter.since_mark and meter.peak() > 10 * MIB
+
+
+def test_a_terminated_runner_ends_the_stage_it_runs_instead_of_orphaning_it(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    started = tmp_path / "stage.pid"
+    stage = f"import os, time; open({str(started)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    runner = subprocess.Popen([sys.executable, "-c", "import sys; from rnr_dspy.peak_memory import run_measured; "
+                               f"sys.exit(run_measured([sys.executable, '-c', {stage!r}])[0])"])
+    deadline = time.monotonic() + 30
+    while not (started.exists() and started.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stage_pid = int(started.read_text())
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(timeout=30) != 0
+    time.sleep(0.2)
+    try:
+        os.kill(stage_pid, 0)
+    except ProcessLookupError:
+        return
+    os.kill(stage_pid, signal.SIGKILL)
+    raise AssertionError("the stage ran on after its runner was terminated")
