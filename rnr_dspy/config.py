@@ -71,9 +71,13 @@ class TeacherStageConfig(BaseModel):
                    json_schema_extra=SEED_PANEL)
     checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
                               "code: for a weak teacher, whose free-text rules and judgements are noise.")
+    role_source: Literal["lm", "composed"] | None = Field(
+        None, description="lm: the LM writes each group's role; composed: a role naming the group's theme as its "
+        "subject (no LM call; the LM's where the theme is a cluster id), so that a scope rule has a scope. Default: "
+        "composed for the embedded teacher, lm otherwise.")
     rule_source: Literal["lm", "sampled"] | None = Field(
         None, description="lm: the program writes the rules; sampled: compatible registry rules drawn without an LM "
-        "(for a teacher too weak to write or choose rules; the role still comes from the LM). Default: sampled (and "
+        "(for a teacher too weak to write or choose rules). Default: sampled (and "
         "judge_lm none) for the embedded teacher, lm otherwise.")
     user_turns: bool = Field(True, description="Also generate and answer in-scope, adversarial and out-of-scope "
                              "user turns.")
@@ -101,8 +105,10 @@ class TeacherStageConfig(BaseModel):
 
     def model_post_init(self, context: Any) -> None:
         self._notes = apply_weak_teacher_defaults(
-            self, usual={"rule_source": "lm", "judge_lm": None, "turn_source": "lm", "responder_prompt": "fields"},
-            weak={"rule_source": "sampled", "judge_lm": "none", "turn_source": "composed", "responder_prompt": "chat"})
+            self, usual={"role_source": "lm", "rule_source": "lm", "judge_lm": None, "turn_source": "lm",
+                         "responder_prompt": "fields"},
+            weak={"role_source": "composed", "rule_source": "sampled", "judge_lm": "none", "turn_source": "composed",
+                  "responder_prompt": "chat"})
 
     @property
     def notes(self) -> list[str]:
@@ -123,8 +129,8 @@ class TeacherStageConfig(BaseModel):
         """The RNR program these settings describe: compile optimizes and generate runs the same flow.
         `judge_lm: none` leaves rules without a check unknown."""
         return RNRProgram(judge_lm=judge_lm, use_judge=self.use_judge, checks_only=self.checks_only,
-                          rule_source=self.rule_source or "lm", user_turns=self.user_turns,
-                          turn_source=self.turn_source or "lm", answering=answering)
+                          role_source=self.role_source or "lm", rule_source=self.rule_source or "lm",
+                          user_turns=self.user_turns, turn_source=self.turn_source or "lm", answering=answering)
 
     def adapter(self) -> StructuredAdapter:
         """The adapter the stage's program runs under (`responder_prompt` decides how the responder is asked)."""

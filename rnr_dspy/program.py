@@ -15,6 +15,7 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 
 from rnr_dspy.answer import Answer, AnswerSettings, answer_under_rules
+from rnr_dspy.composed_roles import composed_role
 from rnr_dspy.composed_turns import composed_turns
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge, UserTurnGenerator
@@ -41,6 +42,8 @@ class RNRProgram(dspy.Module):
         judge_lm: the LM that judges rules without a check (default: the LM in the DSPy context).
         use_judge: False leaves rules without a check unknown (a weak model's judgement is noise).
         checks_only: the LM only chooses registry checks; every rule is decided by code.
+        role_source: "lm" (the program writes the role) or "composed" (`rnr_dspy.composed_roles`: a role naming the
+            group's theme, without an LM; the program's where the theme names no subject).
         rule_source: "lm" (the program writes the rules) or "sampled" (compatible registry rules drawn without
             an LM, seeded by `seed`).
         user_turns: also generate and answer in-scope, adversarial and out-of-scope user turns.
@@ -56,15 +59,16 @@ class RNRProgram(dspy.Module):
     """
 
     def __init__(self, judge_lm: dspy.BaseLM | None = None, use_judge: bool = True, checks_only: bool = False,
-                 rule_source: Literal["lm", "sampled"] = "lm", user_turns: bool = False,
-                 turn_source: Literal["lm", "composed"] = "lm", answering: AnswerSettings | None = None) -> None:
+                 role_source: Literal["lm", "composed"] = "lm", rule_source: Literal["lm", "sampled"] = "lm",
+                 user_turns: bool = False, turn_source: Literal["lm", "composed"] = "lm",
+                 answering: AnswerSettings | None = None) -> None:
         super().__init__()
         self.role_generator = RoleGenerator()
         self.rule_generator = RuleGenerator(checks_only=checks_only)
         self.turn_generator = UserTurnGenerator()
         self.responder = RuleFollowingResponder()
         self.judge = RuleJudge(judge_lm=judge_lm, use_judge=use_judge)
-        self.rule_source = rule_source
+        self.role_source, self.rule_source = role_source, rule_source
         self.user_turns = user_turns
         self.turn_source = turn_source
         self.answering = answering or AnswerSettings()
@@ -104,7 +108,8 @@ class RNRProgram(dspy.Module):
                                        seed=seed, memo=memo, outside=outside)
 
     def _system(self, instructions: list[str], theme: str, seed: str) -> SystemPrompt:
-        role = self.role_generator(instructions=instructions).role
+        composed = composed_role(theme, seed) if self.role_source == "composed" else None
+        role = composed or self.role_generator(instructions=instructions).role
         if self.rule_source == "sampled":
             rules = sample_rules(instructions, theme, seed=seed)
         else:

@@ -132,8 +132,8 @@ class _Run:
         run's store."""
         provenance = self.provenance.model_copy(update={"seed_ids": [seed.id for seed in seeds]})
         instructions = [seed.prompt for seed in seeds]
-        rules_from = [self.config.rule_source, self.config.checks_only]
-        system_key = content_hash("system", instructions, provenance.model_dump(), rules_from,
+        system_from = [self.config.role_source, self.config.rule_source, self.config.checks_only]
+        system_key = content_hash("system", instructions, provenance.model_dump(), system_from,
                                   *([rule_set] if rule_set else []))
         memo = _StoreMemo(self, provenance, system_key)
         lm = dspy.settings.lm

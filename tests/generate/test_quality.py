@@ -75,6 +75,7 @@ def test_a_copied_rule_set_is_recorded_as_an_error_and_makes_no_row(tmp_path, en
 def test_the_embedded_teacher_gets_the_recipes_settings_with_a_note(tmp_path):
     config = GenerateConfig(out=tmp_path)
     assert (config.rule_source, config.judge_lm, config.turn_source) == ("sampled", "none", "composed")
+    assert config.role_source == "composed" and config.make_program(None).role_source == "composed"
     assert len(config.notes) == 1 and "rule_source=sampled" in config.notes[0]
     assert "turn_source=composed" in config.notes[0]
     # It copies DSPy's field markers into its answers: it is asked in the chat format.
@@ -87,12 +88,13 @@ def test_the_embedded_teacher_gets_the_recipes_settings_with_a_note(tmp_path):
 
 
 def test_settings_given_explicitly_and_other_teachers_keep_their_values(tmp_path):
-    given = GenerateConfig(out=tmp_path, rule_source="lm", judge_lm="openai/judge", turn_source="lm",
-                           responder_prompt="fields")
+    given = GenerateConfig(out=tmp_path, role_source="lm", rule_source="lm", judge_lm="openai/judge",
+                           turn_source="lm", responder_prompt="fields")
+    assert given.make_program(None).role_source == "lm"
     assert (given.rule_source, given.judge_lm, given.turn_source, given.notes) == ("lm", "openai/judge", "lm", [])
     strong = GenerateConfig(out=tmp_path, lm="openai/teacher")
     assert (strong.rule_source, strong.judge_lm, strong.turn_source, strong.notes) == ("lm", None, "lm", [])
-    assert strong.responder_prompt == "fields" and not strong.adapter().chat_turns
+    assert strong.responder_prompt == "fields" and not strong.adapter().chat_turns and strong.role_source == "lm"
     assert CompileConfig(out=tmp_path, lm="openai/teacher").rule_source == "lm"
     assert CompileConfig(out=tmp_path, rule_source="lm").rule_source == "lm"
     # A saved config (as the recipe writes it) reads back with the same values.

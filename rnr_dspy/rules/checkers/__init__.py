@@ -40,11 +40,12 @@ from rnr_dspy.rules.checkers.base import (
     CheckResult,
     SampleContext,
     count_words,
+    theme_topic,
 )
 
 __all__ = [
     "LM_CHOICES", "REGISTRY", "WORDING_STYLES", "AnyCheck", "CheckResult", "Checker", "LMCheck", "SampleContext",
-    "count_words",
+    "count_words", "theme_topic",
 ]
 
 

@@ -21,7 +21,7 @@ from rnr_dspy.rules.checkers.text import Relation, compare, count_words, phrase_
 __all__ = [
     "REGISTRY", "WORDING_STYLES", "CheckResult", "Checker", "Draw", "Draws", "Marker", "Phrase", "Relation",
     "SampleContext", "Sentence", "Visible", "Word", "Wordings", "compare", "count_words", "examples", "phrase_pattern",
-    "plural", "quoted", "split_sentences",
+    "plural", "quoted", "split_sentences", "theme_topic",
 ]
 
 REGISTRY: dict[str, type[Checker]] = {}
@@ -65,6 +65,21 @@ class SampleContext:
     rng: random.Random
     instructions: list[str] = field(default_factory=list)
     theme: str = ""
+
+    @property
+    def topic(self) -> str | None:
+        """The theme as words ("home repair"); None when it names no subject (a TF-IDF cluster's id)."""
+        return theme_topic(self.theme)
+
+
+def theme_topic(theme: str) -> str | None:
+    """A group's theme as words to put in a sentence; None for an empty theme or a cluster id ("cluster-3").
+
+    >>> theme_topic("home-repair"), theme_topic("cluster-3")
+    ('home repair', None)
+    """
+    words = theme.replace("-", " ").replace("_", " ").strip()
+    return words if words and not words.startswith("cluster") else None
 
 
 # How `sample()` draws one parameter; None where the context offers no value.

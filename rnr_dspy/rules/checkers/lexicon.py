@@ -90,8 +90,7 @@ def _topics(context: SampleContext) -> list[str]:
 
 def topic(context: SampleContext) -> str:
     """What the group is about: its theme, or a word of its instructions."""
-    theme = context.theme.replace("-", " ").replace("_", " ").strip()
-    return theme if theme and not theme.startswith("cluster") else context.rng.choice(_topics(context))
+    return context.topic or context.rng.choice(_topics(context))
 
 
 def topic_word(context: SampleContext) -> str:
@@ -135,8 +134,8 @@ def sign_off(context: SampleContext) -> str:
 
 def refusal(context: SampleContext) -> str:
     """A sentence to decline with; now and then in one case throughout, to suit a rule on letter case."""
-    theme = context.theme.replace("-", " ").replace("_", " ").strip()
-    templates = _REFUSALS if theme and not theme.startswith("cluster") else [t for t in _REFUSALS if "{" not in t]
+    theme = context.topic
+    templates = _REFUSALS if theme else [t for t in _REFUSALS if "{" not in t]
     phrase = context.rng.choice(templates).format(theme=theme)
     case = context.rng.random()
     return phrase.lower() if case < 0.15 else phrase.upper() if case < 0.25 else phrase

@@ -55,10 +55,9 @@ class RefusalPhrase(Checker):
 
     @classmethod
     def sample(cls, context: SampleContext) -> Self | None:
-        theme = context.theme
-        if context.rng.random() < 0.5 or not theme or theme.startswith("cluster-"):
+        if context.rng.random() < 0.5 or not context.topic:
             return super().sample(context)
-        return cls(phrase=f"Sorry, I can only help with {theme.replace('-', ' ').replace('_', ' ')}.")
+        return cls(phrase=f"Sorry, I can only help with {context.topic}.")
 
     def describe(self) -> str:
         return f'When a request is outside your scope, reply with "{self.phrase}"'
