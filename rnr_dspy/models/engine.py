@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import time
 import uuid
 from collections.abc import Iterator
@@ -60,10 +61,9 @@ def default_threads() -> int:
 
 def busy_elsewhere(samples: int = 5, interval: float = 0.04, loadavg: Path = Path("/proc/loadavg"),
                    tasks: Path = Path("/proc/self/task")) -> float:
-    """Threads of other processes runnable now (the fewest in a few samples: work that holds a core is runnable in
-    every one, a burst is not); the 1-minute load average where the kernel does not say. This process's own
-    runnable threads are not counted: generate starts its groups' threads while the model loads, and those bursts
-    took one of two idle cores from it."""
+    """Threads of other processes runnable now (the median of a few samples); the 1-minute load average where
+    the kernel does not say. This process's own runnable threads are not counted: generate's groups draw rules and
+    compose turns on their threads while the model loads, and took one of two idle cores from it."""
     try:
         counts = []
         for sample in range(samples):
@@ -71,7 +71,7 @@ def busy_elsewhere(samples: int = 5, interval: float = 0.04, loadavg: Path = Pat
                 time.sleep(interval)
             running = int(loadavg.read_text().split()[3].split("/")[0])
             counts.append(running - _runnable(tasks))
-        return float(max(0, min(counts)))
+        return float(max(0, statistics.median(counts)))
     except (OSError, IndexError, ValueError):
         return os.getloadavg()[0]
 

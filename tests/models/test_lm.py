@@ -103,17 +103,6 @@ def test_this_process_own_runnable_threads_do_not_count_as_busy_elsewhere(tmp_pa
     assert engine.busy_elsewhere(interval=0, loadavg=loadavg, tasks=tmp_path / "none") == 4.0
 
 
-def test_a_burst_of_runnable_threads_is_not_work_that_holds_a_core(tmp_path, monkeypatch):
-    from rnr_dspy.models import engine
-
-    # Sampled while threads start: 3 runnable elsewhere in two samples of five, then 1, 1 and none.
-    readings = iter(["4/238", "2/270", "2/270", "1/270"])
-    loadavg = tmp_path / "loadavg"
-    monkeypatch.setattr(engine.time, "sleep", lambda seconds: loadavg.write_text(f"0 0 0 {next(readings)} 1\n"))
-    loadavg.write_text("0 0 0 4/120 1\n")
-    assert engine.busy_elsewhere(loadavg=loadavg, tasks=tmp_path / "none") == 0.0
-
-
 def test_the_reader_is_its_own_runnable_thread():
     from pathlib import Path
 
