@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import time
 import uuid
 from collections.abc import Iterator
@@ -59,19 +58,33 @@ def default_threads() -> int:
     return max(1, min(cores, cores - round(busy_elsewhere())))
 
 
-def busy_elsewhere(samples: int = 5, interval: float = 0.04, loadavg: Path = Path("/proc/loadavg")) -> float:
-    """Threads of other processes runnable now (the median of a few samples); the 1-minute load average where
-    the kernel does not say."""
+def busy_elsewhere(samples: int = 5, interval: float = 0.04, loadavg: Path = Path("/proc/loadavg"),
+                   tasks: Path = Path("/proc/self/task")) -> float:
+    """Threads of other processes runnable now (the fewest in a few samples: work that holds a core is runnable in
+    every one, a burst is not); the 1-minute load average where the kernel does not say. This process's own
+    runnable threads are not counted: generate starts its groups' threads while the model loads, and those bursts
+    took one of two idle cores from it."""
     try:
         counts = []
         for sample in range(samples):
             if sample:
                 time.sleep(interval)
             running = int(loadavg.read_text().split()[3].split("/")[0])
-            counts.append(running - 1)  # the thread reading it
-        return float(statistics.median(counts))
+            counts.append(running - _runnable(tasks))
+        return float(max(0, min(counts)))
     except (OSError, IndexError, ValueError):
         return os.getloadavg()[0]
+
+
+def _runnable(tasks: Path) -> int:
+    """This process's runnable threads (state R), the one reading counted; 1 where /proc cannot say."""
+    count = 0
+    for stat in tasks.glob("*/stat"):
+        try:
+            count += stat.read_text().rsplit(")", 1)[1].split()[0] == "R"
+        except (OSError, IndexError):
+            pass  # the thread ended
+    return max(1, count)
 
 
 class LlamaCppEngine(InProcessEngine):

@@ -86,6 +86,42 @@ def test_busy_cores_are_the_threads_runnable_now_not_the_last_minutes_average(tm
     assert engine.busy_elsewhere(loadavg=tmp_path / "missing") == 2.0  # no such file: the load average
 
 
+def test_this_process_own_runnable_threads_do_not_count_as_busy_elsewhere(tmp_path):
+    from rnr_dspy.models import engine
+
+    # Three runnable threads in all, all three this process's (the reader and two busy workers): none elsewhere.
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("3.00 1.50 0.90 3/180 4242\n")
+    tasks = tmp_path / "task"
+    for tid, state in [(10, "R"), (11, "R"), (12, "S"), (13, "R")]:
+        (tasks / str(tid)).mkdir(parents=True)
+        (tasks / str(tid) / "stat").write_text(f"{tid} (python (worker)) {state} 1 2 3\n")
+    assert engine.busy_elsewhere(interval=0, loadavg=loadavg, tasks=tasks) == 0.0
+    loadavg.write_text("3.00 1.50 0.90 5/180 4242\n")  # and two threads of another process
+    assert engine.busy_elsewhere(interval=0, loadavg=loadavg, tasks=tasks) == 2.0
+    # Where the process's threads cannot be read, only the reader is its own.
+    assert engine.busy_elsewhere(interval=0, loadavg=loadavg, tasks=tmp_path / "none") == 4.0
+
+
+def test_a_burst_of_runnable_threads_is_not_work_that_holds_a_core(tmp_path, monkeypatch):
+    from rnr_dspy.models import engine
+
+    # Sampled while threads start: 3 runnable elsewhere in two samples of five, then 1, 1 and none.
+    readings = iter(["4/238", "2/270", "2/270", "1/270"])
+    loadavg = tmp_path / "loadavg"
+    monkeypatch.setattr(engine.time, "sleep", lambda seconds: loadavg.write_text(f"0 0 0 {next(readings)} 1\n"))
+    loadavg.write_text("0 0 0 4/120 1\n")
+    assert engine.busy_elsewhere(loadavg=loadavg, tasks=tmp_path / "none") == 0.0
+
+
+def test_the_reader_is_its_own_runnable_thread():
+    from pathlib import Path
+
+    from rnr_dspy.models import engine
+
+    assert engine._runnable(Path("/proc/self/task")) >= 1
+
+
 def test_engine_state_round_trips_and_loads_older_saves(tmp_path):
     engine = LlamaCppEngine(tmp_path / "m.gguf", n_ctx=2048, parallel=4)
     again = LlamaCppEngine.load_state(engine.dump_state())
