@@ -51,40 +51,39 @@ def default_threads() -> int:
 
     llama.cpp's threads wait for each other at every operation; when another process holds one of them, the rest
     spin. On a 2-core machine at load 8, 8 sequences decoded at 244 tokens/s on one thread and 81 on two.
-    "Now" is the runnable threads sampled over a fifth of a second, not the load average: the last minute's
-    average still counts the stage that just ended (an eval started after training took one of two idle cores).
     """
     cores = os.cpu_count() or 1
     return max(1, min(cores, cores - round(busy_elsewhere())))
 
 
-def busy_elsewhere(samples: int = 5, interval: float = 0.04, loadavg: Path = Path("/proc/loadavg"),
-                   tasks: Path = Path("/proc/self/task")) -> float:
-    """Threads of other processes runnable now (the fewest in a few samples: work that holds a core is runnable in
-    every one, a burst is not); the 1-minute load average where the kernel does not say. This process's own
-    runnable threads are not counted: generate starts its groups' threads while the model loads, and those bursts
-    took one of two idle cores from it."""
+def busy_elsewhere(interval: float = 0.2, stat: Path = Path("/proc/stat"),
+                   own: Path = Path("/proc/self/stat")) -> float:
+    """Cores other processes kept busy over the last `interval` seconds: the machine's CPU time less this process's
+    own; the 1-minute load average where the kernel does not say.
+
+    Measured, not counted: the load average still counts the stage that just ended (an eval started after
+    training took one of two idle cores), and runnable threads counted while generate starts its groups' threads
+    (its own, flipping between running and waiting for the GIL) took one of two idle cores from the model.
+    """
     try:
-        counts = []
-        for sample in range(samples):
-            if sample:
-                time.sleep(interval)
-            running = int(loadavg.read_text().split()[3].split("/")[0])
-            counts.append(running - _runnable(tasks))
-        return float(max(0, min(counts)))
+        machine, mine, start = _machine_ticks(stat), _own_ticks(own), time.monotonic()
+        time.sleep(interval)
+        used = (_machine_ticks(stat) - machine) - (_own_ticks(own) - mine)
+        return max(0.0, used / os.sysconf("SC_CLK_TCK") / max(time.monotonic() - start, 1e-3))
     except (OSError, IndexError, ValueError):
         return os.getloadavg()[0]
 
 
-def _runnable(tasks: Path) -> int:
-    """This process's runnable threads (state R), the one reading counted; 1 where /proc cannot say."""
-    count = 0
-    for stat in tasks.glob("*/stat"):
-        try:
-            count += stat.read_text().rsplit(")", 1)[1].split()[0] == "R"
-        except (OSError, IndexError):
-            pass  # the thread ended
-    return max(1, count)
+def _machine_ticks(stat: Path) -> int:
+    """Busy clock ticks of every CPU together (`/proc/stat`'s first line less idle and iowait)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, stat.read_text().split()[1:9])
+    return user + nice + system + irq + softirq + steal
+
+
+def _own_ticks(own: Path) -> int:
+    """This process's user and system clock ticks (`/proc/self/stat`, after the command name)."""
+    fields = own.read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 class LlamaCppEngine(InProcessEngine):

@@ -73,53 +73,37 @@ def test_llama_cpp_threads_default_to_the_idle_cores(monkeypatch, cores, busy, t
     assert engine.default_threads() == threads
 
 
-def test_busy_cores_are_the_threads_runnable_now_not_the_last_minutes_average(tmp_path, monkeypatch):
+def _ticks(tmp_path, machine, own):
+    """Fake /proc/stat and /proc/self/stat holding `machine` busy ticks (as user time) and `own` (as stime)."""
+    (tmp_path / "stat").write_text(f"cpu  {machine} 0 0 5000 7 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n")
+    (tmp_path / "self").write_text(f"4242 (python (stage)) R 1 2 3 4 5 6 7 8 9 10 0 {own} 0 0\n")
+
+
+@pytest.mark.parametrize(("other", "mine", "busy"), [(0, 60, 0.0), (20, 40, 1.0), (40, 0, 2.0)])
+def test_busy_cores_are_the_cpu_time_other_processes_used_not_this_ones_nor_the_load_average(
+        tmp_path, monkeypatch, other, mine, busy):
     from rnr_dspy.models import engine
 
-    # A stage that just ended left a load average of 2.0; now only the reader itself runs.
-    loadavg = tmp_path / "loadavg"
-    loadavg.write_text("2.00 1.50 0.90 1/180 4242\n")
+    # Over 0.2 s at 100 ticks/s, `other` ticks went to other processes and `mine` to this one, whose threads (a
+    # burst of them starting while the model loads) are no other work; the load average (a stage that just
+    # ended) is not read at all.
+    clock = iter([0.0, 0.2])
+    monkeypatch.setattr(engine.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(engine.time, "sleep", lambda seconds: _ticks(tmp_path, 1000 + other + mine, 500 + mine))
+    monkeypatch.setattr(engine.os, "sysconf", lambda name: 100)
     monkeypatch.setattr(engine.os, "getloadavg", lambda: (2.0, 1.5, 0.9))
-    assert engine.busy_elsewhere(interval=0, loadavg=loadavg) == 0.0
-    loadavg.write_text("0.10 0.10 0.10 3/180 4242\n")  # two threads of other processes runnable
-    assert engine.busy_elsewhere(interval=0, loadavg=loadavg) == 2.0
-    assert engine.busy_elsewhere(loadavg=tmp_path / "missing") == 2.0  # no such file: the load average
+    _ticks(tmp_path, 1000, 500)
+    assert engine.busy_elsewhere(stat=tmp_path / "stat", own=tmp_path / "self") == pytest.approx(busy)
+    assert engine.busy_elsewhere(stat=tmp_path / "missing") == 2.0  # no such file: the load average
 
 
-def test_this_process_own_runnable_threads_do_not_count_as_busy_elsewhere(tmp_path):
-    from rnr_dspy.models import engine
-
-    # Three runnable threads in all, all three this process's (the reader and two busy workers): none elsewhere.
-    loadavg = tmp_path / "loadavg"
-    loadavg.write_text("3.00 1.50 0.90 3/180 4242\n")
-    tasks = tmp_path / "task"
-    for tid, state in [(10, "R"), (11, "R"), (12, "S"), (13, "R")]:
-        (tasks / str(tid)).mkdir(parents=True)
-        (tasks / str(tid) / "stat").write_text(f"{tid} (python (worker)) {state} 1 2 3\n")
-    assert engine.busy_elsewhere(interval=0, loadavg=loadavg, tasks=tasks) == 0.0
-    loadavg.write_text("3.00 1.50 0.90 5/180 4242\n")  # and two threads of another process
-    assert engine.busy_elsewhere(interval=0, loadavg=loadavg, tasks=tasks) == 2.0
-    # Where the process's threads cannot be read, only the reader is its own.
-    assert engine.busy_elsewhere(interval=0, loadavg=loadavg, tasks=tmp_path / "none") == 4.0
-
-
-def test_a_burst_of_runnable_threads_is_not_work_that_holds_a_core(tmp_path, monkeypatch):
-    from rnr_dspy.models import engine
-
-    # Sampled while threads start: 3 runnable elsewhere in two samples of five, then 1, 1 and none.
-    readings = iter(["4/238", "2/270", "2/270", "1/270"])
-    loadavg = tmp_path / "loadavg"
-    monkeypatch.setattr(engine.time, "sleep", lambda seconds: loadavg.write_text(f"0 0 0 {next(readings)} 1\n"))
-    loadavg.write_text("0 0 0 4/120 1\n")
-    assert engine.busy_elsewhere(loadavg=loadavg, tasks=tmp_path / "none") == 0.0
-
-
-def test_the_reader_is_its_own_runnable_thread():
-    from pathlib import Path
+def test_the_kernels_own_files_are_read_not_the_fallback(monkeypatch):
+    import os
 
     from rnr_dspy.models import engine
 
-    assert engine._runnable(Path("/proc/self/task")) >= 1
+    monkeypatch.setattr(engine.os, "getloadavg", lambda: (99.0, 99.0, 99.0))
+    assert 0.0 <= engine.busy_elsewhere(interval=0.05) <= (os.cpu_count() or 1) + 0.5
 
 
 def test_engine_state_round_trips_and_loads_older_saves(tmp_path):
