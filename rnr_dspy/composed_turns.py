@@ -1,7 +1,6 @@
 """User turns composed from the group itself, for when the teacher writes none that parse (a weak teacher's usual
 case): an adversarial turn is one of the group's requests with an ask that pulls against one of its rules, and
-out-of-scope turns are requests from other themes, which the role's scope rule says to decline. A system prompt
-without a rule on declining gets no out-of-scope turn: its row would teach answering what the role does not cover.
+out-of-scope turns are requests from other themes, which the role's scope rule says to decline.
 
 Without them a weak teacher's data is nearly all in-scope, and the model never sees a request it must refuse or a
 user pushing it off its rules. Every choice is drawn from `seed`, so a resumed run composes the same turns.
@@ -44,17 +43,14 @@ TEMPTATIONS: dict[RuleKind, tuple[str, ...]] = {
 
 def composed_turns(system: SystemPrompt, instructions: Sequence[str], outside: Sequence[str],
                    seed: str) -> list[tuple[TurnType, str]]:
-    """An adversarial turn (when a checkable rule has a temptation) and, when a rule says how to decline,
-    `OUT_OF_SCOPE_TURNS` out-of-scope turns (distinct requests of `outside`, as many as it offers), drawn from
-    `seed`."""
+    """An adversarial turn (when a checkable rule has a temptation) and `OUT_OF_SCOPE_TURNS` out-of-scope turns
+    (distinct requests of `outside`, as many as it offers), drawn from `seed`."""
     rng = random.Random(f"composed-turns:{seed}")
     turns: list[tuple[TurnType, str]] = []
     kinds = [rule.kind for rule in system.rules if rule.checkable and rule.kind in TEMPTATIONS]
     if instructions and kinds:
         request = rng.choice(instructions).rstrip()
         turns.append(("adversarial", f"{request}\n\n{rng.choice(TEMPTATIONS[rng.choice(kinds)])}"))
-    if not any(rule.check is not None and rule.check.out_of_scope_only for rule in system.rules):
-        return turns
     requests = list(dict.fromkeys(outside))
     turns += [("out_of_scope", request) for request in rng.sample(requests, min(OUT_OF_SCOPE_TURNS, len(requests)))]
     return turns

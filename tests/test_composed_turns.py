@@ -28,24 +28,13 @@ def test_turns_are_drawn_from_the_seed():
     assert len({tuple(composed_turns(system, GROUP, OUTSIDE, str(seed))) for seed in range(20)}) > 5
 
 
-DECLINE = Rule(text="-", check={"name": "refusal_phrase", "phrase": "Sorry, kitchen only."})
-
-
 def test_no_out_of_scope_turn_without_outside_requests_and_no_adversarial_one_without_a_checkable_rule():
     assert [kind for kind, _ in composed_turns(_system({"name": "no_exclamation"}), GROUP, [], "s")] == ["adversarial"]
     judge_only = SystemPrompt(role="You are a kitchen helper.", rules=[Rule(text="Be kind.", kind="tone")])
-    assert composed_turns(judge_only, GROUP, OUTSIDE, "s") == []
-    declining = SystemPrompt(role="You are a kitchen helper.", rules=[DECLINE])
-    kinds = [kind for kind, _ in composed_turns(declining, GROUP, OUTSIDE, "s")]
-    assert kinds == ["adversarial"] + ["out_of_scope"] * OUT_OF_SCOPE_TURNS
+    kinds = [kind for kind, _ in composed_turns(judge_only, GROUP, OUTSIDE, "s")]
+    assert kinds == ["out_of_scope"] * OUT_OF_SCOPE_TURNS
     # No more out-of-scope turns than distinct requests outside the group
-    assert composed_turns(declining, GROUP, [OUTSIDE[0]] * 3, "s")[1:] == [("out_of_scope", OUTSIDE[0])]
-
-
-def test_no_out_of_scope_turn_without_a_rule_on_declining_it():
-    # Under a topic rule, an answer to another theme's request would teach answering what the role does not cover
-    system = _system({"name": "no_exclamation"}, {"name": "stay_on_topic", "topics": ["kettle", "herbs"]})
-    assert [kind for kind, _ in composed_turns(system, GROUP, OUTSIDE, "s")] == ["adversarial"]
+    assert composed_turns(judge_only, GROUP, [OUTSIDE[0]] * 3, "s") == [("out_of_scope", OUTSIDE[0])]
 
 
 def test_every_rule_kind_with_a_checker_has_temptations():

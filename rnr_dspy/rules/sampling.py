@@ -16,13 +16,9 @@ from rnr_dspy.rules.compat import compatible
 from rnr_dspy.rules.held_out import is_held_out
 from rnr_dspy.rules.model import Rule, normalize_rules
 
-__all__ = ["DECLINE_SHARE", "MAX_EXTRA_RULES", "drawable", "sample_rules"]
+__all__ = ["MAX_EXTRA_RULES", "drawable", "sample_rules"]
 
 MAX_EXTRA_RULES = 6
-# How often the scope rule is one on declining (a refusal) rather than on staying on topic: a model learns to decline
-# what its role does not cover only from system prompts that say how, on out-of-scope turns, and to go on answering
-# under such a rule from the in-scope turns beside them.
-DECLINE_SHARE = 0.75
 _SCOPE_TRIES = 8
 
 
@@ -48,12 +44,9 @@ def sample_rules(instructions: list[str], theme: str, seed: str, *, include_held
             break
         if checker.family != "scope":
             _add(checker, context, chosen)
-    # The scope rule comes last, drawn until one suits the rules already chosen; a rule on declining first, mostly.
+    # The scope rule comes last, drawn until one suits the rules already chosen.
     scope = [checker for checker in pool if checker.family == "scope"]
-    scope = rng.sample(scope, len(scope))
-    if rng.random() < DECLINE_SHARE:
-        scope.sort(key=lambda checker: not checker.out_of_scope_only)
-    for checker in scope * _SCOPE_TRIES:
+    for checker in rng.sample(scope, len(scope)) * _SCOPE_TRIES:
         if _add(checker, context, chosen):
             break
     return normalize_rules([Rule(text="-", check=check) for check in chosen], seed=seed,

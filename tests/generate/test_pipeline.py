@@ -255,9 +255,6 @@ def test_turns_the_teacher_cannot_write_are_composed_from_the_group_and_another_
         ("gardening", f"Gardening question {n}?") for n in range(4)]
     seeds.write_text("".join(json.dumps({"instruction": text, "theme": theme}) + "\n" for theme, text in themed))
     engine.answers["in_scope"] = {"in_scope": "Hi", "adversarial": "Hi", "out_of_scope": "Hi"}  # too short: rejected
-    engine.answers["rules"] = {"rules": [  # out-of-scope turns are composed under a rule on declining them
-        {"kind": "length", "text": "x", "check": {"name": "max_words", "limit": 40}},
-        {"kind": "scope", "text": "x", "check": {"name": "refusal_phrase", "phrase": "Sorry, not my subject."}}]}
     report = run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", seeds=str(seeds), k=4))
     prompts = [r for r in _lines(tmp_path / "run/generated.jsonl") if r["stage"] == "prompt"]
     assert report.rows_by_turn_type == {"in_scope": 8, "adversarial": 2, "out_of_scope": 2 * OUT_OF_SCOPE_TURNS}

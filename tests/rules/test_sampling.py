@@ -12,7 +12,7 @@ from rnr_dspy.rules.checkers import REGISTRY
 from rnr_dspy.rules.compat import conflicts
 from rnr_dspy.rules.held_out import HELD_OUT
 from rnr_dspy.rules.repair import repair
-from rnr_dspy.rules.sampling import DECLINE_SHARE, MAX_EXTRA_RULES, sample_rules
+from rnr_dspy.rules.sampling import MAX_EXTRA_RULES, sample_rules
 
 GROUPS = [
     (["How do I make a basic pan sauce from the browned bits left in the skillet?",
@@ -48,10 +48,9 @@ def _texts(check):
 
 
 def test_ten_thousand_sampled_prompts_hold_no_conflict_and_no_held_out_type():
-    used, sizes, styles, declines = Counter(), Counter(), Counter(), 0
+    used, sizes, styles = Counter(), Counter(), Counter()
     for rules in _samples(10_000):
         checks = [rule.check for rule in rules]
-        declines += checks[-1].out_of_scope_only
         names = {check.name for check in checks}
         assert not names & HELD_OUT
         assert [rule.kind for rule in rules].count("scope") == 1 and rules[-1].kind == "scope"
@@ -69,8 +68,6 @@ def test_ten_thousand_sampled_prompts_hold_no_conflict_and_no_held_out_type():
         used.update(names)
         styles.update(rule.check.wording_of(rule.text) for rule in rules)
     assert set(sizes) == set(range(2, MAX_EXTRA_RULES + 2))
-    # Most scope rules say how to decline (a model learns declining only from those), not all
-    assert DECLINE_SHARE - 0.05 < declines / 10_000 < 0.95
     assert set(used) == set(REGISTRY) - HELD_OUT
     assert None not in styles and len(styles) == 5
 
