@@ -74,7 +74,7 @@ class TeacherStageConfig(BaseModel):
     role_source: Literal["lm", "composed"] | None = Field(
         None, description="lm: the LM writes each group's role; composed: a role naming the group's theme as its "
         "subject (no LM call; the LM's where the theme is a cluster id), so that a scope rule has a scope. Default: "
-        "composed for the embedded teacher, lm otherwise.")
+        "lm (composed roles did not raise the embedded recipe's gain: README).")
     rule_source: Literal["lm", "sampled"] | None = Field(
         None, description="lm: the program writes the rules; sampled: compatible registry rules drawn without an LM "
         "(for a teacher too weak to write or choose rules). Default: sampled (and "
@@ -107,7 +107,7 @@ class TeacherStageConfig(BaseModel):
         self._notes = apply_weak_teacher_defaults(
             self, usual={"role_source": "lm", "rule_source": "lm", "judge_lm": None, "turn_source": "lm",
                          "responder_prompt": "fields"},
-            weak={"role_source": "composed", "rule_source": "sampled", "judge_lm": "none", "turn_source": "composed",
+            weak={"rule_source": "sampled", "judge_lm": "none", "turn_source": "composed",
                   "responder_prompt": "chat"})
 
     @property

@@ -75,7 +75,8 @@ def test_a_copied_rule_set_is_recorded_as_an_error_and_makes_no_row(tmp_path, en
 def test_the_embedded_teacher_gets_the_recipes_settings_with_a_note(tmp_path):
     config = GenerateConfig(out=tmp_path)
     assert (config.rule_source, config.judge_lm, config.turn_source) == ("sampled", "none", "composed")
-    assert config.role_source == "composed" and config.make_program(None).role_source == "composed"
+    assert config.role_source == "lm" and GenerateConfig(out=tmp_path, role_source="composed").make_program(
+        None).role_source == "composed"
     assert len(config.notes) == 1 and "rule_source=sampled" in config.notes[0]
     assert "turn_source=composed" in config.notes[0]
     # It copies DSPy's field markers into its answers: it is asked in the chat format.
