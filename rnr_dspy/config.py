@@ -71,14 +71,14 @@ class TeacherStageConfig(BaseModel):
                    json_schema_extra=SEED_PANEL)
     checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
                               "code: for a weak teacher, whose free-text rules and judgements are noise.")
-    role_source: Literal["lm", "composed"] | None = Field(
-        None, description="lm: the LM writes each group's role; composed: a role naming the group's theme as its "
-        "subject (no LM call; the LM's where the theme is a cluster id), so that a scope rule has a scope. Default: "
-        "lm (composed roles did not raise the embedded recipe's gain: README).")
+    role_source: Literal["lm", "composed"] = Field(
+        "lm", description="lm: the LM writes each group's role; composed: a role naming the group's theme as its "
+        "subject (no LM call; the LM's where the theme is a cluster id), so that a scope rule has a scope (measured "
+        "on the embedded recipe, it did not raise the gain: README).")
     rule_source: Literal["lm", "sampled"] | None = Field(
         None, description="lm: the program writes the rules; sampled: compatible registry rules drawn without an LM "
-        "(for a teacher too weak to write or choose rules). Default: sampled (and "
-        "judge_lm none) for the embedded teacher, lm otherwise.")
+        "(for a teacher too weak to write or choose rules). Default: sampled (and judge_lm none) for the embedded "
+        "teacher, lm otherwise.")
     user_turns: bool = Field(True, description="Also generate and answer in-scope, adversarial and out-of-scope "
                              "user turns.")
     turn_source: Literal["lm", "composed"] | None = Field(
@@ -105,10 +105,8 @@ class TeacherStageConfig(BaseModel):
 
     def model_post_init(self, context: Any) -> None:
         self._notes = apply_weak_teacher_defaults(
-            self, usual={"role_source": "lm", "rule_source": "lm", "judge_lm": None, "turn_source": "lm",
-                         "responder_prompt": "fields"},
-            weak={"rule_source": "sampled", "judge_lm": "none", "turn_source": "composed",
-                  "responder_prompt": "chat"})
+            self, usual={"rule_source": "lm", "judge_lm": None, "turn_source": "lm", "responder_prompt": "fields"},
+            weak={"rule_source": "sampled", "judge_lm": "none", "turn_source": "composed", "responder_prompt": "chat"})
 
     @property
     def notes(self) -> list[str]:
@@ -129,7 +127,7 @@ class TeacherStageConfig(BaseModel):
         """The RNR program these settings describe: compile optimizes and generate runs the same flow.
         `judge_lm: none` leaves rules without a check unknown."""
         return RNRProgram(judge_lm=judge_lm, use_judge=self.use_judge, checks_only=self.checks_only,
-                          role_source=self.role_source or "lm", rule_source=self.rule_source or "lm",
+                          role_source=self.role_source, rule_source=self.rule_source or "lm",
                           user_turns=self.user_turns, turn_source=self.turn_source or "lm", answering=answering)
 
     def adapter(self) -> StructuredAdapter:

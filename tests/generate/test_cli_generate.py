@@ -66,8 +66,7 @@ def test_a_run_where_every_row_fails_exits_1_with_the_first_errors_and_how_to_re
         raise RuntimeError("429 Too Many Requests [/rate limit]")
 
     engine.answers["role"] = refused
-    # The LM writes the roles (the embedded teacher's are composed): every group's first call fails
-    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "8", "--k", "4", "--role-source", "lm"])
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "8", "--k", "4"])
     assert result.exit_code == 1, result.output
     errors = " ".join(result.stderr.split())
     assert "failed: system: " in errors and "429 Too Many Requests [/rate limit]" in errors  # printed literally
@@ -75,8 +74,7 @@ def test_a_run_where_every_row_fails_exits_1_with_the_first_errors_and_how_to_re
     assert json.loads((tmp_path / "generate_report.json").read_text())["first_errors"][0].startswith("system: ")
 
     engine.answers["role"] = {"role": "You are a friendly cooking coach for home cooks."}
-    retried = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "8", "--k", "4", "--role-source", "lm",
-                                  "--retry-failed"])
+    retried = runner.invoke(app, ["generate", "--out", str(tmp_path), "--limit", "8", "--k", "4", "--retry-failed"])
     assert retried.exit_code == 0, retried.output
 
 
