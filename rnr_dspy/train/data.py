@@ -50,6 +50,14 @@ class DataSet(BaseModel):
                  if keep]
         self.rows, self.row_sources = [row for row, _ in pairs], [source for _, source in pairs]
 
+    def sample(self, count: int, seed: int, reason: str) -> None:
+        """Keep `count` rows drawn at random (seeded, in their order) and count the others under `reason`."""
+        if count >= len(self.rows):
+            return
+        chosen = set(random.Random(seed).sample(range(len(self.rows)), count))
+        self.skipped[reason] += len(self.rows) - count
+        self.keep([index in chosen for index in range(len(self.rows))])
+
     def counts(self) -> dict[str, int]:
         """Rows per source file."""
         return dict(Counter(self.row_sources))

@@ -3,7 +3,7 @@ import json
 import pytest
 from train_rows import SYSTEM, dpo_row, sft_row, write_jsonl
 
-from rnr_dspy.train.data import DataError, load_dpo_rows, load_sft_rows, mix_ift, resolve_files
+from rnr_dspy.train.data import DataError, DataSet, load_dpo_rows, load_sft_rows, mix_ift, resolve_files
 from rnr_dspy.train.lengths import fit_to_length, token_lengths
 
 
@@ -112,3 +112,21 @@ def test_sft_rows_chooses_generated_rows_by_method_and_counts_the_rest(tmp_path)
     assert users == [f"How do I cook pasta number {i}?" for i in (0, 2, 9)]
     assert data.skipped == {"hindsight rows (not in sft_rows)": 2} and not data.problems
     assert len(load_sft_rows([path]).rows) == 5
+
+
+def test_a_sample_keeps_seeded_rows_in_order_and_counts_the_rest():
+    def sampled(seed):
+        data = DataSet()
+        for index in range(10):
+            data.add({"index": index}, f"file-{index % 2}")
+        data.sample(4, seed, "not reached")
+        return data
+
+    data = sampled(0)
+    kept = [row["index"] for row in data.rows]
+    assert len(kept) == 4 and kept == sorted(kept) and data.skipped == {"not reached": 6}
+    assert [f"file-{index % 2}" for index in kept] == data.row_sources
+    assert [row["index"] for row in sampled(0).rows] == kept != [row["index"] for row in sampled(1).rows]
+    whole = sampled(0)
+    whole.sample(10, 0, "not reached")
+    assert len(whole.rows) == 4 and whole.skipped == {"not reached": 6}  # asking for as many as it has keeps all

@@ -101,6 +101,21 @@ def test_lora_adapters_are_merged_on_save(run_dir, tiny_model_dir, tmp_path):
     assert any("_proj." in name for name in changed(base, after)) and not (out / "adapter_config.json").exists()
 
 
+def test_dpo_under_max_steps_trains_only_the_pairs_those_steps_reach(tmp_path, tiny_model_dir):
+    # DPO computes the reference log-probabilities of every pair it is given before training: pairs that
+    # max_steps never reaches are left out first, and counted.
+    from train_rows import dpo_row
+
+    write_jsonl(tmp_path / "run" / "data" / "dpo.jsonl", [dpo_row(i) for i in range(10)])
+    settings = {**QUICK, "learning_rate": 1e-3, "precompute_ref_log_probs": True}
+    result = run_train(TrainConfig(data=[tmp_path / "run"], model=f"local:{tiny_model_dir}", out=tmp_path / "out",
+                                   method=["dpo"], dpo_config=settings))
+    (dpo,) = result.stages
+    assert (dpo.rows, dpo.steps) == (4, 2)  # 2 steps of 2 pairs
+    assert result.skipped == {"beyond max_steps=2 (4 pairs)": 6}
+    assert "beyond max_steps=2 (4 pairs): 6" in (tmp_path / "out" / "README.md").read_text()
+
+
 def test_a_non_empty_output_dir_is_refused_unless_overwrite(run_dir, tiny_model_dir, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
