@@ -21,8 +21,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-_KEY = "activation_checkpointing"
-
 
 def child(config_file: Path, result_file: Path, keep_heap: bool) -> None:
     import resource
@@ -38,7 +36,7 @@ def child(config_file: Path, result_file: Path, keep_heap: bool) -> None:
                                        "faults": usage.ru_minflt, "system_s": usage.ru_stime}))
 
 
-def measure(config: dict, work: Path, name: str, keep_heap: bool = True) -> tuple[float, float, int, float]:
+def measure(config: dict, work: Path, name: str, keep_heap: bool) -> tuple[float, float, int, float]:
     """Seconds per optimizer step, peak RSS in GB, minor page faults and system CPU seconds of one training run
     in its own process."""
     from rnr_dspy.peak_memory import run_measured
@@ -87,7 +85,8 @@ def main() -> None:
                 for name, checkpointing, keep_heap in arms:
                     tag = f"{method}-{repeat}-{checkpointing}-{keep_heap}"
                     config = {"data": [options.data], "model": recipe.student, "method": [method],
-                              "out": str(work / tag), f"{method}_config": {**settings, _KEY: checkpointing}}
+                              "out": str(work / tag),
+                              f"{method}_config": {**settings, "activation_checkpointing": checkpointing}}
                     runs[name].append(measure(config, work, tag, keep_heap))
             first = runs[arms[0][0]]
             for name, _, _ in arms:
