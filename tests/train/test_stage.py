@@ -63,3 +63,40 @@ def test_freed_memory_stays_in_the_heap_while_a_stage_trains():
         kept = faults()
     # 16,384 pages a block: a fresh process with glibc's defaults faults each one in again (81,925 faults here).
     assert kept < 16384
+
+
+def test_a_kept_heap_over_its_bound_is_handed_back_after_the_step():
+    from rnr_dspy.train import stage
+
+    if stage._libc_function("mallopt") is None or stage._libc_function("malloc_trim") is None:
+        pytest.skip("not glibc")
+    with stage._heap_kept():
+        blocks = [bytearray(64 * 2**20) for _ in range(4)]
+        for block in blocks:
+            block[::4096] = b"x" * len(block[::4096])  # every page resident
+        del blocks, block
+        kept = stage._resident_bytes()
+        stage._heap_bound(kept * 2).on_step_end(None, None, None)  # under the bound: the heap stays
+        assert stage._resident_bytes() > kept - 64 * 2**20
+        stage._heap_bound(0).on_step_end(None, None, None)
+        assert stage._resident_bytes() < kept - 128 * 2**20
+
+
+@pytest.mark.parametrize(("bound", "trims"), [(0, 2), (2**50, 0)])
+def test_a_stage_trims_the_heap_after_a_step_only_over_the_bound(tiny_model_dir, tiny_tokenizer, tmp_path,
+                                                                   monkeypatch, bound, trims):
+    from train_rows import sft_row
+    from trl import SFTTrainer
+
+    from rnr_dspy.train import TrainConfig, stage
+    from rnr_dspy.train.data import _prompt_completion
+
+    monkeypatch.setattr(stage, "_HEAP_BOUND", bound)
+    calls = []
+    monkeypatch.setattr(stage, "_trim_heap", lambda: calls.append(1))
+    monkeypatch.setattr(stage, "_release_memory", lambda: None)  # the trim at the stage's end is not counted
+    args = TrainConfig(data=[tmp_path], out=tmp_path / "out",
+                       sft_config={"max_steps": 2, "per_device_train_batch_size": 1}).sft_arguments()
+    rows = [_prompt_completion(sft_row(i)["messages"]) for i in range(2)]
+    stage.run_stage("sft", SFTTrainer, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
+    assert len(calls) == trims
