@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import resource
 import signal
 import subprocess
@@ -24,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["PeakMeter", "run_measured"]
+__all__ = ["PeakMeter", "resident_bytes", "run_measured"]
 
 _KIB = 1024
 # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
@@ -85,6 +86,11 @@ def _tree(pid: int) -> list[int]:
                 pass  # the task ended
         index += 1
     return pids
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now, in bytes; 0 where /proc cannot be read."""
+    return _status_kib(os.getpid(), "VmRSS") * _KIB
 
 
 def _status_kib(pid: int, field: str) -> int:

@@ -75,19 +75,16 @@ def _half_the_memory_at_most_8_gib() -> int:
 _HEAP_BOUND = _half_the_memory_at_most_8_gib()
 
 
-def _resident_bytes() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def _heap_bound(limit: int) -> Any:
     """A callback that trims the heap after an optimizer step that left the process over `limit` bytes resident:
     the heap is kept between steps while it stays under, and handed back once when it grows past."""
     from transformers import TrainerCallback
 
+    from rnr_dspy.peak_memory import resident_bytes
+
     class _Bound(TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if os.path.exists("/proc/self/statm") and _resident_bytes() > limit:
+            if resident_bytes() > limit:  # 0 where /proc cannot be read: never over
                 _trim_heap()
 
     return _Bound()

@@ -96,5 +96,6 @@ def main() -> None:
                       f"{statistics.median(run[2] for run in runs[name]) / 1e6:.1f} | "
                       f"{statistics.median(run[3] for run in runs[name]):.0f} |")
 
+
 if __name__ == "__main__":
     main()

@@ -66,6 +66,7 @@ def test_freed_memory_stays_in_the_heap_while_a_stage_trains():
 
 
 def test_a_kept_heap_over_its_bound_is_handed_back_after_the_step():
+    from rnr_dspy.peak_memory import resident_bytes
     from rnr_dspy.train import stage
 
     if stage._libc_function("mallopt") is None or stage._libc_function("malloc_trim") is None:
@@ -75,11 +76,11 @@ def test_a_kept_heap_over_its_bound_is_handed_back_after_the_step():
         for block in blocks:
             block[::4096] = b"x" * len(block[::4096])  # every page resident
         del blocks, block
-        kept = stage._resident_bytes()
+        kept = resident_bytes()
         stage._heap_bound(kept * 2).on_step_end(None, None, None)  # under the bound: the heap stays
-        assert stage._resident_bytes() > kept - 64 * 2**20
+        assert resident_bytes() > kept - 64 * 2**20
         stage._heap_bound(0).on_step_end(None, None, None)
-        assert stage._resident_bytes() < kept - 128 * 2**20
+        assert resident_bytes() < kept - 128 * 2**20
 
 
 @pytest.mark.parametrize(("bound", "trims"), [(0, 2), (2**50, 0)])
