@@ -24,6 +24,11 @@ def test_shipped_recipes_are_valid_for_every_stage(name, tmp_path):
     assert configs["eval"].models[1] == trained
 
 
+def test_the_embedded_recipe_teaches_answers_that_end_before_eval_cuts_them_off(tmp_path):
+    configs = stage_configs(load_recipe("embedded-smollm2", out=tmp_path))
+    assert configs["generate"].response_max_tokens < configs["eval"].max_tokens
+
+
 def test_an_unknown_recipe_lists_the_shipped_ones():
     with pytest.raises(ConfigError, match="embedded-smollm2, teacher-vllm-7b"):
         load_recipe("no-such-recipe")
