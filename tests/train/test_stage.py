@@ -101,3 +101,40 @@ def test_a_stage_trims_the_heap_after_a_step_only_over_the_bound(tiny_model_dir,
     rows = [_prompt_completion(sft_row(i)["messages"]) for i in range(2)]
     stage.run_stage("sft", SFTTrainer, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
     assert len(calls) == trims
+
+
+def test_the_heap_is_kept_while_the_trainer_trains_not_while_it_is_built(tiny_model_dir, tiny_tokenizer, tmp_path,
+                                                                          monkeypatch):
+    # DPO computes its reference log-probabilities while it is built: passes with no step between them for the
+    # bound to trim at, which grew a kept heap to 12.8 GB.
+    import contextlib
+
+    from train_rows import sft_row
+    from trl import SFTTrainer
+
+    from rnr_dspy.train import TrainConfig, stage
+    from rnr_dspy.train.data import _prompt_completion
+
+    events = []
+
+    @contextlib.contextmanager
+    def kept():
+        events.append("kept")
+        yield
+        events.append("released")
+
+    class Recording(SFTTrainer):
+        def __init__(self, *args, **kwargs):
+            events.append("built")
+            super().__init__(*args, **kwargs)
+
+        def train(self, *args, **kwargs):
+            events.append("trains")
+            return super().train(*args, **kwargs)
+
+    monkeypatch.setattr(stage, "_heap_kept", kept)
+    args = TrainConfig(data=[tmp_path], out=tmp_path / "out",
+                       sft_config={"max_steps": 1, "per_device_train_batch_size": 1}).sft_arguments()
+    rows = [_prompt_completion(sft_row(0)["messages"])]
+    stage.run_stage("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
+    assert events == ["built", "kept", "trains", "released"]
