@@ -298,3 +298,10 @@ def test_max_and_min_words_agree_with_count_words(text, limit):
     words = count_words(text)
     assert MaxWords(limit=limit).evaluate(text).followed == (words <= limit)
     assert MinWords(limit=limit).evaluate(text).followed == (words >= limit)
+
+
+def test_a_marker_is_as_long_as_what_is_kept_of_it():
+    # "\x1f" is blank to Python, not to pydantic's own stripping: it counted against the limit, then was stripped.
+    from rnr_dspy.rules.checkers.sections import Sections
+
+    assert Sections(marker="0" * 20 + "\x1f", min_count=2).marker == "0" * 20

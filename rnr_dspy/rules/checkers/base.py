@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
 
 from rnr_dspy.rules.checkers.text import Relation, compare, count_words, phrase_pattern, split_sentences
 
@@ -42,8 +42,15 @@ def _strip_visible(value: str) -> str:
 Visible = AfterValidator(_strip_visible)
 
 
+def _python_stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
 def _text(max_length: int) -> Any:
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length), Visible]
+    # Stripped the Python way before the length is counted: StringConstraints' own stripping keeps what Python
+    # counts as blank ("\x1f"), which would count against the limit and then be stripped anyway.
+    return Annotated[str, BeforeValidator(_python_stripped),
+                     StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length), Visible]
 
 
 # Text parameters, by how long they may be: a keyword, a marker ("P.S."), a phrase, a whole sentence.
