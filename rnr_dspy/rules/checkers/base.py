@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
 
 from rnr_dspy.rules.checkers.text import Relation, compare, count_words, phrase_pattern, split_sentences
 
@@ -32,25 +32,21 @@ WORDING_STYLES = ("canonical", "terse", "prohibitive", "third_person", "requirem
 MAX_TEXT = 200
 
 
-def _strip_visible(value: str) -> str:
+def _strip_visible(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # the type check that follows names what is wrong
     if not value.strip():
         raise ValueError("must contain a visible character")
     return value.strip()
 
 
-# After StringConstraints' own stripping: also strips what Python counts as blank (e.g. "\x1c"), so no phrase is blank.
-Visible = AfterValidator(_strip_visible)
-
-
-def _python_stripped(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+# Stripped the Python way before the length is counted: pydantic's own stripping keeps what Python counts as blank
+# ("\x1c", "\x1f"), which counted against the limit, and left a phrase of nothing else blank.
+Visible = BeforeValidator(_strip_visible)
 
 
 def _text(max_length: int) -> Any:
-    # Stripped the Python way before the length is counted: StringConstraints' own stripping keeps what Python
-    # counts as blank ("\x1f"), which would count against the limit and then be stripped anyway.
-    return Annotated[str, BeforeValidator(_python_stripped),
-                     StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length), Visible]
+    return Annotated[str, Visible, StringConstraints(min_length=1, max_length=max_length)]
 
 
 # Text parameters, by how long they may be: a keyword, a marker ("P.S."), a phrase, a whole sentence.
