@@ -17,9 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 from pathlib import Path
+
+from heap_arms import child_arm, run_arm
 
 
 def child(config_file: Path, result_file: Path, keep_heap: bool) -> None:
@@ -39,22 +40,13 @@ def child(config_file: Path, result_file: Path, keep_heap: bool) -> None:
 def measure(config: dict, work: Path, name: str, keep_heap: bool) -> tuple[float, float, int, float]:
     """Seconds per optimizer step, peak RSS in GB, minor page faults and system CPU seconds of one training run
     in its own process."""
-    from rnr_dspy.peak_memory import run_measured
-
-    config_file, result_file = work / f"{name}.json", work / f"{name}.result.json"
-    config_file.write_text(json.dumps(config))
-    code, peak = run_measured([sys.executable, __file__, "--child", str(config_file), str(result_file),
-                               "keep-heap" if keep_heap else "glibc"])
-    if code != 0:
-        raise SystemExit(f"{name}: training exited with {code}")
-    result = json.loads(result_file.read_text())
-    return result["seconds"] / result["steps"], peak / 1e9, result["faults"], result["system_s"]
+    result, peak = run_arm(__file__, config, work, name, keep_heap)
+    return result["seconds"] / result["steps"], peak, result["faults"], result["system_s"]
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--child"]:
-        config_file, result_file, heap = sys.argv[2:5]
-        child(Path(config_file), Path(result_file), heap == "keep-heap")
+    if (arm := child_arm()) is not None:
+        child(*arm)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="a generate run directory")

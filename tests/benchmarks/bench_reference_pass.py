@@ -14,10 +14,11 @@ import argparse
 import contextlib
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from heap_arms import child_arm, run_arm
 
 
 class _BuiltError(Exception):
@@ -48,21 +49,13 @@ def child(config_file: Path, result_file: Path, keep_heap: bool) -> None:
 
 def measure(config: dict, work: Path, name: str, keep_heap: bool) -> tuple[float, float]:
     """Seconds to build the trainer and peak RSS in GB of one run in its own process."""
-    from rnr_dspy.peak_memory import run_measured
-
-    config_file, result_file = work / f"{name}.json", work / f"{name}.result.json"
-    config_file.write_text(json.dumps(config))
-    code, peak = run_measured([sys.executable, __file__, "--child", str(config_file), str(result_file),
-                               "keep-heap" if keep_heap else "glibc"])
-    if code != 0:
-        raise SystemExit(f"{name}: exited with {code}")
-    return json.loads(result_file.read_text())["seconds"], peak / 1e9
+    result, peak = run_arm(__file__, config, work, name, keep_heap)
+    return result["seconds"], peak
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--child"]:
-        config_file, result_file, heap = sys.argv[2:5]
-        child(Path(config_file), Path(result_file), heap == "keep-heap")
+    if (arm := child_arm()) is not None:
+        child(*arm)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="a generate run directory")
