@@ -18,14 +18,23 @@ def test_other_runtime_errors_are_left_alone():
     assert _memory_hint(RuntimeError("shape mismatch")) is None
 
 
-def test_a_stage_frees_its_model_before_the_next_method_loads_its_own(tiny_model_dir, tiny_tokenizer, tmp_path):
-    import weakref
-
+def _sft_inputs(tmp_path, *, steps, batch, rows):
+    """TRL arguments for `steps` SFT steps of `batch` rows, and `rows` prompt-completion rows."""
     from train_rows import sft_row
-    from trl import SFTTrainer
 
     from rnr_dspy.train import TrainConfig
     from rnr_dspy.train.data import _prompt_completion
+
+    args = TrainConfig(data=[tmp_path], out=tmp_path / "out",
+                       sft_config={"max_steps": steps, "per_device_train_batch_size": batch}).sft_arguments()
+    return args, [_prompt_completion(sft_row(i)["messages"]) for i in range(rows)]
+
+
+def test_a_stage_frees_its_model_before_the_next_method_loads_its_own(tiny_model_dir, tiny_tokenizer, tmp_path):
+    import weakref
+
+    from trl import SFTTrainer
+
     from rnr_dspy.train.stage import run_stage
 
     models = []
@@ -35,9 +44,7 @@ def test_a_stage_frees_its_model_before_the_next_method_loads_its_own(tiny_model
             super().__init__(*args, **kwargs)
             models.append(weakref.ref(self.model))
 
-    args = TrainConfig(data=[tmp_path], out=tmp_path / "out",
-                       sft_config={"max_steps": 1, "per_device_train_batch_size": 2}).sft_arguments()
-    rows = [_prompt_completion(sft_row(i)["messages"]) for i in range(2)]
+    args, rows = _sft_inputs(tmp_path, steps=1, batch=2, rows=2)
     result = run_stage("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
     assert result.steps == 1 and models and models[0]() is None
 
@@ -86,19 +93,15 @@ def test_a_kept_heap_over_its_bound_is_handed_back_after_the_step():
 @pytest.mark.parametrize(("bound", "trims"), [(0, 2), (2**50, 0)])
 def test_a_stage_trims_the_heap_after_a_step_only_over_the_bound(tiny_model_dir, tiny_tokenizer, tmp_path,
                                                                    monkeypatch, bound, trims):
-    from train_rows import sft_row
     from trl import SFTTrainer
 
-    from rnr_dspy.train import TrainConfig, stage
-    from rnr_dspy.train.data import _prompt_completion
+    from rnr_dspy.train import stage
 
     monkeypatch.setattr(stage, "_HEAP_BOUND", bound)
     calls = []
     monkeypatch.setattr(stage, "_trim_heap", lambda: calls.append(1))
     monkeypatch.setattr(stage, "_release_memory", lambda: None)  # the trim at the stage's end is not counted
-    args = TrainConfig(data=[tmp_path], out=tmp_path / "out",
-                       sft_config={"max_steps": 2, "per_device_train_batch_size": 1}).sft_arguments()
-    rows = [_prompt_completion(sft_row(i)["messages"]) for i in range(2)]
+    args, rows = _sft_inputs(tmp_path, steps=2, batch=1, rows=2)
     stage.run_stage("sft", SFTTrainer, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
     assert len(calls) == trims
 
@@ -109,11 +112,9 @@ def test_the_heap_is_kept_while_the_trainer_trains_not_while_it_is_built(tiny_mo
     # bound to trim at, which grew a kept heap to 12.8 GB.
     import contextlib
 
-    from train_rows import sft_row
     from trl import SFTTrainer
 
-    from rnr_dspy.train import TrainConfig, stage
-    from rnr_dspy.train.data import _prompt_completion
+    from rnr_dspy.train import stage
 
     events = []
 
@@ -133,8 +134,6 @@ def test_the_heap_is_kept_while_the_trainer_trains_not_while_it_is_built(tiny_mo
             return super().train(*args, **kwargs)
 
     monkeypatch.setattr(stage, "_heap_kept", kept)
-    args = TrainConfig(data=[tmp_path], out=tmp_path / "out",
-                       sft_config={"max_steps": 1, "per_device_train_batch_size": 1}).sft_arguments()
-    rows = [_prompt_completion(sft_row(0)["messages"])]
+    args, rows = _sft_inputs(tmp_path, steps=1, batch=1, rows=1)
     stage.run_stage("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
     assert events == ["built", "kept", "trains", "released"]
