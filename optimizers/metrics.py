@@ -13,7 +13,9 @@ import dspy
 from rnr_dspy.optimizers.rule_quality import RuleSetQuality, rule_set_quality
 from rnr_dspy.rules import Adherence, Rule, RuleVerdict, decide, tally
 
-__all__ = ["combined_score", "judged_rules", "rnr_feedback", "rnr_score", "rule_adherence"]
+NO_RESPONSE = "the prediction has no response"
+
+__all__ = ["NO_RESPONSE", "combined_score", "judged_rules", "rnr_feedback", "rnr_score", "rule_adherence"]
 
 
 def judged_rules(pred: Any, example: Any = None) -> tuple[list[Rule], list[RuleVerdict]]:
@@ -22,20 +24,32 @@ def judged_rules(pred: Any, example: Any = None) -> tuple[list[Rule], list[RuleV
 
     A prediction of the RNR program carries several `answers` (one per user turn): every answer's best attempt
     is decided, so the verdicts hold one entry per rule per answer. Any other prediction is one answer: its
-    `response`, `verdicts` and `turn_type` (else the example's).
+    `response`, `verdicts` and `turn_type` (else the example's). A missing response leaves every rule unknown;
+    a prediction without `rules` raises `ValueError`, since there is nothing to score it against.
     """
-    rules = [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.get("rules") or []]
+    if pred.get("rules") is None:
+        raise ValueError("the prediction has no `rules` to score its response against")
+    rules = [rule if isinstance(rule, Rule) else Rule.model_validate(rule) for rule in pred.get("rules")]
     answers = pred.get("answers")
     if answers:
         verdicts: list[RuleVerdict] = []
         for answer in answers:
             best = answer.best()
-            verdicts += decide(rules, best.response if best else "", turn_type=answer.turn_type,
-                               judged=best.verdicts if best else None)
+            verdicts += _decided(rules, best.response if best else None, answer.turn_type,
+                                 best.verdicts if best else None)
         return rules, verdicts
     judged = [v if isinstance(v, RuleVerdict) else RuleVerdict.model_validate(v) for v in pred.get("verdicts") or []]
     turn_type = pred.get("turn_type") or (example.get("turn_type") if example is not None else None)
-    return rules, decide(rules, pred.get("response") or "", turn_type=turn_type, judged=judged)
+    return rules, _decided(rules, pred.get("response"), turn_type, judged)
+
+
+def _decided(rules: list[Rule], response: str | None, turn_type: Any,
+             judged: list[RuleVerdict] | None) -> list[RuleVerdict]:
+    # No response is not an empty one: an empty answer would follow "no commas" and the like.
+    if response is None:
+        return [RuleVerdict(rule_id=rule.id, followed=None, reason=NO_RESPONSE, method="check" if rule.checkable
+                            else "judge") for rule in rules]
+    return decide(rules, response, turn_type=turn_type, judged=judged)
 
 
 def combined_score(adherence: Adherence, quality: RuleSetQuality) -> float:
@@ -47,7 +61,8 @@ def rule_adherence(example: Any, pred: Any, trace: Any = None) -> float | bool:
     """DSPy metric: the fraction of rules the response followed; while bootstrapping (`trace` set), whether it
     followed all of them.
 
-    `pred` needs `rules` and `response`; its `verdicts`, if any, supply the judge's word on rules without a check.
+    `pred` needs `rules` (else `ValueError`) and `response` (without one every rule is unknown); its `verdicts`,
+    if any, supply the judge's word on rules without a check.
     """
     adherence = tally(judged_rules(pred, example)[1])
     return adherence.passed if trace is not None else adherence.fraction

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import dspy
 from dspy.utils.exceptions import AdapterParseError
@@ -23,7 +23,10 @@ from rnr_dspy.parallel import parallel_map
 from rnr_dspy.rules import SystemPrompt, TurnType
 from rnr_dspy.rules.sampling import sample_rules
 
-__all__ = ["Memo", "RNRProgram", "load_program", "run_step"]
+__all__ = ["Memo", "RNRProgram", "RoleSource", "RuleSource", "load_program", "run_step"]
+
+RoleSource = Literal["lm", "composed"]
+RuleSource = Literal["lm", "sampled"]
 
 Memo = Callable[[str, Callable[[], Any], dict[str, Any]], Any]
 """`memo(step, run, inputs)` returns the result of `run()` for the step ("system", "turns" or "answer") with these
@@ -59,10 +62,13 @@ class RNRProgram(dspy.Module):
     """
 
     def __init__(self, judge_lm: dspy.BaseLM | None = None, use_judge: bool = True, checks_only: bool = False,
-                 role_source: Literal["lm", "composed"] = "lm", rule_source: Literal["lm", "sampled"] = "lm",
-                 user_turns: bool = False, turn_source: Literal["lm", "composed"] = "lm",
+                 role_source: RoleSource = "lm", rule_source: RuleSource = "lm",
+                 user_turns: bool = False, turn_source: RoleSource = "lm",
                  answering: AnswerSettings | None = None) -> None:
         super().__init__()
+        for name, value, allowed in (("role_source", role_source, RoleSource), ("rule_source", rule_source,
+                                     RuleSource), ("turn_source", turn_source, RoleSource)):
+            _one_of(name, value, get_args(allowed))
         self.role_generator = RoleGenerator()
         self.rule_generator = RuleGenerator(checks_only=checks_only)
         self.turn_generator = UserTurnGenerator()
@@ -132,6 +138,12 @@ class RNRProgram(dspy.Module):
                                       user=user, rules=system.rules, turn_type=turn_type, role=system.role,
                                       seed=f"{seed}:{turn_type}:{user}")
         return Answer(turn_type=turn_type, user=user, attempts=attempts)
+
+
+def _one_of(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    # A misspelt source would otherwise quietly fall back to the LM.
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
 
 
 def load_program(program: RNRProgram, path: Path) -> RNRProgram:

@@ -258,3 +258,10 @@ def test_chat_turns_keep_demos_as_earlier_exchanges_and_other_signatures_in_fiel
     assert [(m.role, m.text) for m in engine.requests[0].messages] == [
         ("user", "Hello?"), ("assistant", "Sure, hello."), ("user", "Hi")]
     assert "[[ ## seed_instructions ## ]]" in engine.requests[1].messages[-1].text  # the role generator: fields
+
+
+@pytest.mark.parametrize("setting", [{"rule_source": "registry"}, {"role_source": "LM"}, {"turn_source": "sampled"}])
+def test_rnr_program_refuses_a_source_it_does_not_know(setting):
+    name, value = next(iter(setting.items()))
+    with pytest.raises(ValueError, match=f"{name} must be one of .* not {value!r}"):
+        RNRProgram(**setting)

@@ -46,10 +46,10 @@ class Rule(BaseModel):
     """One rule of a system prompt. With a `check` it is decided by code; without one, by a judge LM."""
 
     # (The docstring above is part of the JSON schema LMs read; notes for developers go here.)
-    # Written by hand (`Rule(text=..., check=...)`), a rule with an unknown checker or bad parameters raises at
-    # once. Parsed from data (`Rule.model_validate`, a `list[Rule]` field, an LM's reply), such a rule is kept
-    # judge-only and `check_error` says why, so an LM's slip does not lose the rule. A checked rule's kind
-    # defaults to its checker's kind.
+    # Written by hand (`Rule(text=..., check=...)`), a rule with an unknown field, an unknown checker or bad
+    # parameters raises at once. Parsed from data (`Rule.model_validate`, a `list[Rule]` field, an LM's reply),
+    # unknown fields are dropped and a rule with a bad check is kept judge-only with `check_error` saying why, so
+    # an LM's slip does not lose the rule. A checked rule's kind defaults to its checker's kind.
     model_config = ConfigDict(extra="ignore")
 
     # Ids are assigned by the program, not written by the LM, so they are left out of the LM-facing schema.
@@ -72,11 +72,15 @@ class Rule(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _keep_rule_when_check_is_invalid(cls, data: Any, info: ValidationInfo) -> Any:
-        if not isinstance(data, dict) or data.get("check") is None:
+        if not isinstance(data, dict):
             return data
         if info.context is _HAND_WRITTEN:
-            _known_checker(data["check"])
+            _known_fields(data, cls.model_fields)
+            if data.get("check") is not None:
+                _known_checker(data["check"])
             return data  # the field validates the parameters: a bad one raises, naming it
+        if data.get("check") is None:
+            return data
         try:
             _CHECK.validate_python(data["check"])
         except ValidationError as error:
@@ -113,6 +117,16 @@ class Rule(BaseModel):
 _CHECK: TypeAdapter[Any] = TypeAdapter(AnyCheck)
 # The validation context of a rule built with `Rule(...)`; compared by identity.
 _HAND_WRITTEN: dict[str, bool] = {"hand_written": True}
+
+
+def _known_fields(data: dict[str, Any], fields: Any) -> None:
+    # Parsed data may carry keys the rule does not keep (an LM's extra "reason"); a hand-written one may not, or a
+    # misspelt `check` would silently leave the rule to a judge.
+    unknown = [key for key in data if key not in fields]
+    if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), list(fields), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; a rule's fields are {', '.join(fields)}"
+        raise ValueError(f"unknown field {unknown[0]!r} of a rule{hint}")
 
 
 def _known_checker(check: Any) -> None:

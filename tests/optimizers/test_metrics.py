@@ -1,7 +1,8 @@
 import dspy
 import pytest
 
-from rnr_dspy.optimizers.metrics import rule_adherence
+from rnr_dspy.answer import Answer
+from rnr_dspy.optimizers.metrics import judged_rules, rule_adherence
 from rnr_dspy.rules import Rule, RuleVerdict
 
 SHORT = Rule(id="r1", text="Use at most 3 words.", kind="length", check={"name": "max_words", "limit": 3})
@@ -62,7 +63,27 @@ def test_rule_adherence_with_zero_rules_scores_nothing():
     assert rule_adherence(dspy.Example(), pred([], "anything"), trace=[]) is False
 
 
-def test_rule_adherence_tolerates_missing_fields():
-    assert rule_adherence(dspy.Example(), dspy.Prediction()) == 0.0
-    assert rule_adherence(dspy.Example(), dspy.Prediction(rules=[SHORT], response=None)) == 1.0
+def test_rule_adherence_without_a_response_leaves_every_rule_unknown():
+    prediction = dspy.Prediction(rules=[NO_COMMAS, SHORT], response=None)
+    assert rule_adherence(dspy.Example(), prediction) == 0.0
+    assert rule_adherence(dspy.Example(), dspy.Prediction(rules=[NO_COMMAS])) == 0.0
+    _, verdicts = judged_rules(prediction)
+    assert [v.followed for v in verdicts] == [None, None]
+
+
+def test_rule_adherence_scores_an_empty_response_as_an_answer():
+    assert rule_adherence(dspy.Example(), dspy.Prediction(rules=[NO_COMMAS], response="")) == 1.0
+
+
+def test_rule_adherence_without_rules_raises():
+    with pytest.raises(ValueError, match="no `rules`"):
+        rule_adherence(dspy.Example(), dspy.Prediction(response="a, b"))
+
+
+def test_rule_adherence_without_verdicts_leaves_judge_rules_unknown():
     assert rule_adherence(dspy.Example(), dspy.Prediction(rules=[KIND], response="x", verdicts=None)) == 0.0
+
+
+def test_rule_adherence_of_an_answer_without_attempts_leaves_its_rules_unknown():
+    answers = [Answer(turn_type="in_scope", user="Hi", attempts=[])]
+    assert rule_adherence(dspy.Example(), dspy.Prediction(rules=[NO_COMMAS], answers=answers)) == 0.0

@@ -135,6 +135,16 @@ def test_a_hand_written_rule_with_a_misspelt_checker_raises_and_suggests_the_nam
         Rule(text="Be brief.", check={"name": "max_wrds", "limit": 50})
 
 
+def test_a_hand_written_rule_with_a_misspelt_field_raises_and_suggests_the_name():
+    with pytest.raises(ValidationError, match="unknown field 'chekc' of a rule; did you mean 'check'"):
+        Rule(id="r1", text="No commas.", chekc={"name": "no_commas"})
+
+
+def test_a_parsed_rule_drops_fields_it_does_not_keep():
+    rule = Rule.model_validate({"text": "No commas.", "check": {"name": "no_commas"}, "reason": "an LM's aside"})
+    assert rule.check is not None and not hasattr(rule, "reason")
+
+
 @pytest.mark.parametrize("check", [{"name": "max_words", "limit": 0}, {"name": "starts_with"},
                                    {"name": "no_commas", "strict": True}, "max_words"])
 def test_a_hand_written_rule_with_bad_check_parameters_raises_naming_them(check):
@@ -161,11 +171,6 @@ def test_rule_still_rejects_a_missing_or_empty_text():
         Rule(check={"name": "no_commas"})
     with pytest.raises(ValidationError):
         Rule(text="")
-
-
-def test_rule_ignores_unknown_fields():
-    rule = Rule(text="Be kind.", priority="high")
-    assert not hasattr(rule, "priority")
 
 
 def test_verify_returns_a_check_verdict_with_the_rule_id():
