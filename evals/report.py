@@ -29,6 +29,10 @@ INTERVALS = ("Values with 95% intervals: Wilson score intervals for pass rates, 
              "bootstrap for ratios), p from an exact McNemar test (pass rates) or sign test (ratios), ↑/↓ items "
              "better/worse; a Δ marked *unpaired* is a plain difference.")
 
+VIEWER = ("Every item of every model side by side, with its verdicts and the items each model gained or lost: "
+          "`rnr-dspy view DIR` (DIR: this report's directory, or the recipe run holding it) writes `DIR/view.html`, "
+          "one file that opens offline.")
+
 
 def write_report(log: EvalLog, out: str | Path) -> tuple[Path, Path | None]:
     """Write `report.md` (and `plot.png` when matplotlib is installed) into `out`."""
@@ -49,7 +53,7 @@ def render_report(log: EvalLog) -> str:
     lines = ["# Eval report", "",
              f"Created {log.created}. Suite `{config.get('suite', '?')}`, limit {config.get('limit') or 'none'}, "
              f"judge {config.get('judge_lm') or 'none'}, max tokens {config.get('max_tokens', '?')}, greedy.", "",
-             INTERVALS, "", "| | model | back end | load (s) |", "|---|---|---|---|"]
+             INTERVALS, "", VIEWER, "", "| | model | back end | load (s) |", "|---|---|---|---|"]
     lines += [f"| {_name(i)} | `{run.spec}` ({run.model_id}) | {run.backend} | {run.load_seconds:.1f} |"
               for i, run in enumerate(log.runs)]
     for task in dict.fromkeys(suite.task for run in log.runs for suite in run.suites):

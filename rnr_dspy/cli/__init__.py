@@ -131,3 +131,4 @@ from rnr_dspy.cli import evaluate as _evaluate  # noqa: E402, F401
 from rnr_dspy.cli import generate as _generate  # noqa: E402, F401
 from rnr_dspy.cli import run as _run  # noqa: E402, F401
 from rnr_dspy.cli import train as _train  # noqa: E402, F401
+from rnr_dspy.cli import view as _view  # noqa: E402, F401

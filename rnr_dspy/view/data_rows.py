@@ -1,0 +1,124 @@
+"""What the viewer's data tab shows of a generate run: every SFT row and DPO pair of its datasets, and every prompt
+that yielded no row, each with its rules, their verdicts and reasons, and how the answer was made."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+from rnr_dspy.answer import Attempt
+from rnr_dspy.generate.records import PromptRecord
+from rnr_dspy.generate.run_dir import RECORD_FILE
+from rnr_dspy.generate.store import RunStore
+from rnr_dspy.rules import Rule, RuleVerdict, decide
+
+__all__ = ["data_view", "prompt_rows", "word_diff"]
+
+_WORDS = re.compile(r"\S+\s*|\s+")  # each word with the space after it
+
+
+def data_view(run_dir: Path) -> dict[str, Any]:
+    """The data tab of a generate run directory: its system prompts (each stored once) and its rows."""
+    store = RunStore(run_dir / RECORD_FILE)
+    systems: dict[str, int] = {}
+    table: list[dict[str, Any]] = []
+    rows = []
+    for record in store.records("prompt"):
+        for row in prompt_rows(PromptRecord.model_validate(record)):
+            system, rules = row.pop("system"), row.pop("rules")
+            if system not in systems:
+                systems[system] = len(table)
+                table.append({"text": system, "rules": [_rule(rule) for rule in rules]})
+            rows.append({"system": systems[system], **row})
+    return {"systems": table, "rows": rows}
+
+
+def prompt_rows(record: PromptRecord) -> list[dict[str, Any]]:
+    """The rows one prompt yields as the datasets hold them (`to_messages`, `to_preference`), or, when it yields
+    none, one row of kind `no_row` with its best attempt: what the teacher wrote and which rules it broke."""
+    rows = []
+    for message_row in record.to_messages():
+        attempt = _attempt_of(record, message_row["method"], message_row["messages"][2]["content"])
+        rows.append(_row(record, "sft", attempt))
+    pair = record.to_preference()
+    if pair is not None:
+        chosen = _attempt_of(record, pair["method"], pair["chosen"][0]["content"])
+        rejected = _attempt_of(record, "sampled", pair["rejected"][0]["content"])
+        if chosen.rules:  # a hindsight pair: the rejected answer is judged under the chosen one's rules
+            verdicts = decide(chosen.rules, rejected.response, turn_type=record.turn_type)
+            rejected = rejected.model_copy(update={"verdicts": verdicts})
+        rows.append({**_row(record, "dpo", chosen), "rejected": _answer(rejected)})
+    if not rows:
+        best = max((a for a in record.attempts if a.method != "hindsight"), key=lambda a: a.followed, default=None)
+        rows.append(_row(record, "no_row", best))
+    return rows
+
+
+def word_diff(before: str, after: str) -> list[list[str]]:
+    """`after` against `before`, word by word: segments `["=", text]`, `["-", text]` (dropped), `["+", text]`."""
+    old, new = _WORDS.findall(before), _WORDS.findall(after)
+    segments: list[list[str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            segments.append(["=", "".join(old[i1:i2])])
+            continue
+        if i2 > i1:
+            segments.append(["-", "".join(old[i1:i2])])
+        if j2 > j1:
+            segments.append(["+", "".join(new[j1:j2])])
+    return segments
+
+
+def _row(record: PromptRecord, kind: str, attempt: Attempt | None) -> dict[str, Any]:
+    rules = (attempt.rules if attempt is not None and attempt.rules else None) or record.rules
+    system = (attempt.system_prompt if attempt is not None and attempt.system_prompt else None) or record.system_prompt
+    how = "failed" if attempt is None or kind == "no_row" else _how_made(record, attempt)
+    source = _best_sample(record) if how in ("repaired", "hindsight", "refusal") else None
+    return {
+        "kind": kind, "id": record.key, "status": record.status, "error": record.error, "method": how,
+        "turn_type": record.turn_type, "seed_ids": record.provenance.seed_ids, "lm": record.provenance.lm,
+        "judge_lm": record.provenance.judge_lm, "system": system, "rules": rules, "user": record.user,
+        **(_answer(attempt) if attempt is not None else {"answer": None, "verdicts": [], "problems": []}),
+        "diff": word_diff(source.response, attempt.response)
+        if source is not None and attempt is not None and source.response != attempt.response else None,
+    }
+
+
+def _how_made(record: PromptRecord, attempt: Attempt) -> str:
+    """`sampled` (as written), `repaired`, `hindsight`, or `refusal`: a hindsight row whose answer is the refusal
+    an out-of-scope turn's rules ask for, written by code rather than by the teacher."""
+    if attempt.method != "hindsight" or record.turn_type != "out_of_scope":
+        return attempt.method
+    sampled = {a.response for a in record.attempts if a.method == "sampled"}
+    refusal_checks = [rule.check for rule in record.rules if rule.check is not None and rule.check.out_of_scope_only]
+    if attempt.response not in sampled and any(check.evaluate(attempt.response).followed for check in refusal_checks):
+        return "refusal"
+    return "hindsight"
+
+
+def _best_sample(record: PromptRecord) -> Attempt | None:
+    """The sample a repair or a hindsight row starts from (as `answer_under_rules` picks it)."""
+    sampled = [a for a in record.attempts if a.method == "sampled"]
+    return max(sampled, key=lambda a: (not a.problems, a.followed), default=None)
+
+
+def _attempt_of(record: PromptRecord, method: str, response: str) -> Attempt:
+    return next(a for a in record.attempts if a.response == response and a.method == method)
+
+
+def _answer(attempt: Attempt | None) -> dict[str, Any]:
+    if attempt is None:
+        return {"answer": None, "verdicts": [], "problems": []}
+    return {"answer": attempt.response, "verdicts": [_verdict(v) for v in attempt.verdicts],
+            "problems": attempt.problems}
+
+
+def _verdict(verdict: RuleVerdict) -> list[Any]:
+    return [verdict.rule_id, verdict.followed, verdict.reason, verdict.method]
+
+
+def _rule(rule: Rule) -> dict[str, str]:
+    return {"id": rule.id, "kind": rule.kind, "text": rule.text,
+            "checker": rule.check.name if rule.check is not None else "judge"}
