@@ -126,6 +126,7 @@ def _interrupted(resume: str) -> NoReturn:
 
 
 # Each command module registers itself on `app` when imported.
+from rnr_dspy.cli import check as _check  # noqa: E402, F401
 from rnr_dspy.cli import compile as _compile  # noqa: E402, F401
 from rnr_dspy.cli import evaluate as _evaluate  # noqa: E402, F401
 from rnr_dspy.cli import generate as _generate  # noqa: E402, F401
