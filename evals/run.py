@@ -12,20 +12,23 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
 
 from rnr_dspy.config import OutDir
+from rnr_dspy.errors import LMSpecError
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
 from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
 from rnr_dspy.masking import mask_in
 from rnr_dspy.models.lm import make_lm
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from rnr_dspy.models.spec import ModelSpec
 from rnr_dspy.progress import Progress, ProgressEvent
 
 __all__ = ["EvalConfig", "EvalResult", "build_tasks", "evaluate", "run_eval"]
 
+SUITES = ("rnr", "ifeval", "all")
 _LMS: JsonDict = {"panel": "Language models"}
 _SUITES: JsonDict = {"panel": "Suites"}
 
@@ -60,6 +63,25 @@ class EvalConfig(BaseModel):
         "Retries of a served model's request that timed out, was rate limited (429) or hit a server error (5xx), "
         "with backoff (a server's Retry-After is honoured up to 60 s)."), json_schema_extra=_LMS)
     seed: int = Field(0, description="Seed of the --limit sample.")
+
+    # A misspelt model or suite is a usage error, found before any model loads; a local path may be written by an
+    # earlier stage of a recipe, so only its form is checked here.
+    @field_validator("models")
+    @classmethod
+    def _known_model_specs(cls, models: list[str]) -> list[str]:
+        for spec in models:
+            try:
+                ModelSpec.parse(spec, must_exist=False)
+            except LMSpecError as error:
+                raise ValueError(str(error)) from None
+        return models
+
+    @field_validator("suite")
+    @classmethod
+    def _known_suite(cls, suite: str) -> str:
+        if suite not in SUITES and Path(suite).suffix != ".jsonl":
+            raise ValueError(f"unknown suite {suite!r}: use {', '.join(SUITES)}, or a path to a .jsonl suite file")
+        return suite
 
 
 class EvalResult(EvalLog):

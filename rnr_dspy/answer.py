@@ -104,11 +104,13 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
         sampling_settings = {key: value for key, value in
                              {"temperature": settings.temperature, "max_tokens": settings.max_tokens}.items()
                              if value is not None}
+        # Greedy attempts are one answer: a rollout id would only make DSPy warn that it has no effect.
+        greedy = sampling_settings.get("temperature", getattr(lm, "kwargs", {}).get("temperature")) == 0
         for rollout in range(settings.attempts):
             # Each request is seeded from the row and the run seed: a resumed run samples what an uninterrupted
             # one would have.
-            sampling = lm.copy(rollout_id=rollout, seed=sampling_seed(settings.seed, seed, rollout),
-                               **sampling_settings)
+            sampling = lm.copy(**({} if greedy else {"rollout_id": rollout}),
+                               seed=sampling_seed(settings.seed, seed, rollout), **sampling_settings)
             with dspy.context(lm=sampling):
                 if reward(inputs, _Kept(responder, errors)(**inputs)) >= 1.0:
                     break

@@ -27,3 +27,17 @@ def test_the_coach_example_keeps_no_demo_without_a_response(monkeypatch):
     demos = [demo for _, predictor in coach.named_predictors() for demo in predictor.demos]
     assert all("response" in demo for demo in demos)
     assert isinstance(coach, dspy.Module)
+
+
+def test_the_coach_example_needs_no_api_key(monkeypatch):
+    specs = []
+    engine = scripted_engine(verdicts={"verdicts": [{"rule_id": "r2", "followed": True, "reason": "no diagnosis"}]})
+
+    def make_lm(spec, **_):
+        specs.append(spec)
+        return fake_lm(engine)
+
+    monkeypatch.setattr("rnr_dspy.make_lm", make_lm)
+    exec(compile(_coach_example(), str(README), "exec"), {})
+    assert specs and set(specs) == {"embedded"}
+

@@ -1,5 +1,6 @@
 """Showing a stage's `ProgressEvent`s: bars with an ETA on a terminal, plain lines when stderr is a file or a pipe
-(a log), so a long run is never silent.
+(a log), so a long run is never silent. Meanwhile the libraries draw no bars of their own and their warnings come
+as notes (`rnr_dspy.cli.quiet`).
 
 Plain lines are printed when a phase starts, when it finishes, and at most every `interval` seconds in between:
     generate: 3/21 (14%) · pass 100% · 0 errors · 1,204 tokens · 0:00:12 elapsed, ETA 0:01:12
@@ -24,6 +25,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from rnr_dspy.cli.quiet import library_output_as_notes
 from rnr_dspy.progress import ProgressEvent
 
 __all__ = ["ProgressDisplay", "describe_stats"]
@@ -49,8 +51,10 @@ class ProgressDisplay:
         self._tasks: dict[str, TaskID] = {}
         self._started: dict[str, float] = {}
         self._printed: dict[str, float] = {}
+        self._notes = library_output_as_notes(console)
 
     def __enter__(self) -> ProgressDisplay:
+        self._notes.__enter__()
         if self._bars is not None:
             self._bars.start()
         return self
@@ -59,6 +63,7 @@ class ProgressDisplay:
                  trace: TracebackType | None) -> None:
         if self._bars is not None:
             self._bars.stop()
+        self._notes.__exit__(kind, error, trace)
 
     def __call__(self, event: ProgressEvent) -> None:
         stats = self.describe(event.stats) if event.stats else ""

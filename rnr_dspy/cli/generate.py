@@ -30,8 +30,10 @@ def generate_command(
         return
     result: GenerateResult = run_stage("generate", config, describe=_describe, resume=RESUME)
     this_run = result.this_run
-    out.print(f"{result.prompts} prompts, pass rate {result.pass_rate}; {result.sft_rows} SFT rows "
-              f"{result.rows_by_method}, {result.dpo_pairs} DPO pairs, {result.errors} failed; "
+    rate = "n/a" if result.pass_rate is None else f"{result.pass_rate:.2f}"
+    by_method = ", ".join(f"{count} {method}" for method, count in result.rows_by_method.items())
+    out.print(f"{result.prompts} prompts, pass rate {rate}; {result.sft_rows} SFT rows"
+              + (f" ({by_method})" if by_method else "") + f", {result.dpo_pairs} DPO pairs, {result.errors} failed; "
               f"{this_run['lm_calls']} LM calls, {this_run['wall_seconds']:.0f} s")
     seeds = result.seeds
     if seeds["contaminated"] or seeds["duplicates"] or seeds["truncated"]:

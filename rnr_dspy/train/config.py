@@ -20,6 +20,7 @@ Example YAML:
 from __future__ import annotations
 
 import difflib
+from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +35,11 @@ Method = Literal["sft", "dpo", "grpo"]
 
 # Set by rnr-dspy itself: checkpoints go under `out/checkpoints/<stage>`.
 OWNED_TRL_FIELDS = frozenset({"output_dir"})
+
+# The settings that decide what a method learns: `recorded_settings` writes the values TRL resolved for them.
+_RECORDED = ("learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size",
+             "gradient_accumulation_steps", "lr_scheduler_type", "warmup_steps", "weight_decay", "max_length",
+             "beta", "num_generations", "max_completion_length", "seed")
 
 _DATA: JsonDict = {"panel": "Data"}
 _TRAINING: JsonDict = {"panel": "Training"}
@@ -130,6 +136,18 @@ class TrainConfig(BaseModel):
         settings = _run_defaults(self.model_dump()) | self.grpo_config
         return _grpo_config(output_dir or self.out / "checkpoints" / "grpo", settings)
 
+    def recorded_settings(self) -> dict[str, Any]:
+        """This config as `train_config.yaml` records it: each method's config holds the values TRL resolved for
+        the settings that decide what it learns (learning rate, epochs, batch size, ...), the user's or TRL's
+        defaults alike, so a run says what it trained with. Machine settings (CPU, precision) are left out, so the
+        file still runs elsewhere."""
+        recorded = self.model_dump(mode="json", exclude={"overwrite"})
+        for method in self.method:
+            arguments = getattr(self, f"{method}_arguments")()
+            resolved = {name: _plain(getattr(arguments, name)) for name in _RECORDED if hasattr(arguments, name)}
+            recorded[f"{method}_config"] = resolved | recorded[f"{method}_config"]
+        return recorded
+
     def lora_arguments(self) -> Any:
         """The `peft.LoraConfig` of this run (all linear layers, r=16, alpha=32 unless set)."""
         return _lora_config(self.lora_config)
@@ -141,6 +159,10 @@ def _run_defaults(fields: dict[str, Any]) -> dict[str, Any]:
     if fields.get("max_steps") is not None:
         defaults["max_steps"] = fields["max_steps"]
     return defaults
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
 
 
 def _sft_config(output_dir: Path, settings: dict[str, Any]) -> Any:

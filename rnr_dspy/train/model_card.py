@@ -40,7 +40,7 @@ def model_card(result: Any, config: Any) -> Any:
               "|---|---|---|---|---|---|---|"]
     lines += [f"| {s.stage} | {s.rows} | {s.steps} | {_number(s.train_loss)} | {_number(s.final_loss)} | "
               f"{s.tokens if s.tokens is not None else '—'} | {s.runtime_s:.1f} |" for s in result.stages]
-    settings = config.model_dump(mode="json", exclude={"overwrite"})
+    settings = config.recorded_settings()
     lines += ["", "Settings (`train_config.yaml`; TRL defaults fill the rest, see `train_log.jsonl` for every logged "
               "step):", "", "```yaml", yaml.safe_dump(settings, sort_keys=False).strip(), "```", ""]
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines))

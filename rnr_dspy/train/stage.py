@@ -190,14 +190,22 @@ def _progress_callback(stage: str, progress: Progress | None) -> Any:
                 progress(ProgressEvent(phase=stage, done=0, total=state.max_steps or None))
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            # A step that logs is reported from `on_log`, which the trainer calls after this: reported here, it
+            # would show the previous step's loss.
+            if not control.should_log:
+                self._report(state)
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None,
+                   **kwargs: Any) -> None:
+            if "loss" in (logs or {}):  # a step's log, not the summary logged when training ends
+                self.latest = {key: value for key, value in (logs or {}).items() if isinstance(value, int | float)}
+                self._report(state)
+
+        def _report(self, state: Any) -> None:
             # The stats are the latest logged metrics (the loss, the learning rate, ...).
             if progress is not None and state.is_world_process_zero:
                 progress(ProgressEvent(phase=stage, done=state.global_step, total=state.max_steps or None,
                                        stats=self.latest))
-
-        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None,
-                   **kwargs: Any) -> None:
-            self.latest = {key: value for key, value in (logs or {}).items() if isinstance(value, int | float)}
 
     return _Report()
 

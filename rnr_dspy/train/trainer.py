@@ -183,7 +183,7 @@ def _write_reports(result: TrainResult, config: TrainConfig) -> None:
             checkpoints.rmdir()  # the trainers create them even when they save no checkpoint
     write_text(out / "train_log.jsonl", "".join(json.dumps(entry) + "\n" for stage in result.stages
                                                 for entry in stage.log))
-    write_yaml(out / "train_config.yaml", config.model_dump(mode="json", exclude={"overwrite"}))
+    write_yaml(out / "train_config.yaml", config.recorded_settings())
     write_json(out / "train_report.json", result.model_dump(mode="json", exclude={"stages": {"__all__": {"log"}}}))
     write_text(out / "README.md", mask_credentials(render_model_card(result, config)))
 

@@ -31,11 +31,12 @@ def fake_models(monkeypatch):
 
 
 def test_two_models_side_by_side_write_log_report_and_plot(tmp_path, fake_models):
-    result = CliRunner().invoke(app, ["eval", "--models", "base", "--models", "trained", "--suite", str(TINY),
-                                      "--out", str(tmp_path), "--max-tokens", "32", "--api-key", "sk-secret"])
+    result = CliRunner().invoke(app, ["eval", "--models", "fake/base", "--models", "fake/trained", "--suite",
+                                      str(TINY), "--out", str(tmp_path), "--max-tokens", "32", "--api-key",
+                                      "sk-secret"])
     assert result.exit_code == 0, result.output
     log = json.loads((tmp_path / "log.json").read_text(encoding="utf-8"))
-    assert [run["spec"] for run in log["runs"]] == ["base", "trained"]
+    assert [run["spec"] for run in log["runs"]] == ["fake/base", "fake/trained"]
     samples = log["runs"][0]["suites"][0]["samples"]
     assert len(samples) == 3 and samples[0]["generation"]["text"] == "How long should I rest a steak?"
     assert samples[0]["score"]["metadata"]["verdicts"][0]["reason"]
@@ -66,9 +67,11 @@ def test_a_malformed_suite_file_exits_1_naming_the_line(tmp_path, fake_models):
     assert not fake_models, "no model is loaded for a suite that does not load"
 
 
-def test_an_unknown_suite_name_exits_1(tmp_path, fake_models):
-    result = CliRunner().invoke(app, ["eval", "--suite", "mmlu", "--out", str(tmp_path)])
-    assert result.exit_code == 1 and "unknown suite 'mmlu'" in _flat(result.output)
+@pytest.mark.parametrize(("option", "value"), [("--suite", "rnrr"), ("--models", "embeded")])
+def test_a_misspelt_suite_or_model_is_a_usage_error(tmp_path, fake_models, option, value):
+    result = CliRunner().invoke(app, ["eval", option, value, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and f"{value!r}" in _flat(result.output) and option in _flat(result.output)
+    assert not fake_models and not (tmp_path / "log.json").exists()
 
 
 def test_a_model_that_does_not_load_exits_1_naming_it(tmp_path):
@@ -88,8 +91,8 @@ def _flat(text):
 
 def test_models_evaluated_apart_are_compared_as_if_evaluated_together(tmp_path, fake_models):
     suite = str(TINY.parent / "splits.jsonl")
-    for name, models in (("together", ["base", "trained"]), ("base", ["base"]), ("trained", ["trained"]),
-                         ("fewer", ["trained"])):
+    for name, models in (("together", ["fake/base", "fake/trained"]), ("base", ["fake/base"]),
+                         ("trained", ["fake/trained"]), ("fewer", ["fake/trained"])):
         arguments = ["eval", "--suite", suite, "--out", str(tmp_path / name), *(["--limit", "2"] if name == "fewer"
                                                                                else [])]
         result = CliRunner().invoke(app, arguments + [arg for model in models for arg in ("--models", model)])

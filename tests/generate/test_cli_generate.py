@@ -10,7 +10,8 @@ runner = CliRunner()
 def test_generate_writes_the_datasets_and_says_what_it_made(tmp_path, engine):
     result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--lm", "fake/model", "--limit", "4", "--k", "4"])
     assert result.exit_code == 0, result.output
-    assert "7 prompts, pass rate 1.0; 7 SFT rows" in result.output
+    summary = " ".join(result.output.split())
+    assert "7 prompts, pass rate 1.00; 7 SFT rows (7 sampled), " in summary and "{" not in summary
     for name in ("generated.jsonl", "usage.json", "generate_report.json", "data/sft.jsonl", "data/dpo.jsonl",
                  "data/README.md", "data/hf/sft"):
         assert (tmp_path / name).exists(), name

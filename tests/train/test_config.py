@@ -70,3 +70,17 @@ def test_yaml_errors_name_the_file(tmp_path):
 def test_data_is_required():
     with pytest.raises(ConfigError, match="data"):
         build_config(TrainConfig, None, {})
+
+
+def test_the_recorded_settings_name_the_learning_rate_trl_used(tmp_path):
+    from trl import SFTConfig
+
+    recorded = TrainConfig(data=[tmp_path], max_steps=2).recorded_settings()
+    assert recorded["sft_config"]["learning_rate"] == SFTConfig.__dataclass_fields__["learning_rate"].default
+    assert recorded["sft_config"]["max_steps"] == 2 and "use_cpu" not in recorded["sft_config"]
+    assert TrainConfig.model_validate(recorded).sft_arguments().learning_rate == recorded["sft_config"]["learning_rate"]
+
+
+def test_the_recorded_settings_keep_what_the_user_set(tmp_path):
+    recorded = TrainConfig(data=[tmp_path], sft_config={"learning_rate": 1e-4}).recorded_settings()
+    assert recorded["sft_config"]["learning_rate"] == 1e-4 and recorded["dpo_config"] == {}

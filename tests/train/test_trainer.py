@@ -58,6 +58,14 @@ def test_progress_reports_every_step_of_each_stage(sft_then_dpo):
     assert "loss" in seen[2].stats
 
 
+def test_progress_shows_the_loss_of_the_step_it_reports(sft_then_dpo):
+    result, _, seen = sft_then_dpo
+    for stage in result.stages:
+        logged = {entry["step"]: entry["loss"] for entry in stage.log if "loss" in entry}
+        shown = {event.done: event.stats.get("loss") for event in seen if event.phase == stage.stage and event.done}
+        assert shown == logged
+
+
 def test_output_reloads_and_generates(sft_then_dpo):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
