@@ -17,7 +17,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -91,10 +91,12 @@ class FollowRules(dspy.Module):
     (`output_field`), or a `dspy.BaseLM` asked with a system and a user message. Retries run at
     `retry_temperature` with a new rollout id each, as DSPy's `BestOfN` and `Refine` do, so a retry is never the
     cached first answer. Rules without a check get verdicts from `judge_lm` when one is given, else stay unknown.
+    `reader(system_prompt) -> rules` replaces the deterministic reading (for instance with an LM's help).
     """
 
     def __init__(self, program: dspy.Module | dspy.BaseLM, attempts: int = 3, *, output_field: str = "response",
-                 retry_temperature: float = 1.0, judge_lm: dspy.BaseLM | None = None) -> None:
+                 retry_temperature: float = 1.0, judge_lm: dspy.BaseLM | None = None,
+                 reader: Callable[[str], list[Rule]] | None = None) -> None:
         super().__init__()
         if attempts < 1:
             raise ValueError(f"attempts must be at least 1, not {attempts}")
@@ -103,6 +105,17 @@ class FollowRules(dspy.Module):
         self.output_field = output_field
         self.retry_temperature = retry_temperature
         self.judge_lm = judge_lm
+        self.reader = reader
+        self._read_by_reader: dict[str, tuple[Rule, ...]] = {}
+
+    def rules_of(self, system_prompt: str) -> tuple[Rule, ...]:
+        """The rules of a system prompt, read once: by `reader` when given (e.g. `RuleReader(lm_fallback=True)`'s
+        rules), else deterministically."""
+        if self.reader is None:
+            return _read(system_prompt)
+        if system_prompt not in self._read_by_reader:
+            self._read_by_reader[system_prompt] = tuple(self.reader(system_prompt))
+        return self._read_by_reader[system_prompt]
 
     def forward(self, system_prompt: str, user: str, turn_type: TurnType | None = None) -> dspy.Prediction:
         steps = self._steps(system_prompt, turn_type)
@@ -129,7 +142,7 @@ class FollowRules(dspy.Module):
         return {"output_field": self.output_field, "lm_updates": retry}
 
     def _steps(self, system_prompt: str, turn_type: TurnType | None) -> Generator[_Ask, str, dspy.Prediction]:
-        rules = _checked(_read(system_prompt), turn_type)
+        rules = _checked(self.rules_of(system_prompt), turn_type)
         best: _Answer | None = None
         for attempt in range(self.attempts):
             hint = None if best is None else _hint(rules, best)
@@ -138,7 +151,7 @@ class FollowRules(dspy.Module):
             if not best.broken:
                 break
         assert best is not None  # at least one attempt ran
-        return dspy.Prediction(response=best.response, rules=list(_read(system_prompt)), verdicts=best.verdicts,
+        return dspy.Prediction(response=best.response, rules=list(self.rules_of(system_prompt)), verdicts=best.verdicts,
                                repaired=best.repaired, attempts=attempt + 1)
 
     def _judge_call(self, system_prompt: str, user: str, prediction: dspy.Prediction,
@@ -150,7 +163,7 @@ class FollowRules(dspy.Module):
 
         return RuleJudge(judge_lm=self.judge_lm), {
             "system_prompt": system_prompt, "user": user, "response": prediction.response,
-            "rules": _checked(_read(system_prompt), turn_type), "turn_type": turn_type}
+            "rules": _checked(self.rules_of(system_prompt), turn_type), "turn_type": turn_type}
 
     def _judge(self, system_prompt: str, user: str, prediction: dspy.Prediction,
                turn_type: TurnType | None) -> dspy.Prediction:

@@ -28,16 +28,20 @@ from rnr_dspy.rules import (
     render_system_prompt,
     rule_set_problems,
 )
+from rnr_dspy.rules.reading import read_system_prompt
 from rnr_dspy.signatures import (
     ChooseRuleChecks,
     GenerateRole,
     GenerateRules,
     GenerateUserTurns,
     JudgeRuleAdherence,
+    ReadRuleCheck,
     RespondFollowingRules,
 )
 
-__all__ = ["RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "UserTurnGenerator"]
+__all__ = [
+    "RoleGenerator", "RuleFollowingResponder", "RuleGenerator", "RuleJudge", "RuleReader", "UserTurnGenerator",
+]
 
 # A user turn is a request in words: a weak model otherwise writes strings of numbers ("1.2,3.4,5.6").
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -189,6 +193,32 @@ class RuleJudge(dspy.Module):
 
     def _context(self) -> dict[str, Any]:
         return {"lm": self._judge_lm} if self._judge_lm is not None else {}
+
+
+class RuleReader(dspy.Module):
+    """The role and rules of a system prompt (`rnr_dspy.rules.reading`); with `lm_fallback`, the LM picks a registry
+    check for each rule the deterministic reader left to a judge. Its pick is validated as an LM-proposed rule is:
+    a bad one, or a reply that does not parse, leaves the rule judge-only."""
+
+    def __init__(self, lm_fallback: bool = False) -> None:
+        super().__init__()
+        self.lm_fallback = lm_fallback
+        self.read = dspy.Predict(ReadRuleCheck)
+
+    def forward(self, system_prompt: str) -> dspy.Prediction:
+        prompt = read_system_prompt(system_prompt)
+        rules = [self._lm_read(rule) if self.lm_fallback and not rule.checkable else rule for rule in prompt.rules]
+        return dspy.Prediction(role=prompt.role, rules=rules)
+
+    def _lm_read(self, rule: Rule) -> Rule:
+        try:
+            check = _checked(self.read, rule=rule.text).check
+        except AdapterParseError:
+            return rule
+        if check is None:
+            return rule
+        fields = rule.model_dump(exclude={"check", "check_error", "kind"})
+        return Rule.model_validate({**fields, "check": check.model_dump()})
 
 
 def _unparsed(rules: list[Rule], error: AdapterParseError) -> list[RuleVerdict]:

@@ -5,9 +5,10 @@ from rnr_dspy.signatures.generate_role import GenerateRole
 from rnr_dspy.signatures.generate_rules import GenerateRules
 from rnr_dspy.signatures.generate_user_turns import GenerateUserTurns
 from rnr_dspy.signatures.judge_rule_adherence import JudgeRuleAdherence
+from rnr_dspy.signatures.read_rule_check import ReadRuleCheck
 from rnr_dspy.signatures.respond_following_rules import RespondFollowingRules
 
 __all__ = [
     "ChooseRuleChecks", "GenerateRole", "GenerateRules", "GenerateUserTurns", "JudgeRuleAdherence",
-    "RespondFollowingRules",
+    "ReadRuleCheck", "RespondFollowingRules",
 ]

@@ -115,3 +115,30 @@ def test_the_reward_works_with_dspy_best_of_n() -> None:
 def test_attempts_below_one_are_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         FollowRules(_chat_lm("x")[0], attempts=0)
+
+
+def test_a_reader_with_an_lm_fallback_reads_what_the_deterministic_reader_cannot() -> None:
+    from rnr_dspy.modules import RuleReader
+
+    system = "You are Ava.\n\nRules:\n1. Keep it comma-free.\n2. Be warm.\n3. Answer in at most 12 words."
+    picks = iter([{"check": {"name": "no_commas"}}, {"check": None}])
+    engine = FakeEngine({"check": lambda request: next(picks)})
+    with dspy.context(lm=fake_lm(engine)):
+        read = RuleReader(lm_fallback=True)(system_prompt=system)
+    assert [rule.check.name if rule.check else None for rule in read.rules] == ["no_commas", None, "max_words"]
+    assert len(engine.requests) == 2  # only the two rules the deterministic reader left to a judge
+    assert read.rules[0].kind == "format" and read.rules[0].text == "Keep it comma-free."
+
+    lm, _ = _chat_lm("Hi, there")
+    follow = FollowRules(lm, attempts=1, reader=lambda text: read.rules)
+    prediction = follow(system_prompt=system, user=USER)
+    assert prediction.response == "Hi there" and prediction.repaired
+
+
+def test_an_lm_pick_that_is_no_valid_check_leaves_the_rule_to_a_judge() -> None:
+    from rnr_dspy.modules import RuleReader
+
+    engine = FakeEngine({"check": {"check": {"name": "max_words", "limit": -3}}})
+    with dspy.context(lm=fake_lm(engine)):
+        read = RuleReader(lm_fallback=True)(system_prompt="You are Ava.\n\nRules:\n1. Be short.")
+    assert read.rules[0].check is None
