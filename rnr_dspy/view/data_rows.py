@@ -11,7 +11,7 @@ from typing import Any
 from rnr_dspy.answer import Attempt
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.run_dir import RECORD_FILE
-from rnr_dspy.generate.store import RunStore
+from rnr_dspy.jsonl import read_jsonl
 from rnr_dspy.rules import Rule, RuleVerdict, decide
 
 __all__ = ["data_view", "prompt_rows", "word_diff"]
@@ -21,11 +21,10 @@ _WORDS = re.compile(r"\S+\s*|\s+")  # each word with the space after it
 
 def data_view(run_dir: Path) -> dict[str, Any]:
     """The data tab of a generate run directory: its system prompts (each stored once) and its rows."""
-    store = RunStore(run_dir / RECORD_FILE)
     systems: dict[str, int] = {}
     table: list[dict[str, Any]] = []
     rows = []
-    for record in store.records("prompt"):
+    for record in _prompt_records(run_dir / RECORD_FILE):
         for row in prompt_rows(PromptRecord.model_validate(record)):
             system, rules = row.pop("system"), row.pop("rules")
             if system not in systems:
@@ -33,6 +32,16 @@ def data_view(run_dir: Path) -> dict[str, Any]:
                 table.append({"text": system, "rules": [_rule(rule) for rule in rules]})
             rows.append({"system": systems[system], **row})
     return {"systems": table, "rows": rows}
+
+
+def _prompt_records(path: Path) -> list[dict[str, Any]]:
+    """The latest record of each prompt, read without touching the file: a run may be writing it (its torn last
+    line, or any other unreadable one, is left out)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for _, record in read_jsonl(path, []):
+        if record.get("stage") == "prompt" and isinstance(record.get("key"), str):
+            latest[record["key"]] = record
+    return list(latest.values())
 
 
 def prompt_rows(record: PromptRecord) -> list[dict[str, Any]]:

@@ -43,7 +43,12 @@
     this.list = document.getElementById(prefix + "-list");
     this.pager = document.getElementById(prefix + "-pager");
     this.facets = facets;
-    this.tags = facets.map(function (facet) { return rows.map(facet.tags); });
+    // Each row's tags per facet, once each: an option counts rows, not rules.
+    this.tags = facets.map(function (facet) {
+      return rows.map(function (row) {
+        return facet.tags(row).filter(function (tag, i, all) { return all.indexOf(tag) === i; });
+      });
+    });
     this.haystack = haystack;
     this.hay = null;
     this.draw = draw;
@@ -131,7 +136,7 @@
   FacetedList.prototype.turnTo = function (page) {
     this.page = page;
     this.render();
-    this.list.scrollIntoView();
+    this.count.scrollIntoView();
   };
 
   // The data tab: one card per dataset row.
@@ -218,7 +223,7 @@
       { key: "split", label: "Split", tags: function (r) { return [r.split ? r.split.replace("_", "-") : "none"]; } },
       { key: "kind", label: "Kind", tags: function (r) { return r.kinds; } },
       { key: "turn_type", label: "Turn type", tags: function (r) { return [r.turn_type || "none"]; } },
-      { key: "change", label: "Against " + models[0].name, tags: function (r) {
+      models.length < 2 ? null : { key: "change", label: "Against " + models[0].name, tags: function (r) {
         var tags = [];
         r.changes.forEach(function (c, i) {
           if (i === 0) return;
@@ -234,7 +239,7 @@
         });
         return tags;
       } },
-    ];
+    ].filter(Boolean);
     function haystack(r) {
       var parts = [r.id, r.suite, r.system || "", r.user];
       r.answers.forEach(function (a) { if (a) parts.push(a.text || "", a.error || "", a.explanation); });
@@ -296,6 +301,7 @@
   });
   Object.keys(viewer).forEach(function (name) { viewer[name].apply(); });
   if (tabs.length) show(tabs[0][0]);
+  document.getElementById("loading").remove();
   window.rnrViewer = viewer;
   document.body.dataset.ready = "1";
 })();

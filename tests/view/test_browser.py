@@ -47,6 +47,8 @@ def test_data_view_filters_and_searches_and_its_counts_follow(chromium, pipeline
         assert _cards(page, "data") == min(pairs, 25)
         label = page.locator("#data-filters select[name=kind] option[value='SFT row']").inner_text()
         assert label == "SFT row (0)"  # the options count the rows now shown
+        checker = page.locator("#data-filters select[name=checker] option[value=starts_with]").inner_text()
+        assert checker == f"starts_with ({pairs})"  # rows, not rules
         user = rows[0]["user"]
         expected = sum(r["kind"] == "dpo" and r["user"] == user for r in rows)
         assert 0 < expected < pairs

@@ -83,6 +83,15 @@ def test_system_prompts_are_stored_once(pipeline_run):
     assert len(texts) == len(set(texts)) < len(view["rows"])
 
 
+def test_a_run_being_written_is_read_as_it_is_and_left_untouched(hand_run):
+    record = hand_run / RECORD_FILE
+    with record.open("a", encoding="utf-8") as handle:
+        handle.write('{"stage": "prompt", "key": "half-writ')  # a line its writer has not finished
+    before = record.read_bytes()
+    assert {r["id"] for r in data_view(hand_run)["rows"]} >= {"as-written", "no-row"}
+    assert record.read_bytes() == before
+
+
 def test_word_diff_marks_dropped_and_added_words():
     assert word_diff("a b c", "a x c") == [["=", "a "], ["-", "b "], ["+", "x "], ["=", "c"]]
     assert word_diff("same", "same") == [["=", "same"]]

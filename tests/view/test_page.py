@@ -74,6 +74,14 @@ def test_the_command_prints_the_page_it_wrote(tmp_path, hand_run):
     assert result.output.strip() == str(target) and target.is_file()
 
 
+def test_the_command_opens_the_page_in_a_browser_when_asked(hand_run, monkeypatch):
+    opened = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    result = CliRunner().invoke(app, ["view", str(hand_run), "--open"])
+    assert result.exit_code == 0, result.output
+    assert opened == [(hand_run / "view.html").resolve().as_uri()]
+
+
 def test_the_command_fails_on_a_directory_without_a_run(tmp_path):
     result = CliRunner().invoke(app, ["view", str(tmp_path)])
     assert result.exit_code == 1
