@@ -142,3 +142,23 @@ def test_an_lm_pick_that_is_no_valid_check_leaves_the_rule_to_a_judge() -> None:
     with dspy.context(lm=fake_lm(engine)):
         read = RuleReader(lm_fallback=True)(system_prompt="You are Ava.\n\nRules:\n1. Be short.")
     assert read.rules[0].check is None
+
+
+@pytest.mark.parametrize("adapter", [dspy.ChatAdapter(), dspy.JSONAdapter()], ids=["chat", "json"])
+def test_any_adapter_carries_the_feedback_on_the_async_path(adapter: dspy.Adapter) -> None:
+    requests: list[str] = []
+    too_long = "Oil the chain about every two weeks and also after every single wet ride in the rain."
+
+    def reply(request: Request) -> Any:
+        requests.append(" ".join(str(message) for message in request.messages))
+        answer = too_long if len(requests) == 1 else "Every two weeks and after rain."
+        if isinstance(adapter, dspy.JSONAdapter):
+            return {"response": answer}
+        return f"[[ ## response ## ]]\n{answer}\n\n[[ ## completed ## ]]"
+
+    engine = FakeEngine({None: reply, "response": reply})
+    with dspy.context(lm=fake_lm(engine), adapter=adapter):
+        follow = FollowRules(RuleFollowingResponder(), attempts=2)
+        prediction = asyncio.run(follow.acall(system_prompt=SYSTEM, user=USER))
+    assert prediction.response == "Every two weeks and after rain."
+    assert "feedback" in requests[1] and "at most 12 words" in requests[1]

@@ -35,7 +35,8 @@ def read_system_prompt(system_prompt: str) -> SystemPrompt:
     rules = []
     for index, text in enumerate(texts, start=1):
         check = read_check(text)
-        fields = {"id": f"r{index}", "text": text[:200]}
+        # A rule's text holds at most 200 characters: a longer one is cut and marked as cut, its check read whole.
+        fields = {"id": f"r{index}", "text": text if len(text) <= 200 else text[:199] + "…"}
         rules.append(Rule.model_validate(fields | ({"check": check} if check is not None else {})))
     return SystemPrompt(role=role, rules=rules)
 

@@ -42,3 +42,9 @@ def test_a_rule_a_checker_reads_is_a_rule_even_without_an_imperative() -> None:
     read = read_system_prompt("You are Ava. 60 words max.")
     assert read.role == "You are Ava."
     assert read.rules[0].check == MaxWords(limit=60)
+
+
+def test_a_rule_longer_than_a_rule_text_holds_is_cut_and_marked_but_read_whole() -> None:
+    rule = "Answer in at most 80 words. " + "x" * 300
+    read = read_system_prompt(f"You are Ava.\n\n- {rule}")
+    assert len(read.rules[0].text) == 200 and read.rules[0].text.endswith("…")
