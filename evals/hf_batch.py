@@ -26,6 +26,7 @@ class HFBatchGenerator:
         self.model_id = f"local/{path.name}"
         self.backend = f"transformers, batch {self.batch_size}"
         self.model, self.tokenizer = _load(path)
+        self.precision = str(self.model.dtype).removeprefix("torch.")
 
     def generate(self, samples: Sequence[Sample], done: Done | None = None) -> list[Generation]:
         texts = [self._prompt(sample) for sample in samples]

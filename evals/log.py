@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rnr_dspy.atomic import write_text
 from rnr_dspy.errors import RnrError, validation_problems
+from rnr_dspy.evals.comparable import ANSWER_SETTINGS, differences, item_differences
 from rnr_dspy.evals.metrics import Metric
 from rnr_dspy.evals.task import ScoredSample
 
@@ -46,6 +47,11 @@ class ModelRun(BaseModel):
     spec: str
     model_id: str
     backend: str
+    # The weights' number format as run ("Q8_0", "float32"); empty where unknown (a served model, an older log).
+    precision: str = ""
+    # The eval settings this model was answered and scored under (`rnr_dspy.evals.comparable.ANSWER_SETTINGS`):
+    # kept per model, so a log merged from several runs still says how each was made.
+    settings: dict[str, Any] = Field(default_factory=dict)
     load_seconds: float = 0.0
     suites: list[SuiteLog] = Field(default_factory=list)
 
@@ -84,14 +90,24 @@ def read_log(path: str | Path) -> EvalLog:
     return log
 
 
-def merge_logs(logs: dict[str, EvalLog]) -> EvalLog:
+def merge_logs(logs: dict[str, EvalLog], *, allow_mismatch: bool = False) -> EvalLog:
     """One log of the models of several (keyed by where each came from), in order: the first log's first model
     stays the baseline. A model evaluated later is thus compared with the baseline's logged answers, item by
-    item, without evaluating the baseline again. Raises `LogError` when a suite's items differ between two logs
-    (another `--limit`, seed or suite file): changes are paired over the same items."""
+    item, without evaluating the baseline again.
+
+    Raises `LogError` when a suite's items differ between two logs (another `--limit`, seed or suite file), or
+    when a model was evaluated under other settings than the baseline (max tokens, back end, precision, suite
+    version, judge: `rnr_dspy.evals.comparable`); with `allow_mismatch` the latter are merged anyway and listed
+    in the merged config's `mismatches`, which the report prints."""
     if len(logs) == 1:
         return next(iter(logs.values()))
     (first_name, first), *others = logs.items()
+    runs = []
+    for log in logs.values():
+        for run in log.runs:  # a log written before settings were kept per model has them in its config
+            kept = run.settings or {key: log.config.get(key) for key in ANSWER_SETTINGS}
+            runs.append(run.model_copy(update={"settings": kept}))
+    mismatches = differences(runs)
     for name, log in others:
         for run in log.runs:
             for suite in run.suites:
@@ -99,8 +115,15 @@ def merge_logs(logs: dict[str, EvalLog]) -> EvalLog:
                 if base is not None and _item_ids(base) != _item_ids(suite):
                     raise LogError(f"{name}: its {suite.task} items differ from those of {first_name} (another "
                                    "--limit, seed or suite file); a comparison pairs the same items")
-    return EvalLog(config={**first.config, "merged_from": list(logs)}, runs=[run for log in logs.values()
-                                                                            for run in log.runs])
+                if base is not None and (changed := item_differences(base, suite)):
+                    mismatches.append(f"`{run.spec}` ({name}): {changed} {suite.task} items ask other things than "
+                                      f"in {first_name} (another version of the suite)")
+    if mismatches and not allow_mismatch:
+        raise LogError("these logs were made under different settings, so their answers cannot be compared: "
+                       + "; ".join(mismatches) + ". Evaluate them alike, or pass --allow-mismatch to compare "
+                       "them anyway (the report then says so)")
+    config = {**first.config, "merged_from": list(logs)} | ({"mismatches": mismatches} if mismatches else {})
+    return EvalLog(config=config, runs=runs)
 
 
 def _item_ids(suite: SuiteLog) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnr_dspy.atomic import write_text
+from rnr_dspy.evals.comparable import differences
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog
 from rnr_dspy.evals.metrics import Delta, Metric, paired_delta
 from rnr_dspy.evals.splits import LABELS, SPLIT_METRICS, SPLITS, by_split, metric_name
@@ -53,12 +54,19 @@ def render_report(log: EvalLog) -> str:
     lines = ["# Eval report", "",
              f"Created {log.created}. Suite `{config.get('suite', '?')}`, limit {config.get('limit') or 'none'}, "
              f"judge {config.get('judge_lm') or 'none'}, max tokens {config.get('max_tokens', '?')}, greedy.", "",
-             INTERVALS, "", VIEWER, "", "| | model | back end | load (s) |", "|---|---|---|---|"]
-    lines += [f"| {_name(i)} | `{run.spec}` ({run.model_id}) | {run.backend} | {run.load_seconds:.1f} |"
-              for i, run in enumerate(log.runs)]
+             *_warnings(log), INTERVALS, "", VIEWER, "", "| | model | back end | precision | load (s) |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {_name(i)} | `{run.spec}` ({run.model_id}) | {run.backend} | {run.precision or '?'} | "
+              f"{run.load_seconds:.1f} |" for i, run in enumerate(log.runs)]
     for task in dict.fromkeys(suite.task for run in log.runs for suite in run.suites):
         lines += ["", *_suite_section(log.runs, task)]
     return "\n".join(lines) + "\n"
+
+
+def _warnings(log: EvalLog) -> list[str]:
+    """Each way the models were not evaluated alike, first, so no number is read without it."""
+    found = dict.fromkeys([*log.config.get("mismatches", []), *differences(log.runs)])
+    return [f"> **Warning: not compared like for like.** {problem}\n" for problem in found]
 
 
 def failures(suite: SuiteLog) -> list[ScoredSample]:

@@ -17,6 +17,7 @@ from pydantic.config import JsonDict
 
 from rnr_dspy.config import OutDir
 from rnr_dspy.errors import LMSpecError
+from rnr_dspy.evals.comparable import ANSWER_SETTINGS
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
 from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
@@ -141,6 +142,7 @@ def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[T
 
     tasks = tasks if tasks is not None else build_tasks(config)
     log = EvalResult(config=mask_in(config.model_dump(mode="json")))
+    settings = {key: log.config.get(key) for key in ANSWER_SETTINGS}
     for spec in config.models:
         start = time.perf_counter()
         generator = make_generator(spec, backend=config.backend, batch_size=config.batch_size,
@@ -148,6 +150,7 @@ def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[T
                                    timeout=config.request_timeout, num_retries=config.num_retries,
                                    engine_threads=config.engine_threads)
         run = ModelRun(spec=spec, model_id=generator.model_id, backend=generator.backend,
+                       precision=generator.precision, settings=settings,
                        load_seconds=time.perf_counter() - start)
         run.suites = [evaluate(task, generator, progress, label=f"{spec} ") for task in tasks]
         log.runs.append(run)

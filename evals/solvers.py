@@ -28,6 +28,7 @@ from dspy.lm15 import Config, Message, Request
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.evals.task import Generation, Sample
 from rnr_dspy.masking import mask_credentials
+from rnr_dspy.models.llama_native import gguf_file_type
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from rnr_dspy.models.spec import ModelSpec
@@ -46,6 +47,7 @@ class Generator(Protocol):
 
     model_id: str
     backend: str
+    precision: str
 
     def generate(self, samples: Sequence[Sample], done: Done | None = None) -> list[Generation]: ...
 
@@ -59,6 +61,7 @@ class LMGenerator:
         self.concurrency = max(1, concurrency)
         self.model_id = lm_id(lm)
         self.backend = "lm" if self.concurrency == 1 else f"lm, {self.concurrency} threads"
+        self.precision = ""  # a served model's is the server's to know
 
     def generate(self, samples: Sequence[Sample], done: Done | None = None) -> list[Generation]:
         with ThreadPoolExecutor(self.concurrency) as pool:
@@ -118,7 +121,9 @@ def make_generator(spec: str, *, backend: Backend = "auto", batch_size: int = 8,
     generator = LMGenerator(lm, max_tokens=max_tokens, temperature=temperature,
                             concurrency=batch_size if gguf or not parsed.is_local else 1)
     if gguf:
-        generator.backend = "lm"  # one engine decodes the concurrent requests as one batch
+        generator.backend = "llama.cpp"  # one engine decodes the concurrent requests as one batch
         weakref.finalize(generator, lm.engine.close)  # its KV cache goes with the generator
     generator.probe()
+    if gguf:
+        generator.precision = gguf_file_type(parsed.gguf_file())
     return generator

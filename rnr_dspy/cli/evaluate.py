@@ -38,6 +38,9 @@ def report_command(
         "baseline (their items must be the same).", exists=True, dir_okay=False)],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write report.md and plot.png "
                                                  "(default: next to the first log).")] = None,
+    allow_mismatch: Annotated[bool, typer.Option("--allow-mismatch", help="Compare logs made under different "
+                                                 "settings (max tokens, back end, precision, suite version, "
+                                                 "judge); the report warns of each difference.")] = False,
 ) -> None:
     """Re-render report.md and plot.png from an eval log, or compare the models of several logs."""
     from rnr_dspy.evals.log import merge_logs, read_log, write_log
@@ -47,7 +50,9 @@ def report_command(
         usage_error("several logs are merged into a new comparison: say where it goes with --out DIR")
     logs = {str(path): guarded(lambda path=path: read_log(path)) for path in log_paths}
     target = out_dir or log_paths[0].parent
-    log = guarded(lambda: merge_logs(logs))
+    log = guarded(lambda: merge_logs(logs, allow_mismatch=allow_mismatch))
+    for mismatch in log.config.get("mismatches", []):
+        say(err, "warning:", f"compared anyway: {mismatch}", "red")
     if len(log_paths) > 1:
         target.mkdir(parents=True, exist_ok=True)
         write_log(log, target / "log.json")  # the merged log: the report can be rendered from it again

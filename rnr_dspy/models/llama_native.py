@@ -29,7 +29,7 @@ import numpy as np
 
 from rnr_dspy.errors import LMSpecError
 
-__all__ = ["NativeLlama", "TokenBatch", "quantize"]
+__all__ = ["NativeLlama", "TokenBatch", "gguf_file_type", "quantize"]
 
 _AMX_ROWS = 16
 
@@ -175,6 +175,27 @@ def quantize(source: Path, target: Path, file_type: str) -> None:
     params.nthread = 0  # every core
     if lib.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params)) != 0:
         raise LMSpecError(f"llama.cpp could not quantize {str(source)!r} to {file_type}")
+
+
+def gguf_file_type(path: Path) -> str:
+    """The number format of a GGUF's weights as llama.cpp names it ("Q4_1", "Q8_0", "F16"); "" when unrecorded.
+    Reads the metadata only (no weights)."""
+    lib = _llama_cpp()
+    lib.llama_backend_init()
+    params = lib.llama_model_default_params()
+    params.vocab_only = True
+    model = lib.llama_model_load_from_file(str(path).encode(), params)
+    if not model:
+        raise LMSpecError(f"llama.cpp could not read {str(path)!r} (not a GGUF model it supports?)")
+    try:
+        buffer = ctypes.create_string_buffer(32)
+        if lib.llama_model_meta_val_str(model, b"general.file_type", buffer, len(buffer)) < 0:
+            return ""
+    finally:
+        lib.llama_model_free(model)
+    names = {getattr(lib, name): name for name in dir(lib) if name.startswith("LLAMA_FTYPE_")}
+    name = names.get(int(buffer.value or -1), "")
+    return name.removeprefix("LLAMA_FTYPE_").removeprefix("MOSTLY_").removeprefix("ALL_")
 
 
 def _llama_cpp() -> Any:

@@ -17,7 +17,7 @@ TINY = Path(__file__).parent / "suites" / "tiny.jsonl"
 def test_embedded_model_end_to_end_on_a_few_items(tmp_path):
     log = run_eval(EvalConfig(suite=str(TINY), limit=2, max_tokens=16, out=tmp_path))
     [run] = read_log(tmp_path / "log.json").runs
-    assert run.spec == "embedded" and run.backend == "lm"
+    assert run.spec == "embedded" and run.backend == "llama.cpp" and run.precision == "Q4_1"
     samples = run.suites[0].samples
     assert [s.sample.id for s in samples] == ["t-1", "t-2"]
     assert all(s.generation.text and 0 < s.generation.output_tokens <= 16 for s in samples)
@@ -33,7 +33,7 @@ def test_batched_generation_matches_one_prompt_at_a_time_in_input_order(tiny_mod
                for i in range(5)]
     batched = make_generator(f"local:{tiny_model_dir}", batch_size=4, max_tokens=6)
     single = make_generator(f"local:{tiny_model_dir}", batch_size=1, max_tokens=6)
-    assert batched.backend == "transformers, batch 4"
+    assert batched.backend == "transformers, batch 4" and batched.precision == "float32"
     done = []
     together = batched.generate(samples, done=done.append)
     alone = single.generate(samples)
