@@ -42,7 +42,7 @@ class _Reading:
 
 
 def _number(match: re.Match[str], shift: int = 0) -> int:
-    """The number a pattern caught (its groups n0, n1, … are alternatives), moved by `shift`."""
+    """The number a pattern caught (its groups n_0, n_1, … are alternatives), moved by `shift`."""
     return int(_caught(match, "n")) + shift
 
 
