@@ -151,7 +151,16 @@
       { key: "rule_kind", label: "Rule kind", tags: function (r) { return rulesOf(r).map(function (x) { return x.kind; }); } },
       { key: "checker", label: "Checker", tags: function (r) { return rulesOf(r).map(function (x) { return x.checker; }); } },
       { key: "verdict", label: "Verdict", tags: function (r) { return verdictTags(r.verdicts); } },
+      { key: "broken", label: "Broken rule (checker)", tags: function (r) {
+        return brokenCheckers(r, r.verdicts).concat(r.rejected ? brokenCheckers(r, r.rejected.verdicts) : []);
+      } },
     ];
+    // The checkers of the rules an answer broke (judge: a rule without one).
+    function brokenCheckers(r, verdicts) {
+      var checker = {};
+      rulesOf(r).forEach(function (rule) { checker[rule.id] = rule.checker; });
+      return verdicts.filter(function (v) { return v[1] === false; }).map(function (v) { return checker[v[0]] || "?"; });
+    }
     function haystack(r) {
       return [r.id, systems[r.system].text, r.user, r.answer || "", r.rejected ? r.rejected.answer : "", r.error || "",
         r.seed_ids.join(" "), r.verdicts.map(function (v) { return v[2]; }).join(" ")].join("\n");
@@ -245,12 +254,13 @@
       r.answers.forEach(function (a) { if (a) parts.push(a.text || "", a.error || "", a.explanation); });
       return parts.join("\n");
     }
-    function answerBox(a, i, change) {
+    function answerBox(a, i, change, headline) {
       var model = models[i];
       var kind = result(a);
       var head = add(el("div", "card-head"), el("strong", null, model.name), el("span", "id", model.spec),
         badge(kind, kind === "pass" ? "ok" : kind === "fail" ? "bad" : "unknown"),
-        change === 1 ? badge("\u2191 gained", "ok") : change === -1 ? badge("\u2193 lost", "bad") : null,
+        change === 1 ? badge("\u2191 gained (" + headline + ")", "ok") :
+          change === -1 ? badge("\u2193 lost (" + headline + ")", "bad") : null,
         a && a.truncated ? badge("truncated at max tokens", "unknown") : null);
       var box = add(el("div", "turn " + (kind === "fail" ? "rejected" : "assistant")), head);
       if (!a) return add(box, el("p", "reason", "this model has no answer to this item"));
@@ -268,7 +278,9 @@
         el("span", "id", "kinds: " + r.kinds.join(", ")));
       var card = add(el("article", "card"), head, r.system ? turn("system", r.system) : null, turn("user", r.user));
       var side = el("div", "side");
-      r.answers.forEach(function (a, i) { side.appendChild(answerBox(a, i, r.changes[i])); });
+      r.answers.forEach(function (a, i) {
+        side.appendChild(answerBox(a, i, r.changes[i], evaluation.headlines[r.suite]));
+      });
       return add(card, side);
     }
     return new FacetedList("eval", evaluation.items, facets, haystack, draw, "items");
