@@ -15,6 +15,8 @@ without a check, for a judge, never given a guessed one.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rnr_dspy.rules.checkers import Checker
 from rnr_dspy.rules.model import Rule, SystemPrompt
 from rnr_dspy.rules.reading.paraphrases import read_paraphrase
@@ -24,8 +26,10 @@ from rnr_dspy.rules.reading.split import split_system_prompt
 __all__ = ["read_check", "read_rules", "read_system_prompt"]
 
 
+@lru_cache(maxsize=8192)
 def read_check(text: str) -> Checker | None:
-    """The registry check one rule's text states, or None when it states none that code can decide."""
+    """The registry check one rule's text states, or None when it states none that code can decide (checks are
+    frozen, so one read is shared)."""
     return read_registry_wording(text) or read_paraphrase(text)
 
 

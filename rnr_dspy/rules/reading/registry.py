@@ -8,6 +8,7 @@ guessed.
 from __future__ import annotations
 
 import itertools
+import random
 import re
 import types
 import typing
@@ -19,7 +20,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
-from rnr_dspy.rules.checkers import REGISTRY, Checker
+from rnr_dspy.rules.checkers import REGISTRY, Checker, SampleContext
 from rnr_dspy.rules.reading.words import quoted_spans
 
 __all__ = ["read_registry_wording"]
@@ -29,6 +30,8 @@ _WORD = re.compile(r"[a-z]+")
 # Beyond this many parameter combinations a text is not worth trying on one checker (no wording has that many).
 _MAX_TRIES = 4096
 _OMIT = object()
+# Requests to draw sample rules from, to learn the words a computed wording always has.
+_DRAW_FROM = ["How do I plan a week in Lisbon on a budget?", "What should I pack for a hiking trip in spring?"]
 
 
 def read_registry_wording(text: str) -> Checker | None:
@@ -37,7 +40,7 @@ def read_registry_wording(text: str) -> Checker | None:
     >>> read_registry_wording("Keep every answer under 91 words (at most 90).")
     MaxWords(name='max_words', limit=90)
     """
-    text = " ".join(text.split())
+    text = text.strip()
     words = set(_WORD.findall(text.lower()))
     for checker in REGISTRY.values():
         if not any(anchor <= words for anchor in _anchors(checker)):
@@ -54,15 +57,35 @@ def read_registry_wording(text: str) -> Checker | None:
 
 @cache
 def _anchors(checker: type[Checker]) -> tuple[frozenset[str], ...]:
-    """For each wording of `checker`, the words every rule worded that way contains; an empty set where the
-    wording is computed (an overridden `describe()`), which any text may be."""
+    """For each wording of `checker`, the words every rule worded that way contains: a template's own words, and
+    for a computed canonical wording (an overridden `describe()`) the words its renderings of drawn rules share."""
     anchors = []
     for template in checker.wordings.values():
         literal = "".join(part for part, *_ in Formatter().parse(template))
         anchors.append(frozenset(_WORD.findall(literal.lower())))
     if "canonical" not in checker.wordings:
-        anchors.append(frozenset())
+        shared = [frozenset(_WORD.findall(check.describe().lower())) for check in _drawn(checker)]
+        anchors.append(frozenset.intersection(*shared) if len(shared) > 1 else frozenset())
     return tuple(anchors)
+
+
+def _drawn(checker: type[Checker]) -> list[Checker]:
+    """Rules of `checker` drawn at random, each also with every choice of its choice parameters and with 1 and 2
+    for its whole numbers (so that words that change with a parameter, "sentence" or "sentences", are not taken
+    for words every rule has)."""
+    context = [SampleContext(rng=random.Random(seed), instructions=_DRAW_FROM, theme="travel") for seed in range(8)]
+    drawn = [check for check in map(checker.sample, context) if check is not None]
+    variants = []
+    for check in drawn:
+        for field, info in checker.model_fields.items():
+            choices = typing.get_args(info.annotation) if typing.get_origin(info.annotation) is Literal else (
+                (1, 2) if info.annotation is int else ())
+            for value in choices:
+                try:
+                    variants.append(checker.model_validate({**check.model_dump(), field: value}))
+                except ValidationError:
+                    continue
+    return drawn + variants
 
 
 @cache
@@ -71,7 +94,7 @@ def _template_patterns(checker: type[Checker]) -> tuple[re.Pattern[str], ...]:
     for template in checker.wordings.values():
         pattern, seen = "", set()
         for literal, slot, *_ in Formatter().parse(template):
-            pattern += re.escape(" ".join(literal.split(" ")))
+            pattern += re.escape(literal)
             if slot is None:
                 continue
             pattern += f"(?P={slot})" if slot in seen else f"(?P<{slot}>.+?)"
