@@ -63,8 +63,10 @@ def _unit_readings(unit: str, most: str, least: str | None, least_field: str = "
                rf"go beyond|write more than|use more than|be longer than))\s+{_N}\s+{unit}|{_N}\s+{unit}\s+"
                rf"(?:or (?:less|fewer)|max(?:imum)?|at most|or under|at the most)|{noun} limit(?: of|:| is)?\s+{_N}")
     below = rf"(?:under|below|fewer than|less than|shorter than)\s+{_N}\s+{unit}"
+    single = rf"(?:in|to|as|use|using|write)\s+(?:just\s+|only\s+)?(?:a single|1|one)\s+{noun}"
     readings = [
         _reading(at_most, lambda m: REGISTRY[most](**{"limit": _number(m)})),
+        _reading(single, lambda m: REGISTRY[most](**{"limit": 1})),
         _reading(below, lambda m: REGISTRY[most](**{"limit": _number(m, -1)})),
     ]
     if least is not None:

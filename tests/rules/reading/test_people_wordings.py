@@ -29,6 +29,9 @@ PEOPLE_WORDINGS: list[tuple[str, dict[str, Any] | None]] = [
     ("Keep responses within 280 characters.", {"name": "max_characters", "limit": 280}),
     ("Your answer must not exceed 200 characters.", {"name": "max_characters", "limit": 200}),
     ("Write at most two paragraphs.", {"name": "max_paragraphs", "limit": 2}),
+    ("Answer in one sentence.", {"name": "max_sentences", "limit": 1}),
+    ("Keep your reply to a single paragraph.", {"name": "max_paragraphs", "limit": 1}),
+    ("Answer in three sentences.", None),  # about three, or exactly three: not a bound a person states
     ("Write in all caps.", {"name": "all_uppercase"}),
     ("Write everything in uppercase.", {"name": "all_uppercase"}),
     ("Respond in all lowercase letters.", {"name": "all_lowercase"}),
