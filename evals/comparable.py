@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["ANSWER_SETTINGS", "answer_conditions", "backend_kind", "differences", "item_differences"]
 
 # The eval settings, of those a log's config records, that change what a model answers or how it is scored.
-ANSWER_SETTINGS = ("max_tokens", "suite", "limit", "seed", "judge_lm")
+ANSWER_SETTINGS = ("max_tokens", "suite", "limit", "seed", "judge_lm", "follow_rules")
+# What a setting a log does not record was: logs written before the setting existed ran without it.
+_UNRECORDED = {"follow_rules": 0}
 
 
 def backend_kind(backend: str) -> str:
@@ -28,7 +30,7 @@ def backend_kind(backend: str) -> str:
 
 def answer_conditions(run: ModelRun) -> dict[str, Any]:
     """What a run's answers and scores depend on: its settings, back end and precision ("?" when unrecorded)."""
-    settings = {key: run.settings.get(key) for key in ANSWER_SETTINGS}
+    settings = {key: run.settings.get(key, _UNRECORDED.get(key)) for key in ANSWER_SETTINGS}
     return {**settings, "back end": backend_kind(run.backend), "precision": run.precision or "?"}
 
 

@@ -2,7 +2,7 @@
 prompt (never the suite's own rule annotations), so an eval measures what a user of `FollowRules` gets.
 
 Example:
-    >>> generator = FollowRulesGenerator(make_lm("embedded", max_tokens=160), attempts=2)  # doctest: +SKIP
+    >>> generator = following_rules(make_generator("embedded", max_tokens=160), attempts=2)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -11,25 +11,37 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-import dspy
-
-from rnr_dspy.evals.solvers import Done
+from rnr_dspy.errors import ConfigError
+from rnr_dspy.evals.solvers import Done, Generator, LMGenerator
 from rnr_dspy.evals.task import Generation, Sample
 from rnr_dspy.follow_rules import FollowRules
 from rnr_dspy.masking import mask_credentials
-from rnr_dspy.models.lm import lm_id
 
-__all__ = ["FollowRulesGenerator"]
+__all__ = ["FollowRulesGenerator", "following_rules"]
+
+
+def following_rules(generator: Generator, attempts: int) -> Generator:
+    """`generator` answering through `FollowRules` with `attempts` (unchanged at 0). Raises `ConfigError` for a
+    generator that does not answer through a DSPy LM (batched transformers)."""
+    if attempts == 0:
+        return generator
+    if not isinstance(generator, LMGenerator):
+        raise ConfigError(f"follow_rules needs a model answered through its DSPy LM, not the {generator.backend} "
+                          "back end: use --backend lm")
+    return FollowRulesGenerator(generator, attempts=attempts)
 
 
 class FollowRulesGenerator:
-    """A `Generator` whose answers come from `FollowRules(lm, attempts)`; `calls` counts the model's answers."""
+    """A `Generator` whose answers come from `FollowRules` over another generator's LM, as concurrently; `calls`
+    counts the model's answers."""
 
-    def __init__(self, lm: dspy.BaseLM, *, attempts: int, concurrency: int = 1) -> None:
-        self.follow = FollowRules(lm, attempts=attempts)
-        self.concurrency = max(1, concurrency)
-        self.model_id = lm_id(lm)
-        self.backend = f"lm, FollowRules with {attempts} attempt{'s' * (attempts != 1)}"
+    def __init__(self, inner: LMGenerator, *, attempts: int) -> None:
+        self.follow = FollowRules(inner.lm, attempts=attempts)
+        self.concurrency = inner.concurrency
+        self.model_id = inner.model_id
+        self.precision = getattr(inner, "precision", "")
+        self.backend = f"{inner.backend}, FollowRules with {attempts} attempt{'s' * (attempts != 1)}"
+        self.inner = inner  # keeps the engine the LM decodes with
         self.calls = 0
 
     def generate(self, samples: Sequence[Sample], done: Done | None = None) -> list[Generation]:

@@ -18,6 +18,7 @@ from pydantic.config import JsonDict
 from rnr_dspy.config import OutDir
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.evals.comparable import ANSWER_SETTINGS
+from rnr_dspy.evals.follow_solver import following_rules
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
 from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
@@ -64,6 +65,8 @@ class EvalConfig(BaseModel):
         "Retries of a served model's request that timed out, was rate limited (429) or hit a server error (5xx), "
         "with backoff (a server's Retry-After is honoured up to 60 s)."), json_schema_extra=_LMS)
     seed: int = Field(0, description="Seed of the --limit sample.")
+    follow_rules: int = Field(0, ge=0, le=16, description="Answer through FollowRules: each model held to the rules "
+                              "it reads from the system prompt, up to N answers an item (0: its own answers).")
 
     # A misspelt model or suite is a usage error, found before any model loads; a local path may be written by an
     # earlier stage of a recipe, so only its form is checked here.
@@ -149,6 +152,7 @@ def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[T
                                    max_tokens=config.max_tokens, api_base=config.api_base, api_key=config.api_key,
                                    timeout=config.request_timeout, num_retries=config.num_retries,
                                    engine_threads=config.engine_threads)
+        generator = following_rules(generator, config.follow_rules)
         run = ModelRun(spec=spec, model_id=generator.model_id, backend=generator.backend,
                        precision=generator.precision, settings=settings,
                        load_seconds=time.perf_counter() - start)

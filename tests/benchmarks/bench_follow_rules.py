@@ -15,21 +15,16 @@ import argparse
 import time
 from pathlib import Path
 
-from rnr_dspy.evals.follow_solver import FollowRulesGenerator
+from rnr_dspy.evals.follow_solver import following_rules
 from rnr_dspy.evals.log import EvalLog, ModelRun, write_log
 from rnr_dspy.evals.report import write_report
 from rnr_dspy.evals.rnr_suite import rnr_task
 from rnr_dspy.evals.run import evaluate
 from rnr_dspy.evals.solvers import Generator, make_generator
-from rnr_dspy.models.lm import make_lm
 
 
 def _arm(model: str, attempts: int, max_tokens: int, concurrency: int) -> Generator:
-    if attempts == 0:
-        return make_generator(model, max_tokens=max_tokens, batch_size=concurrency)
-    options = {"parallel": concurrency, "n_ctx": max_tokens + 2048} if model == "embedded" else None
-    lm = make_lm(model, max_tokens=max_tokens, cache=False, engine_options=options)
-    return FollowRulesGenerator(lm, attempts=attempts, concurrency=concurrency)
+    return following_rules(make_generator(model, max_tokens=max_tokens, batch_size=concurrency), attempts)
 
 
 def main() -> None:
@@ -48,8 +43,10 @@ def main() -> None:
         start = time.perf_counter()
         generator = _arm(args.model, attempts, args.max_tokens, args.concurrency)
         label = args.model if attempts == 0 else f"{args.model} + FollowRules x{attempts}"
-        run = ModelRun(spec=label, model_id=generator.model_id, backend=generator.backend,
-                       load_seconds=time.perf_counter() - start)
+        settings = {"max_tokens": args.max_tokens, "suite": "rnr", "limit": args.limit, "seed": 0,
+                    "judge_lm": None, "follow_rules": attempts}
+        run = ModelRun(spec=label, model_id=generator.model_id, backend=generator.backend, settings=settings,
+                       precision=getattr(generator, "precision", ""), load_seconds=time.perf_counter() - start)
         run.suites = [evaluate(task, generator)]
         log.runs.append(run)
         calls = getattr(generator, "calls", len(task.dataset))
