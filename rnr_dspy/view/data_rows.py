@@ -4,6 +4,7 @@ that yielded no row, each with its rules, their verdicts and reasons, and how th
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,12 @@ def data_view(run_dir: Path) -> dict[str, Any]:
     rows = []
     for record in _prompt_records(run_dir / RECORD_FILE):
         for row in prompt_rows(PromptRecord.model_validate(record)):
-            system, rules = row.pop("system"), row.pop("rules")
-            if system not in systems:
-                systems[system] = len(table)
-                table.append({"text": system, "rules": [_rule(rule) for rule in rules]})
-            rows.append({"system": systems[system], **row})
+            entry = {"text": row.pop("system"), "rules": [_rule(rule) for rule in row.pop("rules")]}
+            key = json.dumps(entry, sort_keys=True)  # one text may stand for rules of other checks
+            if key not in systems:
+                systems[key] = len(table)
+                table.append(entry)
+            rows.append({"system": systems[key], **row})
     return {"systems": table, "rows": rows}
 
 

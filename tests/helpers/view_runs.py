@@ -48,6 +48,8 @@ def hand_records():
                  _attempt(refuse, REFUSAL, "out_of_scope", "hindsight", own_rules=True)]),
         _record("no-row", "What wine goes with fish?", "in_scope", sure,
                 [_attempt(sure, "White wine, usually a crisp one.", "in_scope")]),
+        _record("error", "What is a roux?", "in_scope", sure, []).model_copy(
+            update={"status": "error", "error": "the teacher did not answer: timed out"}),
         _record("markup-user", SCRIPT, "in_scope", sure,
                 [_attempt(sure, "Sure, that is just text.", "in_scope")]),
         _record("markup-answer", "Show me some HTML.", "in_scope", sure,

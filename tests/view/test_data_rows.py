@@ -70,6 +70,20 @@ def test_a_refusal_row_shows_the_sample_it_replaces(hand_run):
     assert row["diff"] == [["-", "Check the brake pads first."], ["+", "Sorry, I only help with cooking."]]
 
 
+def test_a_refusal_pair_judges_the_rejected_answer_under_the_chosen_answers_rules(hand_run):
+    view = data_view(hand_run)
+    pair = next(r for r in view["rows"] if r["id"] == "refusal" and r["kind"] == "dpo")
+    assert [rule["checker"] for rule in view["systems"][pair["system"]]["rules"]] == ["refusal_phrase"]
+    assert pair["rejected"]["answer"] == "Check the brake pads first."
+    assert [v[:2] for v in pair["rejected"]["verdicts"]] == [["r1", False]]
+
+
+def test_a_prompt_that_failed_with_an_error_shows_the_error(hand_run):
+    row = next(r for r in data_view(hand_run)["rows"] if r["id"] == "error")
+    assert (row["kind"], row["status"], row["answer"], row["verdicts"]) == ("no_row", "error", None, [])
+    assert row["error"] == "the teacher did not answer: timed out"
+
+
 def test_a_prompt_without_a_row_shows_its_best_attempt_and_the_broken_rule(hand_run):
     row = next(r for r in data_view(hand_run)["rows"] if r["id"] == "no-row")
     assert row["answer"] == "White wine, usually a crisp one."
