@@ -143,10 +143,12 @@
   function dataList(data) {
     var systems = data.systems;
     var kindNames = { sft: "SFT row", dpo: "DPO pair", no_row: "no row (failed)" };
+    var methodNames = { sampled: "as written" };
+    function made(r) { return methodNames[r.method] || r.method; }
     function rulesOf(row) { return systems[row.system].rules; }
     var facets = [
       { key: "kind", label: "Dataset", tags: function (r) { return [kindNames[r.kind] || r.kind]; } },
-      { key: "method", label: "Made", tags: function (r) { return [r.method]; } },
+      { key: "method", label: "Made", tags: function (r) { return [made(r)]; } },
       { key: "turn_type", label: "Turn type", tags: function (r) { return [r.turn_type]; } },
       { key: "rule_kind", label: "Rule kind", tags: function (r) { return rulesOf(r).map(function (x) { return x.kind; }); } },
       { key: "checker", label: "Checker", tags: function (r) { return rulesOf(r).map(function (x) { return x.checker; }); } },
@@ -200,7 +202,7 @@
     function draw(r) {
       var system = systems[r.system];
       var verdict = verdictTags(r.verdicts)[0];
-      var head = add(el("div", "card-head"), badge(kindNames[r.kind] || r.kind), badge(r.method), badge(r.turn_type),
+      var head = add(el("div", "card-head"), badge(kindNames[r.kind] || r.kind), badge(made(r)), badge(r.turn_type),
         badge(verdict, verdict === "every rule followed" ? "ok" : verdict === "a rule broken" ? "bad" : "unknown"),
         el("span", "id", r.id), el("span", "id", "seeds: " + (r.seed_ids.join(", ") || "\u2013")));
       var card = add(el("article", "card"), head,

@@ -113,6 +113,8 @@ def test_markup_in_rows_is_shown_as_text_and_nothing_runs(chromium, hand_run, ev
         (hand_run / "eval" / name).write_bytes((eval_run / name).read_bytes())
     page_path = write_view(hand_run)
     with opened(page_path, chromium) as (page, requests):
+        made = page.eval_on_selector_all("#data-filters select[name=method] option", "os => os.map(o => o.value)")
+        assert made == ["", "as written", "failed", "hindsight", "refusal", "repaired"]
         page.fill("#data-filters input[name=search]", "pwned")
         assert _count(page, "data").startswith("2 of")
         shown = page.inner_text("#data-list")
