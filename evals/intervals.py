@@ -31,7 +31,7 @@ def wilson(successes: float, trials: float) -> tuple[float, float]:
     """The Wilson score interval of `successes` out of `trials`.
 
     >>> [round(x, 3) for x in wilson(0, 4)], [round(x, 3) for x in wilson(3, 3)]
-    ([0.0, 0.49], [0.438, 1.0])
+    ([0.0, 0.49], [0.439, 1.0])
     """
     if trials <= 0:
         raise ValueError("a proportion needs at least one trial")
