@@ -27,6 +27,8 @@ __all__ = ["VIEW_FILE", "RunSources", "ViewError", "embed_json", "find_sources",
 
 VIEW_FILE = "view.html"
 LOG_FILE = "log.json"
+# In this order: the list and its helpers, the two tabs, then what starts the page.
+_SCRIPTS = ("list.js", "data_tab.js", "eval_tab.js", "start.js")
 _ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
@@ -91,10 +93,16 @@ def render_page(payload: dict[str, Any], *, report_markdown: str | None = None, 
     plot = f"data:image/png;base64,{base64.b64encode(plot_png).decode()}" if plot_png is not None else None
     return template.render(
         title=payload.get("title") or "run", data_json=Markup(embed_json(payload)),
-        script=Markup((folder / "viewer.js").read_text(encoding="utf-8")),
+        script=Markup(_script(folder)),
         style=Markup((folder / "viewer.css").read_text(encoding="utf-8")),
         report=Markup(report) if report is not None else None, plot=plot,
     )
+
+
+def _script(folder: Any) -> str:
+    """The viewer's script files as one function, so that their names stay out of the page's global scope."""
+    parts = [(folder / name).read_text(encoding="utf-8") for name in _SCRIPTS]
+    return '(function () {\n"use strict";\n' + "\n".join(parts) + "})();"
 
 
 def embed_json(value: Any) -> str:
