@@ -40,4 +40,18 @@ def test_a_local_base_model_stays_out_of_the_metadata(tmp_path):
     text = render_model_card(_result(str(tmp_path)), config)
     meta = _front_matter(text)
     assert "base_model" not in meta and "license" not in meta
-    assert f"Fine-tuned from `{tmp_path}`" in text
+    assert f"Fine-tuned from `{tmp_path.parent.name}/{tmp_path.name}`" in text  # the run directory itself
+
+
+def test_the_card_never_carries_the_machines_absolute_paths(tmp_path):
+    run = tmp_path / "runs" / "demo"
+    config = TrainConfig(data=[run / "generate"], out=run / "model", model=f"local:{tmp_path / 'base'}",
+                         ift_data=str(tmp_path / "ift" / "alpaca.jsonl"))
+    result = _result(str(tmp_path / "base")).model_copy(
+        update={"data_counts": {str(run / "generate" / "data" / "sft.jsonl"): 6}})
+    text = render_model_card(result, config)
+    assert str(tmp_path) not in text
+    assert "| `generate/data/sft.jsonl` | 6 |" in text
+    settings = yaml.safe_load(text.split("```yaml\n", 1)[1].split("```", 1)[0])
+    assert settings["data"] == ["generate"] and settings["out"] == "model"
+    assert settings["model"] == f"local:{tmp_path.name}/base" and settings["ift_data"] == "ift/alpaca.jsonl"
