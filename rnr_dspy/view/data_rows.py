@@ -9,7 +9,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from rnr_dspy.answer import Attempt
+from rnr_dspy.errors import RnrError, validation_problems
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.run_dir import RECORD_FILE
 from rnr_dspy.jsonl import read_jsonl
@@ -26,7 +29,12 @@ def data_view(run_dir: Path) -> dict[str, Any]:
     table: list[dict[str, Any]] = []
     rows = []
     for record in _prompt_records(run_dir / RECORD_FILE):
-        for row in prompt_rows(PromptRecord.model_validate(record)):
+        try:
+            prompt = PromptRecord.model_validate(record)
+        except ValidationError as error:
+            raise RnrError(f"{run_dir / RECORD_FILE}: record {record['key']} cannot be read: "
+                           f"{validation_problems(error, model=PromptRecord)[0]}") from None
+        for row in prompt_rows(prompt):
             entry = {"text": row.pop("system"), "rules": [_rule(rule) for rule in row.pop("rules")]}
             key = json.dumps(entry, sort_keys=True)  # one text may stand for rules of other checks
             if key not in systems:

@@ -82,6 +82,14 @@ def test_the_command_opens_the_page_in_a_browser_when_asked(hand_run, monkeypatc
     assert opened == [(hand_run / "view.html").resolve().as_uri()]
 
 
+def test_the_command_names_a_record_it_cannot_read(hand_run):
+    with (hand_run / "generated.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"stage": "prompt", "key": "odd", "status": "ok", "turn_type": "sideways"}) + "\n")
+    result = CliRunner().invoke(app, ["view", str(hand_run)])
+    assert result.exit_code == 1
+    assert "record odd cannot be read" in result.output
+
+
 def test_the_command_fails_on_a_directory_without_a_run(tmp_path):
     result = CliRunner().invoke(app, ["view", str(tmp_path)])
     assert result.exit_code == 1
