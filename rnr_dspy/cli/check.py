@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rnr_dspy.cli import Command, app, err, fail, guarded, out, say
+from rnr_dspy.cli import Command, app, err, fail, guarded, out, say, usage_error
 from rnr_dspy.cli.display import ProgressDisplay, describe_stats
 
 _SHOWN = 20  # broken rows listed on the console (all of them are in --json)
@@ -40,6 +40,8 @@ def check_command(
     """Check each conversation's answer against the rules read from its own system prompt."""
     from rnr_dspy.evals.check import CheckConfig, check_conversations
 
+    if follow_rules and model is None:
+        usage_error("--follow-rules holds a model's answers to the rules: name the model with --model")
     config = CheckConfig(path=path, model=model, follow_rules=follow_rules, judge_lm=judge_lm,
                          max_tokens=max_tokens, concurrency=concurrency, api_base=api_base, api_key=api_key)
 

@@ -73,6 +73,11 @@ def test_json_output_is_the_whole_report(chats: Path) -> None:
     assert report["checkable_pass_rate"]["value"] == 0.5 and len(report["problems"]) == 3
 
 
+def test_follow_rules_without_a_model_is_a_usage_error(chats: Path) -> None:
+    result = CliRunner().invoke(app, ["check", str(chats), "--follow-rules", "2"])
+    assert result.exit_code == 2 and "name the model with --model" in result.stderr
+
+
 def test_a_file_with_no_conversation_is_an_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(_write(tmp_path / "bad.jsonl", ['"just a string"']))])
     assert result.exit_code == 1
