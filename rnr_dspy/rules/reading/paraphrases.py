@@ -23,8 +23,9 @@ __all__ = ["read_paraphrase"]
 
 # Words that add nothing to what a rule checks.
 _FILLER = frozenset("""
-    a all always an and answer answers any are as at be cap chat conversation do each entire every everything final
-    for from give i in is it its keep limit make message messages must need needs of on only output outputs per please
+    a all always an and answer answers any are as at be cap chat contain contains conversation do each entire every
+    everything final for from give has have in is it its keep limit make message messages must need needs of on only
+    output outputs per please
     provide put remain replies reply respond response responses should single so stay stick strictly sure text that
     the them this throughout time times to use user users using whole with write writing you your yourself
 """.split())
@@ -156,8 +157,9 @@ _READINGS: tuple[_Reading, ...] = (
     _reading(rf"(?:sign off|sign)\s+(?:with|as)\s+{_Q}", lambda m: REGISTRY["sign_off"](phrase=_quote(m))),
     _reading(r"(?:wrap|enclose|put)\s+(?:the\s+|your\s+)?(?:entire|whole)\s+(?:answer|response|reply)\s+in\s+"
              r"double quot(?:es|ation marks)", lambda m: REGISTRY["quoted"]()),
-    _reading(rf"(?:if|when)\b.*\b(?:outside|out of|beyond|unrelated|not related|off)\b.*?\b(?:reply|respond|answer|"
-             rf"say|decline|refuse)\w*\b.*?{_Q}", lambda m: REGISTRY["refusal_phrase"](phrase=_quote(m))),
+    _reading(rf"(?:if|when)\b.*\b(?:outside|out of|beyond|unrelated|not related|off|other than)\b.*?\b"
+             rf"(?:reply|respond|answer|say|decline|refuse)\w*\b.*?{_Q}",
+             lambda m: REGISTRY["refusal_phrase"](phrase=_quote(m))),
 )
 
 

@@ -16,6 +16,8 @@ __all__ = ["is_directive", "split_system_prompt"]
 _ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)]|\(\d{1,3}\)|[a-z][.)])\s+(?P<text>\S.*)$")
 # A line that only introduces a list: "Rules:", "## Guidelines", "Follow these rules:".
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s*\S.*|[^.!?]{1,60}:\s*)$")
+# A markdown heading ("# Role") names a part of the prompt; it is neither role nor rule.
+_MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+\S")
 _IDENTITY = re.compile(r"^(?:you are|you're|you work|you help|you represent|you serve|as an? |your name is|"
                        r"this assistant|the assistant is)\b", re.IGNORECASE)
 _MODAL = re.compile(r"\b(?:must|should|never|always|only|do not|don't|avoid|make sure|be sure|no more than|"
@@ -66,7 +68,7 @@ def _items_and_prose(text: str) -> tuple[list[str], list[str]]:
             items.append(item["text"].strip())
         elif continues and line.startswith((" ", "\t")) and line.strip():
             items[-1] = f"{items[-1]} {line.strip()}"
-        elif not (_HEADING.match(line) and _next_is_item(lines, index)):
+        elif not (_MARKDOWN_HEADING.match(line) or (_HEADING.match(line) and _next_is_item(lines, index))):
             prose.append(line.strip())
         continues = bool(item) or (continues and bool(line.strip()))
     return items, prose

@@ -20,6 +20,7 @@ PEOPLE_WORDINGS: list[tuple[str, dict[str, Any] | None]] = [
     ("60 words max.", {"name": "max_words", "limit": 60}),
     ("Limit each answer to 120 words.", {"name": "max_words", "limit": 120}),
     ("Write at least 150 words.", {"name": "min_words", "limit": 150}),
+    ("Your answers should contain no more than 100 words.", {"name": "max_words", "limit": 100}),
     ("Your reply must be longer than two hundred words.", {"name": "min_words", "limit": 201}),
     ("Use between 50 and 120 words.", {"name": "words_between", "low": 50, "high": 120}),
     ("No more than three sentences per answer.", {"name": "max_sentences", "limit": 3}),
@@ -68,6 +69,8 @@ PEOPLE_WORDINGS: list[tuple[str, dict[str, Any] | None]] = [
     ("Wrap your entire response in double quotation marks.", {"name": "quoted"}),
     ('If a question is outside your scope, reply with "I can only help with billing."',
      {"name": "refusal_phrase", "phrase": "I can only help with billing."}),
+    ('If the user asks about anything other than travel, say "I can only help with travel."',
+     {"name": "refusal_phrase", "phrase": "I can only help with travel."}),
     # Judge rules: no check states them, or they say more than a check decides.
     ("Do not use bullet points.", None),  # numbered lists stay allowed: no_lists would be stricter
     ("Write exactly three paragraphs.", None),  # the registry's paragraphs rule means *** dividers

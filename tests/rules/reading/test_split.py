@@ -48,3 +48,10 @@ def test_a_rule_longer_than_a_rule_text_holds_is_cut_and_marked_but_read_whole()
     rule = "Answer in at most 80 words. " + "x" * 300
     read = read_system_prompt(f"You are Ava.\n\n- {rule}")
     assert len(read.rules[0].text) == 200 and read.rules[0].text.endswith("…")
+
+
+def test_markdown_headings_are_neither_role_nor_rule() -> None:
+    read = read_system_prompt("# Role\nYou are Max, a cooking assistant.\n\n# Rules\n1) Reply in Spanish only.\n"
+                              "2) Maximum of 3 sentences.\n\n# Tone\nBe cheerful.")
+    assert read.role == "You are Max, a cooking assistant."
+    assert [rule.text for rule in read.rules] == ["Be cheerful.", "Reply in Spanish only.", "Maximum of 3 sentences."]
