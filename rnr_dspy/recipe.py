@@ -187,7 +187,13 @@ def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: L
 def _in_this_process(run: Callable[[Any], Any], config: BaseModel) -> int:
     meter = PeakMeter()
     meter.mark()
-    run(config)
+    result = run(config)
+    missing = getattr(result, "missing_rows", 0)
+    if missing:  # a generate run with rows missing is not done: the next run of the recipe resumes it
+        raise RnrError(f"stage generate is not finished: {missing} of {result.planned_rows} rows missing (first "
+                       f"error: {(result.first_errors or ['none recorded'])[0]}); run the same command again to "
+                       "generate them (rows whose reply did not parse: with retry_failed: true in the recipe's "
+                       "generate section)")
     return meter.peak()
 
 

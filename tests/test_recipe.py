@@ -165,3 +165,17 @@ def test_the_recorded_recipe_holds_no_password_from_a_server_address(tmp_path, m
     run_recipe(recipe)
     recorded = (recipe.out / "recipe.yaml").read_text()
     assert "SECRET" not in recorded and "http://me:***@127.0.0.1:8000/v1" in recorded
+
+
+def test_a_generate_stage_with_rows_missing_is_not_done_and_says_what_finishes_it(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    import rnr_dspy.generate as generate
+
+    unfinished = SimpleNamespace(missing_rows=3, planned_rows=8, first_errors=["prompt: LMServerError: down"])
+    monkeypatch.setattr(generate, "run_generate", lambda config, progress=None: unfinished)
+    recipe = load_recipe("embedded-smollm2", out=tmp_path / "run").model_copy(
+        update={"stages": ["generate"], "isolate_stages": False})
+    with pytest.raises(RnrError, match=r"3 of 8 rows missing .*LMServerError: down.*run the same command again"):
+        run_recipe(recipe)
+    assert not (recipe.out / "run_state.json").exists()  # not recorded as done: the next run resumes it

@@ -41,14 +41,27 @@ def generate_command(
                   f"sets dropped; {seeds['truncated']} truncated")
     for error in result.first_errors:
         say(err, "failed:", error, "red")
-    retry = "run the same command with --retry-failed to generate the failed rows again"
+    retry = finish_command(result)
     if result.sft_rows == 0:
         fail("no SFT row was produced" + (f": {result.errors} rows or stages failed; {retry}" if result.errors
                                           else f" ({result.prompts} prompts, none passed)"))
+    if result.missing_rows:
+        fail(f"the run is not finished: {result.missing_rows} of {result.planned_rows} rows missing "
+             f"({result.errors} rows or stages failed); {retry}", label="unfinished:")
     if result.errors:
         say(err, "note:", f"{result.errors} rows or stages failed; {retry}", "yellow")
     say(out, "wrote", f"{config.out / 'data'} (sft.jsonl, dpo.jsonl, hf/, README.md), generated.jsonl, usage.json",
         "")
+
+
+def finish_command(result: GenerateResult) -> str:
+    """What to run to generate the failed rows: the same command, with --retry-failed where a plain rerun would
+    leave some failure as it is."""
+    if result.needs_retry_failed:
+        return (f"run the same command with --retry-failed to generate them ({result.needs_retry_failed} failed in a "
+                "way a plain rerun does not retry: a reply that did not parse, a refused request)")
+    return ("run the same command again to generate them (connection errors, timeouts, 429 and 5xx are retried; "
+            "the finished rows are kept)")
 
 
 def _describe(stats: dict[str, Any]) -> str:

@@ -33,7 +33,9 @@ class GenerateConfig(TeacherStageConfig):
     response_max_tokens: int = Field(512, ge=16, description="Token limit of a sampled response.")
     num_threads: int = Field(1, ge=1, le=256, description="Groups generated in parallel (requests "
                              "in flight: a server's, or the embedded engine's batch).")
-    retry_failed: bool = Field(False, description="Generate again the rows recorded as failed.")
+    retry_failed: bool = Field(False, description="Also generate again the rows whose failure a rerun does not "
+                               "retry by itself (a reply that did not parse, a refused request); connection errors, "
+                               "timeouts, 429 and 5xx are retried by every run.")
     force_new: bool = Field(False, description=(
         "Start over when --out holds a run made with other settings (seeds, LMs, program, rule or sampling "
         "settings): that run is moved aside into OUT/replaced-<time>/ instead of the new settings being refused. "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,14 +25,17 @@ _CARD_PROBLEMS = 10
 
 
 def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed_report: dict[str, Any],
-                   push_to_hub: str | None = None) -> dict[str, Any]:
-    prompts = _in_program_order(store, [PromptRecord.model_validate(record) for record in store.records("prompt")])
+                   push_to_hub: str | None = None, keys: Collection[str] | None = None) -> dict[str, Any]:
+    """The datasets and counts of the records under `keys` (default: every record): the records this run's flow
+    reached, so that records it left behind (turns composed while the LM's turns failed) drop out."""
+    prompts = _in_program_order(store, [PromptRecord.model_validate(record)
+                                        for record in store.records("prompt", keys)], keys)
     sft = [row for record in prompts for row in record.to_messages()]
     dpo = [pair for record in prompts if (pair := record.to_preference()) is not None]
     data_dir.mkdir(parents=True, exist_ok=True)
     _write_jsonl(data_dir / "sft.jsonl", sft)
     _write_jsonl(data_dir / "dpo.jsonl", dpo)
-    counts = _counts(store, prompts, sft, dpo)
+    counts = _counts(store, prompts, sft, dpo, keys)
     splits = _save_hf(data_dir / "hf", {"sft": sft, "dpo": dpo})
     card = dataset_card(counts, seed_report, config, prompts, sft)
     write_text(data_dir / "README.md", mask_credentials(str(card)))
@@ -43,12 +46,13 @@ def write_datasets(store: RunStore, data_dir: Path, config: GenerateConfig, seed
     return counts
 
 
-def _in_program_order(store: RunStore, prompts: list[PromptRecord]) -> list[PromptRecord]:
+def _in_program_order(store: RunStore, prompts: list[PromptRecord],
+                      keys: Collection[str] | None = None) -> list[PromptRecord]:
     """The records in the order the program asked the prompts: by group (where its system prompt is in the run),
     then its instructions in order, then its generated turns. A group's prompts are answered concurrently, so
     they are stored in the order they finished."""
     groups = {record["key"]: (place, record.get("instructions") or [])
-              for place, record in enumerate(store.records("system"))}
+              for place, record in enumerate(store.records("system", keys))}
 
     def place(record: PromptRecord) -> tuple[int, int]:
         group, instructions = groups.get(record.system_key, (len(groups), []))
@@ -64,14 +68,14 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, Any]],
-            dpo: list[dict[str, Any]]) -> dict[str, Any]:
+            dpo: list[dict[str, Any]], keys: Collection[str] | None = None) -> dict[str, Any]:
     status = Counter(record.status for record in prompts)
     # Each row's rules, found by its system prompt: the prompt's own, or a hindsight attempt's.
     rules_of = {record.system_prompt: record.rules for record in prompts} | {
         attempt.system_prompt: attempt.rules for record in prompts for attempt in record.attempts if attempt.rules}
     judged = status["passed"] + status["failed"]
     as_written = sum((chosen := record.chosen()) is not None and chosen.method == "sampled" for record in prompts)
-    failed_stages = sum(r["status"] == "error" for r in store.records() if r["stage"] != "prompt")
+    failed_stages = sum(r["status"] == "error" for r in store.records(keys=keys) if r["stage"] != "prompt")
     return {
         "prompts": len(prompts), "judged": judged, "passed": status["passed"], "failed": status["failed"],
         "errors": status["error"] + failed_stages,

@@ -2,7 +2,8 @@
 
 Every stage's result is appended to `generated.jsonl` under a content hash of its inputs before the next stage
 runs, so a run resumes where it stopped and a finished run makes no LM call. An LM failure becomes a record with
-its error; it is generated again only with `retry_failed`.
+its error; a later run generates it again when a new try may clear it (`rnr_dspy.generate.failures`), any failure
+with `retry_failed`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rnr_dspy.data import Seed
 from rnr_dspy.errors import ConfigError, SeedError
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.export import write_datasets
+from rnr_dspy.generate.failures import is_transient, should_redo
 from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
 from rnr_dspy.generate.result import GenerateResult
 from rnr_dspy.generate.run_dir import claim_run_dir
@@ -98,10 +100,15 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
         variants = [(group, rule_set) for group in groups for rule_set in range(config.rule_sets)]
         for _ in parallel_map(lambda variant: run.group(*variant), variants, config.num_threads):
             pass
-    counts = write_datasets(store, config.out / "data", config, seed_report, push_to_hub=config.push_to_hub)
-    errors = [f"{record['stage']}: {record['error']}" for record in store.records() if record["status"] == "error"]
+    reached = run.reached()
+    counts = write_datasets(store, config.out / "data", config, seed_report, push_to_hub=config.push_to_hub,
+                            keys=reached)
+    failed = [record for record in store.records(keys=reached) if record["status"] == "error"]
     result = GenerateResult.model_validate({
-        **counts, "first_errors": errors[:_FIRST_ERRORS], "seeds": seed_report,
+        **counts, "first_errors": [f"{record['stage']}: {record['error']}" for record in failed][:_FIRST_ERRORS],
+        "missing_rows": run.missing_rows(), "planned_rows": run.planned_rows(),
+        "needs_retry_failed": sum(not is_transient(record["error"]) for record in failed),
+        "seeds": seed_report,
         "torn_lines_dropped": store.torn_lines,
         "this_run": {**ledger.summary(), "wall_seconds": round(time.perf_counter() - started, 2)},
         "lm": lm_id(teacher), "judge_lm": run.provenance.judge_lm, "program": run.provenance.program,
@@ -126,6 +133,8 @@ class _Run:
         self.config, self.program, self.groups, self.store, self.ledger = config, program, groups, store, ledger
         self.provenance, self.state, self._progress = provenance, state, progress
         self._lock = threading.Lock()
+        self._reached: dict[str, str] = {}  # the key of every record this run's flow read or wrote: its status
+        self._failed_groups = 0
 
     def group(self, seeds: list[Seed], rule_set: int = 0) -> None:
         """Run the program's own `forward` on the group (its `rule_set`-th system prompt), every step through the
@@ -149,12 +158,26 @@ class _Run:
             for _ in instructions:
                 self._count("error")
             memo.counted += len(instructions)
+            with self._lock:
+                self._failed_groups += 1
         self._count(None, skipped=len(seeds) + self.config.turns_per_group - memo.counted)
 
     def _outside(self, seeds: list[Seed]) -> list[str]:
         """The requests of every theme the group has none of (candidates for its out-of-scope turn)."""
         themes = {seed.theme for seed in seeds}
         return [seed.prompt for group in self.groups for seed in group if seed.theme not in themes]
+
+    def reached(self) -> set[str]:
+        """The keys of the records this run's flow reached (others were left behind by an earlier run)."""
+        return set(self._reached)
+
+    def missing_rows(self) -> int:
+        """Prompts set out to be answered but not answered: failed ones, and a failed group's turns."""
+        return self.state.errors + self.config.turns_per_group * self._failed_groups
+
+    def planned_rows(self) -> int:
+        """Prompts the run set out to answer (a group's turns as many as its LM wrote, when it wrote them)."""
+        return self.state.total + self.config.turns_per_group * self._failed_groups
 
     def count_prompt(self, record: PromptRecord) -> None:
         if record.status == "error":
@@ -165,12 +188,15 @@ class _Run:
     def stage(self, model: type[Any], key: str, work: Callable[[], dict[str, Any]], **fields: Any) -> Any:
         """The stored record of `key`, or a new one from `work()` (its LM error recorded, not raised)."""
         stored = self.store.get(key)
-        if stored is not None and (stored["status"] != "error" or not self.config.retry_failed):
+        if stored is not None and not should_redo(stored, retry_failed=self.config.retry_failed):
+            self._reached[key] = stored["status"]
             return model.model_validate(stored)
         tries = (stored or {}).get("tries", 0) + 1
-        # A retry samples afresh: the same request would be answered from the cache with the same failure.
-        lm = dspy.settings.lm.copy(rollout_id=tries, temperature=0.7,
-                                   seed=sampling_seed(self.config.seed, key, tries)) if tries > 1 else dspy.settings.lm
+        lm = dspy.settings.lm
+        if stored is not None and not is_transient(stored.get("error")):
+            # A retry samples afresh: the same request would be answered from the cache with the same failure.
+            # One that got no answer (a dropped connection, a 5xx) is sent as it was: nothing of it is cached.
+            lm = lm.copy(rollout_id=tries, temperature=0.7, seed=sampling_seed(self.config.seed, key, tries))
         try:
             with dspy.context(lm=lm):
                 result = work()
@@ -178,6 +204,7 @@ class _Run:
         except Exception as error:  # an LM or parse failure of this row only; recorded, never cached as success
             record = model(key=key, status="error", tries=tries, error=f"{type(error).__name__}: {error}", **fields)
         self.store.append(record.model_dump(mode="json"))
+        self._reached[key] = record.status
         return record
 
     def waiting(self, wait: LMWait) -> None:

@@ -18,7 +18,14 @@ class GenerateResult(BaseModel):
     failed: int
     errors: int
     """Rows and stages recorded as failed with an error (a timeout, a refused request, a reply that did not
-    parse); generated again with `retry_failed`."""
+    parse), among the records this run reached."""
+    missing_rows: int = 0
+    """Prompts the run set out to answer and did not (failed, or in a group whose system prompt failed): a run
+    with any is not finished."""
+    planned_rows: int = 0
+    needs_retry_failed: int = 0
+    """Failed rows and stages a plain rerun leaves as they are (a reply that did not parse, a refused request):
+    only `retry_failed` generates them again. The rest (connection errors, timeouts, 429, 5xx) a rerun retries."""
     pass_rate: float | None
     sft_rows: int
     dpo_pairs: int

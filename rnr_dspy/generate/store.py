@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,9 @@ class RunStore:
                 os.fsync(handle.fileno())
             self._records[record["key"]] = record
 
-    def records(self, stage: str | None = None) -> list[dict[str, Any]]:
-        """The latest record of every key, in the order keys first appeared."""
+    def records(self, stage: str | None = None, keys: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """The latest record of every key (of `keys` only, when given), in the order keys first appeared."""
         with self._lock:
-            return [r for r in self._records.values() if stage is None or r.get("stage") == stage]
+            return [r for r in self._records.values()
+                    if (stage is None or r.get("stage") == stage) and (keys is None or r["key"] in keys)]
 

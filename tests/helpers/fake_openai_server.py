@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
@@ -21,11 +22,13 @@ FAULTS: tuple[Mode, ...] = ("rate_limited", "server_error", "empty_choices", "ba
 
 class FakeOpenAIServer:
     """`with FakeOpenAIServer("stall") as server: ... server.url ... server.requests`. `mode` may be changed while
-    it runs; `retry_after` is the Retry-After header (seconds) of a 429."""
+    it runs; `retry_after` is the Retry-After header (seconds) of a 429; `fault_for(body)`, when set, picks the mode
+    of each request (None: `mode`)."""
 
     def __init__(self, mode: Mode = "healthy", *, retry_after: float = 1,
                  answers: dict[Any, Any] | None = None) -> None:
         self.mode: Mode = mode
+        self.fault_for: Callable[[dict[str, Any]], Mode | None] | None = None
         self.retry_after = retry_after
         self.answers = {None: "Happy to help.", **(answers or scripted_engine().answers)}  # None: a plain prompt
         self.bodies: list[dict[str, Any]] = []
@@ -59,17 +62,27 @@ class FakeOpenAIServer:
             self.bodies.append(body)
 
     def _healthy(self, body: dict[str, Any]) -> dict[str, Any]:
-        system = next((m["content"] for m in body.get("messages", []) if m.get("role") == "system"), "")
-        system = system if isinstance(system, str) else ""
-        schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema")
-        if not schema:  # no response schema sent: the output fields as the adapter's system message lists them
-            first = _OUTPUT_FIELD.search(system)
-            schema = {"properties": {first.group(1): {}}} if first else {}
-        text = reply_text(self.answers, schema, system)
+        field = output_field(body)
+        text = reply_text(self.answers, {"properties": {field: {}}} if field else {}, _system(body))
         return {"id": f"chatcmpl-{self.requests}", "object": "chat.completion", "created": 0,
                 "model": body.get("model", "fake"),
                 "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+
+
+def output_field(body: dict[str, Any]) -> str | None:
+    """The first output field a chat request asks for: from its response schema, else as the adapter's system
+    message lists them (None: a plain prompt)."""
+    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema")
+    if schema:
+        return next(iter(schema.get("properties", {})), None)
+    first = _OUTPUT_FIELD.search(_system(body))
+    return first.group(1) if first else None
+
+
+def _system(body: dict[str, Any]) -> str:
+    system = next((m["content"] for m in body.get("messages", []) if m.get("role") == "system"), "")
+    return system if isinstance(system, str) else ""
 
 
 def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
@@ -85,7 +98,7 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if not self.path.endswith("/chat/completions"):
                 return self._send(404, {"error": {"message": f"no route {self.path}"}})
             server._record(body)
-            mode = server.mode
+            mode = (server.fault_for(body) if server.fault_for else None) or server.mode
             if mode == "stall":
                 server._stop.wait()
                 return None
