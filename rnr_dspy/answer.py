@@ -125,8 +125,9 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
                                 problems=problems))
         if passed:
             return attempts
-    if settings.hindsight:
-        response, verdicts = _hindsight_source(best, rules, turn_type, mend=settings.repair)
+    source = _hindsight_source(best, rules, turn_type, mend=settings.repair) if settings.hindsight else None
+    if source is not None:
+        response, verdicts = source
         # Only checkable rules: a hindsight row passes by code, not by a judge's word.
         followed = {v.rule_id for v in verdicts if v.followed is True}
         kept = [rule for rule in rules if rule.id in followed and rule.checkable]
@@ -156,18 +157,19 @@ def _finished(response: str, rules: list[Rule], turn_type: TurnType) -> tuple[st
 
 
 def _hindsight_source(best: Attempt, rules: list[Rule], turn_type: TurnType, *,
-                      mend: bool) -> tuple[str, list[RuleVerdict]]:
-    """The response hindsight rules are read off, with its verdicts: on an out-of-scope turn whose rules say how to
-    decline, the refusal they ask for (rules built around an answer it should not have given would teach answering
-    such requests); else, with `mend`, the best attempt with every rule repaired that code can repair (so the row
-    keeps the rules that ask for something, a postscript or a list, not only those it followed by doing nothing);
-    else the best attempt as written."""
+                      mend: bool) -> tuple[str, list[RuleVerdict]] | None:
+    """The response hindsight rules are read off, with its verdicts: on an out-of-scope turn, the refusal its rules
+    ask for, or None where they ask for none (rules built around an answer it should not have given would teach
+    answering such requests, its scope rule dropped); else, with `mend`, the best attempt with every rule repaired
+    that code can repair (so the row keeps the rules that ask for something, a postscript or a list, not only those
+    it followed by doing nothing); else the best attempt as written."""
     if turn_type == "out_of_scope":
         for rule in rules:
             if rule.check is not None and rule.check.out_of_scope_only:
                 refusal = rule.check.enforce(best.response)
                 if refusal is not None:
                     return refusal, decide(rules, refusal, turn_type=turn_type)
+        return None
     # An answer the quality gate failed is not mended: an edit could hide what is wrong with it ("Summary: {...}").
     if mend and not best.problems and (mended := repair(best.response, rules, best.verdicts, partial=True)):
         return mended, decide(rules, mended, turn_type=turn_type)

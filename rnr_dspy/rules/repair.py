@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rnr_dspy.rules.artifacts import repair_artifacts
 from rnr_dspy.rules.model import Rule, RuleVerdict
 
 __all__ = ["repair"]
@@ -13,7 +14,8 @@ _PASSES = 3
 
 def repair(response: str, rules: list[Rule], verdicts: list[RuleVerdict], *, partial: bool = False) -> str | None:
     """The response with every broken checkable rule's `enforce()` applied, in the checkers' declared repair
-    order, then again for any rule those repairs broke; None when a repair is impossible or changes nothing.
+    order, then again for any rule those repairs broke; None when a repair is impossible, changes nothing, or
+    leaves text no person would write (`rnr_dspy.rules.artifacts`: a row is never worse than its answer).
     `partial`: a rule no edit can mend is left broken and the others are still repaired (the text then keeps
     those it could, for hindsight rules). Callers re-check the result (a refusal rule's verdict depends on the turn
     type, which this does not know)."""
@@ -34,4 +36,6 @@ def repair(response: str, rules: list[Rule], verdicts: list[RuleVerdict], *, par
         # A pass that changed nothing changes nothing again (a partial repair keeps meeting the rules it cannot mend).
         if not todo or text == before:
             break
-    return text if text != response else None
+    if text == response or repair_artifacts(response, text, checks):
+        return None
+    return text

@@ -60,7 +60,8 @@ def test_hindsight_rules_rescue_a_response_no_repair_can_fix(tmp_path, engine):
                                               "check": {"name": "include_keywords", "keywords": ["thermometer"]}}]}
     engine.answers["rules"] = rules
     report = run_generate(_config(tmp_path, attempts=1))
-    assert report.passed == 0 and report.rows_by_method == {"hindsight": 14} and report.dpo_pairs == 0
+    # The 2 out-of-scope turns' rules ask for no refusal: an answer to them is no row.
+    assert report.passed == 0 and report.rows_by_method == {"hindsight": 12} and report.dpo_pairs == 0
     row = _lines(tmp_path / "run/data/sft.jsonl")[0]
     assert "thermometer" not in row["messages"][0]["content"]  # the failed rule is not in the hindsight prompt
     assert row["messages"][0]["content"].count("\n") >= 4  # the role, "Rules:" and at least 2 rules
@@ -73,13 +74,13 @@ def test_a_hindsight_row_keeps_the_rules_a_repair_could_mend(tmp_path, engine):
     engine.answers["rules"] = {"rules": [*RULES["rules"][:2], {"kind": "content", "text": "x", "check": {
         "name": "include_keywords", "keywords": ["thermometer"]}}]}
     report = run_generate(_config(tmp_path, attempts=1))
-    assert report.rows_by_method == {"hindsight": 14}
+    assert report.rows_by_method == {"hindsight": 12}  # none for the out-of-scope turns: no refusal is asked for
     row = _lines(tmp_path / "run/data/sft.jsonl")[0]
     assert row["messages"][2]["content"] == "Sure Rest the steak. It keeps the juices in."
     assert "Sure" in row["messages"][0]["content"] and "thermometer" not in row["messages"][0]["content"]
     # The mended answer against the raw one, under the hindsight rules, is a DPO pair.
     pair = _lines(tmp_path / "run/data/dpo.jsonl")[0]
-    assert report.dpo_pairs == 14 and pair["prompt"][0]["content"] == row["messages"][0]["content"]
+    assert report.dpo_pairs == 12 and pair["prompt"][0]["content"] == row["messages"][0]["content"]
     assert (pair["chosen"][0]["content"], pair["rejected"][0]["content"]) == (
         "Sure Rest the steak. It keeps the juices in.", "Rest the steak. It keeps the juices in.")
 

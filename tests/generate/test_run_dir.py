@@ -22,6 +22,10 @@ def _config(out, **overrides):
     return GenerateConfig(**{"out": out, "limit": 8, "k": 4, "turn_source": "lm", **overrides})
 
 
+# 14 prompts, one row each but for an out-of-scope turn whose rules ask for no refusal (an answer to it is no row).
+ROWS = 13
+
+
 def _prompts(out):
     rows = [json.loads(line) for line in (out / "data" / "sft.jsonl").read_text().splitlines()]
     return [row["messages"][1]["content"] for row in rows]
@@ -55,7 +59,7 @@ def test_the_same_configuration_resumes_and_settings_that_do_not_shape_the_data_
     calls = len(engine.requests)
     again = run_generate(_config(out, num_threads=3, api_base="http://127.0.0.1:9/v1", request_timeout=5,
                                  num_retries=0, retry_failed=True))
-    assert len(engine.requests) == calls and again.sft_rows == first.sft_rows == 14
+    assert len(engine.requests) == calls and again.sft_rows == first.sft_rows == ROWS
 
 
 def test_force_new_moves_the_earlier_run_aside_so_the_dataset_and_card_are_this_runs_alone(tmp_path, engine):
@@ -65,7 +69,7 @@ def test_force_new_moves_the_earlier_run_aside_so_the_dataset_and_card_are_this_
     assert report.sft_rows == 7 and len(_prompts(out)) == len(set(_prompts(out))) == 7
     assert "| SFT rows (`sft.jsonl`, TRL conversational) | 7 |" in (out / "data" / "README.md").read_text()
     (aside,) = out.glob("replaced-*")
-    assert len(_prompts(aside)) == 14 and (aside / "generated.jsonl").is_file()
+    assert len(_prompts(aside)) == ROWS and (aside / "generated.jsonl").is_file()
     assert json.loads((out / "run_settings.json").read_text())["settings"]["limit"] == 4
     again = run_generate(_config(out, limit=4, force_new=True))  # same settings: resumed, nothing moved
     assert again.sft_rows == 7 and len(list(out.glob("replaced-*"))) == 1
@@ -76,7 +80,7 @@ def test_a_directory_whose_record_is_empty_takes_any_settings(tmp_path, engine):
     out.mkdir()
     (out / "run_settings.json").write_text(json.dumps({"settings": {"lm": "other/model"}}))
     (out / "generated.jsonl").write_text("")
-    assert run_generate(_config(out)).sft_rows == 14
+    assert run_generate(_config(out)).sft_rows == ROWS
 
 
 def test_an_out_that_is_a_file_is_refused_with_the_settings_before_anything_is_written(tmp_path):
@@ -125,4 +129,4 @@ def test_a_run_killed_with_sigkill_leaves_no_lock_behind(tmp_path, engine):
     process = _start_slow_run(out)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    assert run_generate(_config(out)).sft_rows == 14
+    assert run_generate(_config(out)).sft_rows == ROWS

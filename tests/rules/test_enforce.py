@@ -78,3 +78,29 @@ def test_a_partial_repair_mends_what_it_can_and_leaves_the_rest_broken():
     mended = repair(answer, rules, verdicts, partial=True)
     assert [v.followed for v in decide(rules, mended, turn_type="in_scope")] == [True, False]
     assert mended.startswith(answer)
+
+
+def test_sections_give_up_where_a_marker_inside_the_text_would_repeat_a_header():
+    check = REGISTRY["sections"](marker="Chapter", min_count=2)
+    assert check.enforce("This is the first part. Chapter 2 This one is the second.") is None
+    assert check.enforce("This is the first part. This one is the second.") == (
+        "Chapter 1\nThis is the first part.\n\nChapter 2\nThis one is the second.")
+
+
+@pytest.mark.parametrize("response", ["<output> When you slice it, keep it thin.",
+                                      "When you slice it, keep it thin.</output>"])
+def test_a_wrapper_keeps_one_of_the_tags_the_answer_wrote_itself(response):
+    repaired = REGISTRY["tagged_wrapper"](tag="output").enforce(response)
+    assert repaired == "<output>\nWhen you slice it, keep it thin.\n</output>"
+
+
+@pytest.mark.parametrize(("response", "repaired"), [
+    ("1. **Financial situation**\n2. **Health**", "- **Financial situation**\n- **Health**"),
+    ("Bring 2 bottles, or 1,500 ml.", "Bring two bottles, or one thousand five hundred ml."),
+    ("On the 21st, 50% off for 2-3 days.", "On the twenty-first, fifty percent off for two to three days."),
+    ("The volume is (0.4986^3).", None),
+    ("Meet at 5:30 on 2024-05-01.", None),
+    ("Drink H2O, not 3.14159 litres.", None),
+])
+def test_numbers_are_spelled_as_a_person_writes_them_or_not_at_all(response, repaired):
+    assert REGISTRY["no_digits"]().enforce(response) == repaired

@@ -161,4 +161,9 @@ class TaggedWrapper(Checker):
         return CheckResult(ok, "wrapped in its tags" if ok else f"starts {text[:20]!r}, ends {text[-20:]!r}")
 
     def _repair(self, response: str) -> str | None:
-        return f"<{self.tag}>\n{response.strip()}\n</{self.tag}>"
+        # An answer that opened or closed the tag itself keeps one of each; one that uses it inside is given up.
+        opening, closing = f"<{self.tag}>", f"</{self.tag}>"
+        inner = response.strip().removeprefix(opening).removesuffix(closing).strip()
+        if opening in inner or closing in inner or not inner:
+            return None
+        return f"{opening}\n{inner}\n{closing}"

@@ -45,6 +45,27 @@ def spell_number(digits: str) -> str:
     return _ONES[value]
 
 
+_LIST_NUMBER = re.compile(r"^([ \t]*)\d+[.)][ \t]+", re.MULTILINE)
+_PLAIN_NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d{1,6})(?:\.\d{1,2})?(?!\w)")
+_ORDINAL_NUMBER = re.compile(r"(?<![\w.])(\d{1,3})(?:st|nd|rd|th)\b")
+_PERCENT = re.compile(r"(\d)\s*%")
+_RANGE = re.compile(r"(\d)\s*[-–]\s*(?=\d)")
+# Digits a person would not spell: in a formula or code, after a currency symbol, a date or a version, a decimal
+# of 3 places or more, a million or more, a leading zero, glued to letters other than an ordinal's ending.
+_UNSPELLABLE = re.compile(r"\d\s*[\^*/=×÷<>+:_#@~|\\]|[\^*/=×÷<>:_#@~|\\$€£¥₹]\s*\d|\d\.\d{3}|\d[.,-]\d+[.,-]\d"
+                          r"|\d[\d,]{7}|(?<![\w.,])0\d|[A-Za-z]\d|\d(?!st\b|nd\b|rd\b|th\b)[A-Za-z]")
+_ORDINAL_WORDS = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
+                  "nine": "ninth", "twelve": "twelfth"}
+
+
+def ordinal(words: str) -> str:
+    """The ordinal of a spelled number ("twenty-one" -> "twenty-first", "forty" -> "fortieth")."""
+    head, last = re.match(r"(.*?)(\w+)$", words).groups()  # type: ignore[union-attr]
+    if last in _ORDINAL_WORDS:
+        return head + _ORDINAL_WORDS[last]
+    return head + (f"{last[:-1]}ieth" if last.endswith("y") else f"{last}th")
+
+
 def _spelled(match: re.Match[str]) -> str:
     number = match.group(0)
     whole, _, fraction = number.replace(",", "").partition(".")
@@ -74,7 +95,14 @@ class NoDigits(Checker):
         return CheckResult(not found, plural(len(found), "digit"))
 
     def _repair(self, response: str) -> str | None:
-        return re.sub(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?", _spelled, response)
+        # Numbers are spelled as a person writes them; where no one would (a formula, a code, a date, a long
+        # decimal, a number glued to letters) the repair gives up. A numbered list becomes a bulleted one.
+        text = _LIST_NUMBER.sub(r"\1- ", response)
+        if _UNSPELLABLE.search(text):
+            return None
+        text = _RANGE.sub(r"\1 to ", _PERCENT.sub(r"\1 percent", text))
+        text = _ORDINAL_NUMBER.sub(lambda match: ordinal(spell_number(match.group(1))), text)
+        return _PLAIN_NUMBER.sub(_spelled, text)
 
 
 class MinNumbers(Checker):

@@ -99,7 +99,11 @@ class Sections(Checker):
         return CheckResult(len(numbers) >= self.min_count, f"{found.strip()}; at least {self.min_count} required")
 
     def _repair(self, response: str) -> str | None:
-        parts = in_parts(self._header().sub("", response), self.min_count)
+        text = self._header().sub("", response)
+        # A marker left inside the text ("... Chapter 2 This one is") would land beside a header of its own.
+        if re.search(rf"\b{re.escape(self.marker)}[ \t]*\d", text):
+            return None
+        parts = in_parts(text, self.min_count)
         if parts is None:
             return None
         return "\n\n".join(f"{self.marker} {number}\n{part}" for number, part in enumerate(parts, start=1))
