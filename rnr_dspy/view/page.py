@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -91,9 +92,12 @@ def render_page(payload: dict[str, Any], *, report_markdown: str | None = None, 
     # The "js-default" preset leaves raw HTML out (escaped) and refuses javascript: links.
     report = MarkdownIt("js-default").render(report_markdown) if report_markdown is not None else None
     plot = f"data:image/png;base64,{base64.b64encode(plot_png).decode()}" if plot_png is not None else None
+    script = _script(folder)
+    # The page runs its own script and nothing else: no inline handler, whatever text slipped into the markup.
+    script_hash = "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     return template.render(
         title=payload.get("title") or "run", data_json=Markup(embed_json(payload)),
-        script=Markup(_script(folder)),
+        script=Markup(script), script_hash=script_hash,
         style=Markup((folder / "viewer.css").read_text(encoding="utf-8")),
         report=Markup(report) if report is not None else None, plot=plot,
     )

@@ -41,7 +41,17 @@ def test_the_page_fetches_nothing_it_does_not_hold(eval_run):
     html = write_view(eval_run).read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert 'src="data:image/png;base64,' in html  # the plot travels inside the page
-    assert "default-src 'none'" in html
+    assert "default-src 'none'; script-src 'sha256-" in html  # only the page's own script runs
+
+
+def test_the_viewer_scripts_never_parse_text_as_html():
+    from importlib import resources
+
+    folder = resources.files("rnr_dspy.view")
+    scripts = [path.read_text(encoding="utf-8") for path in folder.iterdir() if path.name.endswith(".js")]
+    assert len(scripts) == 4
+    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function("):
+        assert not any(forbidden in script for script in scripts), forbidden
 
 
 def test_the_report_is_rendered_with_raw_html_left_as_text(eval_run):
