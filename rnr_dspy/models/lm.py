@@ -18,6 +18,7 @@ from rnr_dspy.masking import mask_credentials, mask_library_logs
 from rnr_dspy.models.engine import AsyncLlamaCppEngine, LlamaCppEngine
 from rnr_dspy.models.reply_cache import use_reply_cache
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ServedLM
+from rnr_dspy.models.server_auth import key_settings, refuse_credentials_in_url
 from rnr_dspy.models.spec import EMBEDDED_MODEL_FILE, ModelSpec, embedded_model_path
 
 __all__ = ["EMBEDDED_MODEL_FILE", "embedded_model_path", "lm_id", "make_lm"]
@@ -51,7 +52,9 @@ def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, 
         raise LMSpecError(f"engine options {sorted(options)} apply to GGUF models only, not to {parsed.name!r}")
     if parsed.kind == "remote":
         mask_library_logs()
-        return ServedLM(parsed.name, api_base=parsed.api_base or api_base, api_key=api_key, timeout=timeout,
+        base = parsed.api_base or api_base
+        refuse_credentials_in_url(base)
+        return ServedLM(parsed.name, api_base=base, **key_settings(parsed.name, api_key, base), timeout=timeout,
                         num_retries=num_retries, **settings)
     if parsed.kind == "hf_dir" and parsed.path is not None:
         if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:

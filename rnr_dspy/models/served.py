@@ -26,6 +26,7 @@ from dspy.utils.exceptions import is_retryable_lm_error
 
 from rnr_dspy.errors import LMError
 from rnr_dspy.models.reply_cache import endpoint_key
+from rnr_dspy.models.server_auth import explain_auth_error, sent_key
 
 __all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "LMWait", "ServedLM", "reporting_lm_waits"]
 
@@ -117,6 +118,7 @@ class ServedLM(dspy.LM):
     def _wait_after(self, error: Exception, failed: int) -> float:
         """The wait before the next try; re-raises `error` when there is none."""
         if not is_retryable_lm_error(error):
+            explain_auth_error(error, self.model, self.endpoint, key_given=sent_key(self.kwargs))
             raise error
         tries = self.retries + 1
         timeout = self.kwargs["timeout"]

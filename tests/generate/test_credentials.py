@@ -1,6 +1,8 @@
-import json
 import socket
 
+import pytest
+
+from rnr_dspy.errors import LMSpecError
 from rnr_dspy.generate import GenerateConfig, run_generate
 
 
@@ -10,13 +12,11 @@ def _closed_port():
         return probe.getsockname()[1]
 
 
-def test_a_password_in_api_base_reaches_no_file_of_the_run(tmp_path):
+def test_a_password_in_api_base_is_refused_and_reaches_no_file_of_the_run(tmp_path):
     api_base = f"http://me:SECRET-PW@127.0.0.1:{_closed_port()}/v1"
     config = GenerateConfig(out=tmp_path / "run", lm="openai/model", api_base=api_base, api_key="sk-test", limit=4,
                             k=4, num_retries=0, user_turns=False)
-    report = run_generate(config)
-    assert report.errors >= 1  # every call failed, each recorded with its error text
+    with pytest.raises(LMSpecError, match=r"http://me:\*\*\*@127\.0\.0\.1:\d+/v1 holds a user name and password"):
+        run_generate(config)
     written = {path.name: path.read_bytes() for path in (tmp_path / "run").rglob("*") if path.is_file()}
-    assert {"generated.jsonl", "generate_report.json", "usage.json"} <= set(written)
     assert [name for name, content in written.items() if b"SECRET-PW" in content] == []
-    assert json.loads(written["generate_report.json"])["config"]["api_base"].startswith("http://me:***@127.0.0.1:")

@@ -32,6 +32,8 @@ class FakeOpenAIServer:
         self.retry_after = retry_after
         self.answers = {None: "Happy to help.", **(answers or scripted_engine().answers)}  # None: a plain prompt
         self.bodies: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, names lowercased
+        self.require_auth: str | None = None  # the Authorization header every request must carry (else 401)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -57,9 +59,10 @@ class FakeOpenAIServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def _record(self, body: dict[str, Any]) -> None:
+    def _record(self, body: dict[str, Any], headers: dict[str, str]) -> None:
         with self._lock:
             self.bodies.append(body)
+            self.headers.append(headers)
 
     def _healthy(self, body: dict[str, Any]) -> dict[str, Any]:
         field = output_field(body)
@@ -97,7 +100,9 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(length) or b"{}")
             if not self.path.endswith("/chat/completions"):
                 return self._send(404, {"error": {"message": f"no route {self.path}"}})
-            server._record(body)
+            server._record(body, {name.lower(): value for name, value in self.headers.items()})
+            if server.require_auth is not None and self.headers.get("Authorization") != server.require_auth:
+                return self._send(401, b"")  # as llama.cpp's Python server refuses a key: no reason given
             mode = (server.fault_for(body) if server.fault_for else None) or server.mode
             if mode == "stall":
                 server._stop.wait()
