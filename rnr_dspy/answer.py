@@ -3,12 +3,14 @@ then, where none did, repair the best one and build hindsight rules from it. Eve
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 import dspy
 from pydantic import BaseModel, Field
 
 from rnr_dspy.hashing import sampling_seed
+from rnr_dspy.masking import mask_credentials
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
 from rnr_dspy.quality import response_problems, without_cut_off_tail
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decide, render_system_prompt
@@ -96,6 +98,7 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
     inputs = {"system_prompt": system_prompt, "user": user}
     if settings.strategy == "refine":
         # Refine copies the LM per attempt; its attempts differ by the feedback in their prompts.
+        _refine_logs_instead_of_printing()
         with dspy.context(lm=dspy.settings.lm.copy(seed=sampling_seed(settings.seed, seed, 0))):
             dspy.Refine(module=_Kept(responder, errors), N=settings.attempts, reward_fn=reward, threshold=1.0)(**inputs)
     else:
@@ -174,6 +177,18 @@ def _hindsight_source(best: Attempt, rules: list[Rule], turn_type: TurnType, *,
     if mend and not best.problems and (mended := repair(best.response, rules, best.verdicts, partial=True)):
         return mended, decide(rules, mended, turn_type=turn_type)
     return best.response, best.verdicts
+
+
+def _refine_logs_instead_of_printing() -> None:
+    # DSPy's Refine prints a failed feedback call's error, a server's address in it, to stdout: the library never
+    # prints, so the line goes to a logger, credentials masked.
+    import dspy.predict.refine as refine_module
+
+    refine_module.print = _log_masked  # type: ignore[attr-defined]
+
+
+def _log_masked(*values: Any, **_: Any) -> None:
+    logging.getLogger("dspy.predict.refine").info(mask_credentials(" ".join(map(str, values))))
 
 
 class _Errors(list[Exception]):

@@ -21,10 +21,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from rnr_dspy.atomic import write_json, write_text, write_yaml
+from rnr_dspy.atomic import write_json, write_yaml
 from rnr_dspy.config import read_config_file, validate_config
 from rnr_dspy.errors import ConfigError, RnrError
 from rnr_dspy.models.spec import ModelSpec
@@ -170,9 +169,8 @@ def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: L
     `accelerate launch` when `launch` says so; its peak RSS in bytes."""
     path = out / "configs" / f"{stage}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    settings = config.model_dump(mode="json", exclude_none=True)
-    # Not masked: the stage reads its settings from here, the server address included (the API key goes by env).
-    write_text(path, yaml.safe_dump(settings, sort_keys=False))
+    # Credentials in the server's address are masked (a served LM refuses them anyway); the API key goes by env.
+    write_yaml(path, config.model_dump(mode="json", exclude_none=True))
     environment = dict(os.environ)
     key = getattr(config, "api_key", None)
     if key is not None:  # never written to the settings file
@@ -182,6 +180,12 @@ def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: L
     if code != 0:
         raise RnrError(f"stage {stage} failed (exit code {code}); its settings: {path}")
     return peak
+
+
+def _without_keys(recipe: dict[str, Any]) -> dict[str, Any]:
+    """The recipe as recorded in its run: every stage section without its `api_key` (it goes by env)."""
+    return {name: {key: value for key, value in section.items() if key != "api_key"}
+            if isinstance(section, dict) else section for name, section in recipe.items()}
 
 
 def _in_this_process(run: Callable[[Any], Any], config: BaseModel) -> int:
@@ -222,7 +226,7 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
         runners["train"] = partial(_in_process_of_its_own, "train", recipe.out, launch=recipe.launch)
     configs = stage_configs(recipe)
     recipe.out.mkdir(parents=True, exist_ok=True)
-    write_yaml(recipe.out / "recipe.yaml", recipe.model_dump(mode="json"))
+    write_yaml(recipe.out / "recipe.yaml", _without_keys(recipe.model_dump(mode="json")))
     state_path = recipe.out / "run_state.json"
     state = _read_state(state_path)
     for stage in recipe.stages:

@@ -179,3 +179,17 @@ def test_a_generate_stage_with_rows_missing_is_not_done_and_says_what_finishes_i
     with pytest.raises(RnrError, match=r"3 of 8 rows missing .*LMServerError: down.*run the same command again"):
         run_recipe(recipe)
     assert not (recipe.out / "run_state.json").exists()  # not recorded as done: the next run resumes it
+
+
+def test_no_key_or_server_password_of_a_stage_section_is_written_to_the_run(tmp_path, monkeypatch):
+    import rnr_dspy.recipe as recipe_module
+
+    monkeypatch.setattr(recipe_module, "run_measured", lambda command, env: (0, 1))
+    recipe = load_recipe("embedded-smollm2", out=tmp_path / "run").model_copy(update={
+        "stages": ["generate"], "isolate_stages": True,
+        "generate": {"api_key": "sk-SECRET-KEY", "api_base": "http://me:SECRET-PW@127.0.0.1:8000/v1"}})
+    run_recipe(recipe)
+    written = {path.name: path.read_text() for path in recipe.out.rglob("*.yaml")}
+    assert set(written) == {"recipe.yaml", "generate.yaml"}
+    assert [name for name, text in written.items() if "SECRET" in text] == []
+    assert "http://me:***@127.0.0.1:8000/v1" in written["generate.yaml"]

@@ -152,7 +152,8 @@ def _browse(hub: bool) -> list[str]:
 
 
 def _settings(config: GenerateConfig) -> list[str]:
-    settings = config.model_dump(mode="json", exclude={"out", "api_key", "push_to_hub", "retry_failed"})
+    # The server's address and key are where this run was made, not how; the card may go to the Hub.
+    settings = config.model_dump(mode="json", exclude={"out", "api_base", "api_key", "push_to_hub", "retry_failed"})
     lines = ["## Generation settings", ""]
     lines += [f"> **Note:** {note}" for note in config.notes]
     lines += [""] if config.notes else []

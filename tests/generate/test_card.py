@@ -51,6 +51,12 @@ def test_the_card_has_columns_an_example_loading_code_and_the_settings(tmp_path,
     assert settings["attempts"] == 4 and settings["rule_source"] == "lm" and "api_key" not in settings
 
 
+def test_the_card_names_no_server_address(tmp_path, engine):
+    run_generate(_config(tmp_path, api_base="http://10.0.0.7:8000/v1?api_key=sk-SECRET"))
+    text = (tmp_path / "run/data/README.md").read_text()
+    assert "api_base" not in text and "10.0.0.7" not in text and "sk-SECRET" not in text
+
+
 def test_pass_rates_count_repaired_and_hindsight_rows_apart(tmp_path, engine):
     engine.answers["response"] = {"response": "Rest the steak. It keeps the juices in."}  # misses "Sure"
     report = run_generate(_config(tmp_path, attempts=1))
