@@ -1,11 +1,35 @@
-"""Answering under rules with DSPy's Refine: its failed feedback call reaches no console."""
+"""Answering one prompt under its rules: what becomes a hindsight row and what does not; DSPy's Refine prints
+nothing."""
 
 import dspy
+import pytest
 from fake_engine import fake_lm, scripted_engine
 
 from rnr_dspy.answer import AnswerSettings, answer_under_rules
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
 from rnr_dspy.rules import Rule
+
+OFF_TOPIC_ANSWER = ("Monday: a lentil soup. Tuesday: a grain bowl with roasted vegetables. Wednesday: a pasta salad "
+                    "with feta. Thursday: chicken wraps. Friday: leftovers from the week.")
+RULES = [Rule(id="r1", text="Only talk about personal finance.", check={"name": "stay_on_topic", "topics": ["money"]}),
+         Rule(id="r2", text="Use at most 5 words.", check={"name": "max_words", "limit": 5})]
+
+
+def _attempts(turn_type):
+    def responder(**_):
+        return dspy.Prediction(response=OFF_TOPIC_ANSWER)
+
+    with dspy.context(lm=fake_lm(scripted_engine())):
+        return answer_under_rules(responder, RuleJudge(use_judge=False), AnswerSettings(hindsight=True),
+                                  system_prompt="You are a finance coach.", user="Plan my lunches.", rules=RULES,
+                                  turn_type=turn_type, role="You are a finance coach.", seed="s")
+
+
+@pytest.mark.parametrize(("turn_type", "hindsight_rows"), [("in_scope", 1), ("out_of_scope", 0)])
+def test_an_answer_to_an_out_of_scope_request_is_no_hindsight_row_without_a_refusal(turn_type, hindsight_rows):
+    # Rules read off an answer it should not have given, its scope rule dropped, would teach answering such requests.
+    attempts = _attempts(turn_type)
+    assert sum(attempt.method == "hindsight" for attempt in attempts) == hindsight_rows
 
 
 def test_a_failed_refine_feedback_call_prints_nothing_and_logs_no_password(capsys, caplog):
