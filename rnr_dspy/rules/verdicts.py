@@ -24,9 +24,10 @@ def decide(rules: list[Rule], response: str, *, turn_type: TurnType | None = Non
     verdict in `judged`, else unknown. `judged=None` means no judge was asked. A judge can never overrule code:
     its verdicts on checkable rules, and any verdict claiming to come from a check, are ignored.
 
-    >>> from rnr_dspy.rules.checkers.punctuation import NoCommas
-    >>> [v.followed for v in decide([Rule(id="r1", text="-", check=NoCommas())], "a, b")]
-    [False]
+    Examples:
+        >>> from rnr_dspy.rules.checkers.punctuation import NoCommas
+        >>> [v.followed for v in decide([Rule(id="r1", text="-", check=NoCommas())], "a, b")]
+        [False]
     """
     by_id = {verdict.rule_id: verdict for verdict in judged or () if verdict.method == "judge"}
     missing = NO_JUDGE if judged is None else NO_VERDICT
