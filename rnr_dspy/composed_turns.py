@@ -44,13 +44,14 @@ TEMPTATIONS: dict[RuleKind, tuple[str, ...]] = {
 def composed_turns(system: SystemPrompt, instructions: Sequence[str], outside: Sequence[str],
                    seed: str) -> list[tuple[TurnType, str]]:
     """An adversarial turn (when a checkable rule has a temptation) and `OUT_OF_SCOPE_TURNS` out-of-scope turns
-    (distinct requests of `outside`, as many as it offers), drawn from `seed`."""
+    (distinct requests of `outside`, as many as it offers), drawn from `seed`. An `outside` whose `distinct`
+    attribute is true holds no repeats: it is read by index, never copied."""
     rng = random.Random(f"composed-turns:{seed}")
     turns: list[tuple[TurnType, str]] = []
     kinds = [rule.kind for rule in system.rules if rule.checkable and rule.kind in TEMPTATIONS]
     if instructions and kinds:
         request = rng.choice(instructions).rstrip()
         turns.append(("adversarial", f"{request}\n\n{rng.choice(TEMPTATIONS[rng.choice(kinds)])}"))
-    requests = list(dict.fromkeys(outside))
+    requests = outside if getattr(outside, "distinct", False) else list(dict.fromkeys(outside))
     turns += [("out_of_scope", request) for request in rng.sample(requests, min(OUT_OF_SCOPE_TURNS, len(requests)))]
     return turns

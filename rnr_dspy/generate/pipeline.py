@@ -24,6 +24,7 @@ from rnr_dspy.errors import ConfigError, SeedError
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.export import write_datasets
 from rnr_dspy.generate.failures import is_transient, should_redo
+from rnr_dspy.generate.outside import OtherThemes, OutsideIndex
 from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
 from rnr_dspy.generate.result import GenerateResult
 from rnr_dspy.generate.run_dir import claim_run_dir
@@ -135,6 +136,7 @@ class _Run:
         self._lock = threading.Lock()
         self._reached: dict[str, str] = {}  # the key of every record this run's flow read or wrote: its status
         self._failed_groups = 0
+        self._outside_index = OutsideIndex(groups)
 
     def group(self, seeds: list[Seed], rule_set: int = 0) -> None:
         """Run the program's own `forward` on the group (its `rule_set`-th system prompt), every step through the
@@ -162,10 +164,9 @@ class _Run:
                 self._failed_groups += 1
         self._count(None, skipped=len(seeds) + self.config.turns_per_group - memo.counted)
 
-    def _outside(self, seeds: list[Seed]) -> list[str]:
+    def _outside(self, seeds: list[Seed]) -> OtherThemes:
         """The requests of every theme the group has none of (candidates for its out-of-scope turn)."""
-        themes = {seed.theme for seed in seeds}
-        return [seed.prompt for group in self.groups for seed in group if seed.theme not in themes]
+        return self._outside_index.of(seeds)
 
     def reached(self) -> set[str]:
         """The keys of the records this run's flow reached (others were left behind by an earlier run)."""
