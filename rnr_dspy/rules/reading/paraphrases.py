@@ -15,8 +15,21 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from rnr_dspy.rules.checkers import REGISTRY, Checker
-from rnr_dspy.rules.checkers.language import LANGUAGES
+from rnr_dspy.rules.checkers import Checker
+from rnr_dspy.rules.checkers.case import AllLowercase, AllUppercase
+from rnr_dspy.rules.checkers.content import ForbiddenWords, IncludeKeywords
+from rnr_dspy.rules.checkers.counting import MaxLines, MaxParagraphs, MinParagraphs
+from rnr_dspy.rules.checkers.formats import JsonResponse
+from rnr_dspy.rules.checkers.language import LANGUAGES, ResponseLanguage
+from rnr_dspy.rules.checkers.length import MaxCharacters, MaxSentences, MaxWords, MinSentences, MinWords, WordsBetween
+from rnr_dspy.rules.checkers.lists import BulletList, NoLists, NumberedList
+from rnr_dspy.rules.checkers.markdown import NoMarkdown
+from rnr_dspy.rules.checkers.numbers import NoDigits
+from rnr_dspy.rules.checkers.openings import EndsWith, StartsWith
+from rnr_dspy.rules.checkers.persona import MentionsName, SignOff
+from rnr_dspy.rules.checkers.punctuation import NoCommas, NoExclamation, NoParentheses, NoSemicolons
+from rnr_dspy.rules.checkers.scope import NoUrls, RefusalPhrase
+from rnr_dspy.rules.checkers.typography import NoEmoji, Quoted
 from rnr_dspy.rules.reading.words import digits_for_number_words, quoted_spans, straighten_quotes
 
 __all__ = ["read_paraphrase"]
@@ -55,7 +68,8 @@ def _caught(match: re.Match[str], prefix: str) -> str:
     return next(value for name, value in match.groupdict().items() if name.rpartition("_")[0] == prefix and value)
 
 
-def _unit_readings(unit: str, most: str, least: str | None, least_field: str = "limit") -> list[_Reading]:
+def _unit_readings(unit: str, most: type[Checker], least: type[Checker] | None,
+                   least_field: str = "limit") -> list[_Reading]:
     """Upper and lower bounds on a count of `unit`s: "at most N words", "under N words", "at least N words"."""
     noun = unit.removesuffix("s?")
     at_most = (rf"(?:(?:limit|keep|cap)\w*\s+(?:(?:every|each|all|your|it|them|yourself|answers?|responses?|"
@@ -66,16 +80,16 @@ def _unit_readings(unit: str, most: str, least: str | None, least_field: str = "
     below = rf"(?:under|below|fewer than|less than|shorter than)\s+{_N}\s+{unit}"
     single = rf"(?:in|to|as|use|using|write)\s+(?:just\s+|only\s+)?(?:a single|1|one)\s+{noun}"
     readings = [
-        _reading(at_most, lambda m: REGISTRY[most](**{"limit": _number(m)})),
-        _reading(single, lambda m: REGISTRY[most](**{"limit": 1})),
-        _reading(below, lambda m: REGISTRY[most](**{"limit": _number(m, -1)})),
+        _reading(at_most, lambda m: most(**{"limit": _number(m)})),
+        _reading(single, lambda m: most(**{"limit": 1})),
+        _reading(below, lambda m: most(**{"limit": _number(m, -1)})),
     ]
     if least is not None:
         at_least = (rf"(?:at least|no fewer than|no less than|not fewer than|not less than|a minimum of|minimum of|"
                     rf"min(?:imum)?)\s+{_N}\s+{unit}|{_N}\s+{unit}\s+(?:or more|minimum|at least|or longer)")
         above = rf"(?:more than|over|longer than)\s+{_N}\s+{unit}"
-        readings += [_reading(at_least, lambda m: REGISTRY[least](**{least_field: _number(m)})),
-                     _reading(above, lambda m: REGISTRY[least](**{least_field: _number(m, 1)}))]
+        readings += [_reading(at_least, lambda m: least(**{least_field: _number(m)})),
+                     _reading(above, lambda m: least(**{least_field: _number(m, 1)}))]
     return readings
 
 
@@ -86,80 +100,80 @@ def _reading(pattern: str, build: Callable[[re.Match[str]], Checker | None]) -> 
     return _Reading(re.compile(pattern, re.IGNORECASE), build)
 
 
-def _ban(things: str, name: str) -> _Reading:
+def _ban(things: str, checker: type[Checker]) -> _Reading:
     """A ban worded as people word bans: "never use X", "no X", "avoid X", "X are not allowed"."""
     pattern = (rf"{_NEG}\s+(?:(?:use|using|include|including|add|adding|put|write|writing|type)\s+)?"
                rf"(?:any\s+|a\s+|an\s+|even one\s+|a single\s+)?(?:{things})|(?:{things})\s+(?:are|is)\s+"
                rf"(?:not allowed|forbidden|banned|prohibited|off limits)")
-    return _reading(pattern, lambda m: REGISTRY[name]())
+    return _reading(pattern, lambda m: checker())
 
 
 def _language_of(match: re.Match[str]) -> Checker | None:
     name = _caught(match, "lang")
     code = next((code for code, known in LANGUAGES.items() if known.lower() == name.lower()), None)
-    return REGISTRY["response_language"](language=code) if code else None
+    return ResponseLanguage(language=code) if code else None
 
 
-def _words(name: str, field: str, match: re.Match[str]) -> Checker:
-    return REGISTRY[name](**{field: quoted_spans(_caught(match, "qs"))})
+def _words(checker: type[Checker], field: str, match: re.Match[str]) -> Checker:
+    return checker(**{field: quoted_spans(_caught(match, "qs"))})
 
 
 _LANGUAGE_NAMES = "|".join(sorted((re.escape(name) for name in LANGUAGES.values()), key=len, reverse=True))
 _WORD_LIST = r"(?:the\s+)?(?:words?|keywords?|terms?|phrases?)"
 
 _READINGS: tuple[_Reading, ...] = (
-    *_unit_readings(r"words?", "max_words", "min_words"),
-    *_unit_readings(r"sentences?", "max_sentences", "min_sentences"),
-    *_unit_readings(r"characters?", "max_characters", None),
-    *_unit_readings(r"lines?", "max_lines", None),
+    *_unit_readings(r"words?", MaxWords, MinWords),
+    *_unit_readings(r"sentences?", MaxSentences, MinSentences),
+    *_unit_readings(r"characters?", MaxCharacters, None),
+    *_unit_readings(r"lines?", MaxLines, None),
     _reading(r"between\s+(?P<low>\d+)\s+and\s+(?P<high>\d+)\s+words|(?P<low>\d+)\s*(?:to|-|–)\s*(?P<high>\d+)\s+"
              r"words",
-             lambda m: REGISTRY["words_between"](low=int(_caught(m, "low")), high=int(_caught(m, "high")))),
-    *_unit_readings(r"paragraphs?", "max_paragraphs", "min_paragraphs", least_field="count"),
+             lambda m: WordsBetween(low=int(_caught(m, "low")), high=int(_caught(m, "high")))),
+    *_unit_readings(r"paragraphs?", MaxParagraphs, MinParagraphs, least_field="count"),
     _reading(r"(?:in\s+)?(?:all\s+)?(?:lower ?case|small)(?:\s+letters)?(?:\s+only)?|"
              rf"{_NEG}\s+(?:use\s+)?(?:any\s+)?(?:capital|upper ?case)\s+letters",
-             lambda m: REGISTRY["all_lowercase"]()),
+             lambda m: AllLowercase()),
     _reading(r"(?:in\s+)?all\s+caps|(?:in\s+)?(?:all\s+)?(?:capital|upper ?case)\s+letters(?:\s+only)?|"
              r"(?:in\s+)?(?:all\s+|entirely\s+in\s+)upper ?case|in\s+upper ?case",
-             lambda m: REGISTRY["all_uppercase"]()),
-    _ban(r"commas?", "no_commas"),
-    _ban(r"exclamation (?:marks?|points?)|exclamation", "no_exclamation"),
-    _ban(r"semicolons?", "no_semicolons"),
-    _ban(r"parenthes[ie]s|brackets", "no_parentheses"),
-    _ban(r"emojis?|emoticons?", "no_emoji"),
-    _ban(r"urls?|links?|web addresses", "no_urls"),
-    _ban(r"markdown(?: formatting)?", "no_markdown"),
-    _ban(r"digits|numerals", "no_digits"),
-    _ban(r"lists?(?: of any kind)?", "no_lists"),
+             lambda m: AllUppercase()),
+    _ban(r"commas?", NoCommas),
+    _ban(r"exclamation (?:marks?|points?)|exclamation", NoExclamation),
+    _ban(r"semicolons?", NoSemicolons),
+    _ban(r"parenthes[ie]s|brackets", NoParentheses),
+    _ban(r"emojis?|emoticons?", NoEmoji),
+    _ban(r"urls?|links?|web addresses", NoUrls),
+    _ban(r"markdown(?: formatting)?", NoMarkdown),
+    _ban(r"digits|numerals", NoDigits),
+    _ban(r"lists?(?: of any kind)?", NoLists),
     _reading(r"(?:(?:format|structure|write|present|give|put)\s+(?:it|them|everything|\w+\s+answer)?\s*(?:as|in|using)"
              r"|in the form of|as|in|using|with|use)\s+(?:a\s+)?(?:bullet(?:ed)? list|bullet points|bullets)",
-             lambda m: REGISTRY["bullet_list"]()),
+             lambda m: BulletList()),
     _reading(r"(?:(?:format|structure|write|present|give|put)\s+(?:it|them|everything)?\s*(?:as|in|using)"
              r"|in the form of|as|in|using|with|use)\s+(?:a\s+)?numbered (?:list|steps|points)",
-             lambda m: REGISTRY["numbered_list"]()),
+             lambda m: NumberedList()),
     _reading(r"(?:(?:respond|answer|reply|output|format|formatted)\s+(?:only\s+|entirely\s+|exclusively\s+)?)?"
              r"(?:in|as|with)\s+(?:a\s+)?(?:valid\s+)?json(?:\s+object)?(?:\s+only)?|valid json only",
-             lambda m: REGISTRY["json_response"]()),
+             lambda m: JsonResponse()),
     _reading(rf"(?:respond|answer|reply|write|speak|communicate)\s+(?:only\s+|exclusively\s+|always\s+)?in\s+"
              rf"(?P<lang>{_LANGUAGE_NAMES})(?:\s+only)?|(?P<lang>{_LANGUAGE_NAMES})\s+only",
              _language_of),
     _reading(rf"(?:start|begin|open)\s+(?:{_ANSWER}\s+)?(?:with|by saying)\s+(?:the\s+(?:exact\s+)?(?:words?|"
-             rf"phrase|greeting)\s+)?{_Q}", lambda m: REGISTRY["starts_with"](phrase=_quote(m))),
+             rf"phrase|greeting)\s+)?{_Q}", lambda m: StartsWith(phrase=_quote(m))),
     _reading(rf"(?:end|finish|close|conclude)\s+(?:{_ANSWER}\s+)?(?:with|by saying)\s+(?:the\s+(?:exact\s+)?"
              rf"(?:words?|phrase|sentence|question)\s+)?{_Q}(?:\s*(?:,\s*)?(?:and\s+)?nothing (?:after|else)"
              rf"(?: after)?(?: (?:it|them))?)?|{_Q}\s+at the (?:very\s+)?end",
-             lambda m: REGISTRY["ends_with"](phrase=_quote(m))),
-    _reading(rf"(?:include|use|mention)\s+{_WORD_LIST}\s+{_QS}", lambda m: _words("include_keywords", "keywords", m)),
+             lambda m: EndsWith(phrase=_quote(m))),
+    _reading(rf"(?:include|use|mention)\s+{_WORD_LIST}\s+{_QS}", lambda m: _words(IncludeKeywords, "keywords", m)),
     _reading(rf"{_NEG}\s+(?:use|say|mention|write|using|saying)\s+(?:{_WORD_LIST}\s+)?{_QS}|{_WORD_LIST}\s+{_QS}\s+"
-             rf"(?:are|is)\s+(?:not allowed|forbidden|banned)", lambda m: _words("forbidden_words", "words", m)),
+             rf"(?:are|is)\s+(?:not allowed|forbidden|banned)", lambda m: _words(ForbiddenWords, "words", m)),
     _reading(rf"(?:refer to yourself as|call yourself|introduce yourself as)\s+{_Q}",
-             lambda m: REGISTRY["mentions_name"](persona=_quote(m))),
-    _reading(rf"(?:sign off|sign)\s+(?:with|as)\s+{_Q}", lambda m: REGISTRY["sign_off"](phrase=_quote(m))),
+             lambda m: MentionsName(persona=_quote(m))),
+    _reading(rf"(?:sign off|sign)\s+(?:with|as)\s+{_Q}", lambda m: SignOff(phrase=_quote(m))),
     _reading(r"(?:wrap|enclose|put)\s+(?:the\s+|your\s+)?(?:entire|whole)\s+(?:answer|response|reply)\s+in\s+"
-             r"double quot(?:es|ation marks)", lambda m: REGISTRY["quoted"]()),
+             r"double quot(?:es|ation marks)", lambda m: Quoted()),
     _reading(rf"(?:if|when)\b.*\b(?:outside|out of|beyond|unrelated|not related|off|other than)\b.*?\b"
              rf"(?:reply|respond|answer|say|decline|refuse)\w*\b.*?{_Q}",
-             lambda m: REGISTRY["refusal_phrase"](phrase=_quote(m))),
+             lambda m: RefusalPhrase(phrase=_quote(m))),
 )
 
 
