@@ -1,5 +1,5 @@
-"""The README's "use the judge and the metric in your own DSPy program" example runs as written (on a scripted fake
-LM) and teaches no unlabelled demos."""
+"""The library page's "use the judge and the metric in your own DSPy program" example runs as written (on a scripted
+fake LM) and teaches no unlabelled demos."""
 
 import re
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 import dspy
 from fake_engine import fake_lm, scripted_engine
 
-README = Path(__file__).parents[1] / "README.md"
+README = Path(__file__).parents[1] / "docs" / "pages" / "library.md"
 
 
 def _coach_example():

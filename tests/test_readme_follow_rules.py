@@ -1,11 +1,11 @@
-"""The README's "Rules at inference time" example runs as written (on a scripted fake LM)."""
+"""The library page's "Rules at inference time" example runs as written (on a scripted fake LM)."""
 
 import re
 from pathlib import Path
 
 from fake_engine import FakeEngine, fake_lm
 
-README = Path(__file__).parents[1] / "README.md"
+README = Path(__file__).parents[1] / "docs" / "pages" / "library.md"
 
 
 def test_the_rules_at_inference_time_example_runs(monkeypatch, capsys):
