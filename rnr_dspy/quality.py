@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from rnr_dspy.rules import Rule
+from rnr_dspy.rules.checkers.formats import JsonResponse
 
 __all__ = ["FORMAT_MARKERS", "response_problems", "without_cut_off_tail"]
 
@@ -48,7 +49,7 @@ def response_problems(response: str, rules: Sequence[Rule]) -> list[str]:
     marker = FORMAT_MARKERS.search(response)
     if marker:
         problems.append(f'contains the prompt-format marker "{marker.group(0)}"')
-    asks_for_json = any(rule.check is not None and rule.check.name == "json_response" for rule in rules)
+    asks_for_json = any(isinstance(rule.check, JsonResponse) for rule in rules)
     if not asks_for_json and _is_json(response):
         problems.append("is a JSON object or list, and no rule asks for JSON")
     return problems
