@@ -30,7 +30,7 @@ def test_the_generated_pages_match_the_code():
 
 
 def _blocks():
-    for path in PAGES:
+    for path in [ROOT / "README.md", *PAGES]:
         for index, match in enumerate(BLOCK.finditer(path.read_text(encoding="utf-8"))):
             yield pytest.param(path, match.group(2), match.group(1) is None,
                                id=f"{path.relative_to(ROOT)}:{index}")

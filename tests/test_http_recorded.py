@@ -1,5 +1,5 @@
 """The RNR modules against a real OpenAI-compatible server (llama.cpp serving the embedded model), replayed
-from cassettes. How to re-record: see the README.
+from cassettes. How to re-record: see docs/pages/testing.md.
 
 The model is tiny, so these tests check what the code guarantees (requests go out and come back, replies parse
 into the declared types or fail with a parse error at a known stage), never the quality of the content.

@@ -1,5 +1,5 @@
 """`generate` against a real OpenAI-compatible server (llama.cpp serving the embedded model), replayed from
-cassettes; re-record as the README says for `tests/test_http_recorded.py`, with this file's path.
+cassettes; re-record as docs/pages/testing.md says for `tests/test_http_recorded.py`, with this file's path.
 
 The model is tiny: these tests check what the pipeline guarantees over HTTP (every stage is recorded as a result
 or as an error with its message; the datasets keep TRL's formats; no key reaches a cassette or a file), not the
