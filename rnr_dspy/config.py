@@ -73,8 +73,7 @@ class TeacherStageConfig(BaseModel):
                               "code: for a weak teacher, whose free-text rules and judgements are noise.")
     role_source: Literal["lm", "composed"] = Field(
         "lm", description="lm: the LM writes each group's role; composed: a role naming the group's theme as its "
-        "subject (no LM call; the LM's where the theme is a cluster id), so that a scope rule has a scope (measured "
-        "on the embedded recipe, it did not raise the gain: README).")
+        "subject (no LM call; the LM's where the theme is a cluster id), so that a scope rule has a scope.")
     rule_source: Literal["lm", "sampled"] | None = Field(
         None, description="lm: the program writes the rules; sampled: compatible registry rules drawn without an LM "
         "(for a teacher too weak to write or choose rules). Default: sampled (and judge_lm none) for the embedded "

@@ -57,7 +57,7 @@ class Recipe(BaseModel):
     student: str = Field("embedded", description="The model trained, and evaluated before and after.")
     stages: list[Stage] = Field(default_factory=lambda: list(STAGES), description="The stages to run, in order.")
     isolate_stages: bool = Field(True, description="Run each stage as its own `rnr-dspy STAGE --config` process: "
-                                 "memory is returned between stages (one process held 22 GB by the train stage).")
+                                 "memory is returned between stages, so no stage inherits the train stage's heap.")
     eval_as_gguf: bool = Field(False, description="Evaluate the base and the trained student as GGUFs on llama.cpp "
                                "(several times faster than transformers on a CPU; the student must be the embedded "
                                "model or a GGUF of the same shapes).")

@@ -196,9 +196,9 @@ def _lora_config(settings: dict[str, Any]) -> Any:
 def machine_defaults() -> dict[str, Any]:
     """Trainer settings that suit this machine; a user's own settings win over them.
 
-    On CPU: `use_cpu`; bf16 autocast where the CPU computes bf16 natively (AVX512-BF16 or AMX: measured 1.25-1.3x
-    the tokens/s of fp32 on SmolLM2-135M), fp32 elsewhere (emulated bf16 is slow); no activation checkpointing
-    (memory is rarely the limit there, and recomputation costs about a fifth more time). Everywhere: no experiment
+    On CPU: `use_cpu`; bf16 autocast where the CPU computes bf16 natively (AVX512-BF16 or AMX: faster than fp32), fp32
+    elsewhere (emulated bf16 is slow); no activation checkpointing (memory is rarely the limit there, and
+    recomputation costs time). Everywhere: no experiment
     tracker unless asked for, a log line per step, and no intermediate checkpoints (the final model is saved).
     """
     import torch

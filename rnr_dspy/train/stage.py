@@ -38,14 +38,11 @@ class StageResult(BaseModel):
 def _heap_kept() -> Iterator[None]:
     """Keep the memory a forward or backward pass frees in the heap for the next micro-batch, instead of handing
     it back to the system and faulting it in again page by page: glibc maps blocks over 32 MiB (a pass's logits)
-    afresh each time, and trimming the heap before each pass (the policy before) returned the rest too. The
-    embedded recipe's SFT, 10 steps on 2 cores (`tests/benchmarks/bench_checkpointing.py`): 1.6 M minor page faults,
-    17 s of system time and 21.5 s a step at 6.6 GB peak, against 33 M, 99 s and 26.7 s at 5.1 GB with glibc's
-    defaults (31.5 s a step with the trims, 4 steps); over a whole epoch without activation checkpointing it peaked
-    at 12.6 GB (5.3 GB with the trims and checkpointing), so the kept heap has a bound (`_heap_bound`), checked
-    after each step. Only training keeps it: DPO computes its reference log-probabilities while its trainer is built,
-    48 passes with no step between them, and a kept heap grew to 12.8 GB over them (the recipe's train stage to
-    18 GB). The heap is trimmed when the stage ends (`_release_memory`)."""
+    afresh each time. A kept heap fragments as micro-batches differ in length, so it has a bound (`_heap_bound`),
+    checked after each step. Only training keeps it: DPO computes its reference log-probabilities while its
+    trainer is built, with no step between the passes for the bound to trim at. The heap is trimmed when the stage
+    ends (`_release_memory`). What it costs and saves: docs/pages/results/train.md and
+    `tests/benchmarks/bench_checkpointing.py`."""
     mallopt = _libc_function("mallopt")
     if mallopt is not None:
         mallopt(_M_TRIM_THRESHOLD, _HEAP_KEPT)
@@ -71,9 +68,8 @@ def _half_the_memory_at_most_8_gib() -> int:
         return 8 * 2**30
 
 
-# What the kept heap may grow to: the free blocks it keeps fragment as micro-batches differ in length, and the
-# embedded recipe's whole train stage (SFT's epoch, then DPO) reached 18.9 GB with no bound. Its SFT epoch with
-# this bound (8 GiB on 2 cores and 24 GB): 9.98 GB at peak, 1.07x the time unbounded, the same loss at every step.
+# What the kept heap may grow to: the free blocks it keeps fragment as micro-batches differ in length, and an
+# unbounded heap held several times the memory a step needs.
 _HEAP_BOUND = _half_the_memory_at_most_8_gib()
 
 
