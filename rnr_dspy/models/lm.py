@@ -16,6 +16,7 @@ import dspy
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.masking import mask_credentials, mask_library_logs
 from rnr_dspy.models.engine import AsyncLlamaCppEngine, LlamaCppEngine
+from rnr_dspy.models.model_table import memoize_model_info
 from rnr_dspy.models.reply_cache import use_reply_cache
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ServedLM
 from rnr_dspy.models.server_auth import key_settings, refuse_credentials_in_url
@@ -52,6 +53,7 @@ def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, 
         raise LMSpecError(f"engine options {sorted(options)} apply to GGUF models only, not to {parsed.name!r}")
     if parsed.kind == "remote":
         mask_library_logs()
+        memoize_model_info()
         base = parsed.api_base or api_base
         refuse_credentials_in_url(base)
         return ServedLM(parsed.name, api_base=base, **key_settings(parsed.name, api_key, base), timeout=timeout,
