@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +52,15 @@ def test_every_page_is_in_the_navigation():
     missing = [str(page.relative_to(ROOT / "docs" / "pages")) for page in PAGES
                if str(page.relative_to(ROOT / "docs" / "pages")) not in nav]
     assert not missing
+
+
+def test_the_site_builds_strict(tmp_path):
+    # A broken link, a stale API reference or a page left out of the navigation fails the build.
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("mkdocstrings_handlers.python")
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(ROOT / "docs" / "mkdocs.yml"),
+         "-d", str(tmp_path / "site")],
+        capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=300,
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
