@@ -107,7 +107,12 @@ def _value(option: Any) -> str:
         return "switch"
     if option.metavar and "key=value" in option.metavar:
         return "`KEY=VALUE`, repeated"
-    kind = option.type_descriptor.annotation
+    descriptor = getattr(option, "type_descriptor", None)  # Typer's own parameter types (older Typer: click's)
+    if descriptor is None:
+        choices = getattr(option.type, "choices", None)
+        text = " \\| ".join(f"`{choice}`" for choice in choices) if choices else option.type.name
+        return text + (", repeated" if option.multiple else "")
+    kind = descriptor.annotation
     if typing.get_origin(kind) is list:
         kind = typing.get_args(kind)[0]
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
