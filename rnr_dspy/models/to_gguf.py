@@ -3,8 +3,7 @@
 faster than transformers on a CPU, and the base model can be written the same way for a like-for-like comparison.
 
 Q8_0 by default: llama.cpp decodes it on the CPU's matrix units where it has them, which it does not for F16
-(96 IFEval answers of the base model 2.7x faster, the same scores), and its rounding is below what training
-changes.
+(several times faster, the same scores), and its rounding is below what training changes.
 
 Only Llama-architecture models with the template's shapes qualify (the embedded model and what was trained from
 it); other models stay Hugging Face directories.
