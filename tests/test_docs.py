@@ -47,6 +47,12 @@ def test_a_python_block_runs(path, code, runs):
     exec(compile(tree, str(path), "exec"), {"__name__": "__docs__"})
 
 
+def test_the_readme_links_resolve():
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", (ROOT / "README.md").read_text(encoding="utf-8"))
+    missing = [link for link in links if "://" not in link and not (ROOT / link).exists()]
+    assert not missing
+
+
 def test_every_page_is_in_the_navigation():
     nav = (ROOT / "docs" / "mkdocs.yml").read_text(encoding="utf-8")
     missing = [str(page.relative_to(ROOT / "docs" / "pages")) for page in PAGES
