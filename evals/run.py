@@ -19,6 +19,7 @@ from rnr_dspy.config import OutDir
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.evals.comparable import ANSWER_SETTINGS
 from rnr_dspy.evals.follow_solver import following_rules
+from rnr_dspy.evals.like_for_like import comparable_specs
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
 from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
@@ -139,6 +140,7 @@ def evaluate(task: Task, generator: Generator, progress: Progress | None = None,
 
 def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[Task] | None = None) -> EvalResult:
     """Evaluate every model on every suite; writes `out/log.json`, then `report.md` and `plot.png` from it.
+    Every local model runs on one back end at one precision (`rnr_dspy.evals.like_for_like`).
 
     Progress: for each model and suite, `<model> <suite>` (answers) and `<model> <suite> scoring`."""
     from rnr_dspy.evals.report import write_report
@@ -146,9 +148,10 @@ def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[T
     tasks = tasks if tasks is not None else build_tasks(config)
     log = EvalResult(config=mask_in(config.model_dump(mode="json")))
     settings = {key: log.config.get(key) for key in ANSWER_SETTINGS}
-    for spec in config.models:
+    runnable, backend = comparable_specs(config.models, config.backend)
+    for spec, runs_as in zip(config.models, runnable, strict=True):
         start = time.perf_counter()
-        generator = make_generator(spec, backend=config.backend, batch_size=config.batch_size,
+        generator = make_generator(runs_as, backend=backend, batch_size=config.batch_size,
                                    max_tokens=config.max_tokens, api_base=config.api_base, api_key=config.api_key,
                                    timeout=config.request_timeout, num_retries=config.num_retries,
                                    engine_threads=config.engine_threads)

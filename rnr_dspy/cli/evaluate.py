@@ -13,12 +13,15 @@ import typer
 from rnr_dspy.cli import Command, app, err, guarded, out, run_stage, say, usage_error
 from rnr_dspy.cli.stage_command import stage_command
 from rnr_dspy.evals import EvalConfig, EvalResult
+from rnr_dspy.evals.comparable import differences
 
 
 @stage_command(app, "eval")
 def eval_command(config: EvalConfig) -> None:
     """Evaluate one or more models on the role-and-rule benchmark and/or IFEval; write a log, report and plot."""
     log: EvalResult = run_stage("eval", config)
+    for difference in differences(log.runs):
+        say(err, "warning:", f"not compared like for like (the report says so too): {difference}", "red")
     for note in dict.fromkeys(note for run in log.runs for suite in run.suites for note in suite.notes):
         say(err, "note:", note, "yellow")
     for run in log.runs:

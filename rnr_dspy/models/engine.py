@@ -21,7 +21,7 @@ from dspy.lm15 import Message, Request, Response, Usage, response_to_events
 from rnr_dspy.grammar import grammar_for
 from rnr_dspy.models.completion import Completion, CompletionJob
 from rnr_dspy.models.llama_native import NativeLlama
-from rnr_dspy.models.sampling import SamplingParams
+from rnr_dspy.models.sampling import REPEAT_PENALTY, SamplingParams
 from rnr_dspy.models.scheduler import BatchScheduler
 
 __all__ = ["AsyncLlamaCppEngine", "InProcessEngine", "LlamaCppEngine", "busy_elsewhere", "default_threads"]
@@ -112,7 +112,7 @@ class LlamaCppEngine(InProcessEngine):
     supported_params = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed", "response_format"})
 
     def __init__(self, model_path: str | Path, *, n_ctx: int = 8192, n_threads: int | None = None,
-                 repeat_penalty: float = 1.1, parallel: int = 8, n_batch: int = 512,
+                 repeat_penalty: float = REPEAT_PENALTY, parallel: int = 8, n_batch: int = 512,
                  repack_weights: bool = True) -> None:
         if parallel < 1 or n_batch < parallel:
             raise ValueError(f"parallel must be >= 1 and n_batch >= parallel, not parallel={parallel}, "

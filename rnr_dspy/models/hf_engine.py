@@ -1,6 +1,7 @@
 """An in-process DSPy engine over a Hugging Face model directory (`local:PATH`), e.g. a model `rnr-dspy train`
-wrote. It decodes without constraints: use it for the model under test answering under a real system prompt,
-or with a strong model; structured stages on a weak model belong on the llama.cpp engine."""
+wrote. It decodes without constraints, with llama.cpp's repeat penalty (`rnr_dspy.models.repeat_penalty`): use
+it for the model under test answering under a real system prompt, or with a strong model; structured stages on a
+weak model belong on the llama.cpp engine."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from dspy.lm15 import Message, Request, Response, Usage
 
 from rnr_dspy.models.engine import InProcessEngine
+from rnr_dspy.models.repeat_penalty import RecentRepeatPenalty
 
 __all__ = ["TransformersEngine"]
 
@@ -35,6 +37,7 @@ class TransformersEngine(InProcessEngine):
 
     def complete(self, request: Request) -> Response:
         import torch
+        from transformers import LogitsProcessorList
 
         messages = self.chat_messages(request)
         config = request.config
@@ -52,6 +55,7 @@ class TransformersEngine(InProcessEngine):
                     stop_strings=list(config.stop) or None, tokenizer=tokenizer,
                     pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
                     use_cache=True,  # a dir saved mid-training may say otherwise; without it decoding crawls
+                    logits_processor=LogitsProcessorList([RecentRepeatPenalty(inputs["input_ids"].shape[1])]),
                 )
         prompt_length = inputs["input_ids"].shape[1]
         new_tokens = output[0][prompt_length:]

@@ -19,9 +19,12 @@ from typing import Any
 import numpy as np
 from dspy.lm15 import InvalidRequestError
 
-__all__ = ["GrammarError", "GreedySampler", "SamplingParams", "TokenSampler", "make_sampler"]
+__all__ = ["PENALTY_LAST_N", "REPEAT_PENALTY", "GrammarError", "GreedySampler", "SamplingParams", "TokenSampler",
+           "make_sampler"]
 
 PENALTY_LAST_N = 64
+# The repeat penalty every local back end applies by default: small models loop without it.
+REPEAT_PENALTY = 1.1
 TOP_K = 40
 MIN_P = 0.05
 
@@ -37,7 +40,7 @@ class SamplingParams:
     temperature: float = 0.0
     top_p: float = 1.0
     seed: int | None = None
-    repeat_penalty: float = 1.1
+    repeat_penalty: float = REPEAT_PENALTY
     grammar: str | None = None
 
 

@@ -39,4 +39,5 @@ def test_batched_generation_matches_one_prompt_at_a_time_in_input_order(tiny_mod
     alone = single.generate(samples)
     assert [g.text for g in together] == [g.text for g in alone]
     assert all(g.error is None and 0 < g.output_tokens <= 6 for g in together)
-    assert done == [4, 5]
+    # Answers are reported as they finish inside a batch, and each batch's end: the count only grows.
+    assert done == sorted(done) and 4 in done and done[-1] == 5
