@@ -30,6 +30,7 @@ from rnr_dspy.generate.result import GenerateResult
 from rnr_dspy.generate.run_dir import claim_run_dir
 from rnr_dspy.generate.seeds import prepare_groups
 from rnr_dspy.generate.store import RunStore
+from rnr_dspy.generate.themes import THEMES_FILE
 from rnr_dspy.hashing import content_hash, sampling_seed
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.models.served import LMWait, reporting_lm_waits
@@ -74,7 +75,7 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
     started = time.perf_counter()
     if config.program is not None and not config.program.is_file():
         raise ConfigError(f"program: {config.program} is not a file (a program.json written by rnr-dspy compile)")
-    groups, seed_report = prepare_groups(config)
+    groups, seed_report = prepare_groups(config, themes_file=config.out / THEMES_FILE)
     if not groups:
         raise SeedError(f"no seed left to generate from: {json.dumps(seed_report)}")
     settings = config.lm_settings(temperature=config.temperature, max_tokens=config.max_tokens)

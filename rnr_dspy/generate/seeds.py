@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import re
+from pathlib import Path
 from typing import Any
 
 from rnr_dspy.data import Seed, group_seeds, load_seeds
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.contamination import EvalOverlap, shipped_eval_prompts
+from rnr_dspy.generate.themes import stored_tfidf_themes, tfidf_themes
 
 __all__ = ["MAX_PROBLEMS_REPORTED", "prepare_groups", "tfidf_themes"]
 
@@ -16,8 +17,9 @@ __all__ = ["MAX_PROBLEMS_REPORTED", "prepare_groups", "tfidf_themes"]
 MAX_PROBLEMS_REPORTED = 100
 
 
-def prepare_groups(config: GenerateConfig) -> tuple[list[list[Seed]], dict[str, Any]]:
-    """Groups of up to `k` seeds sharing a theme, and a report of what happened to the seeds on the way."""
+def prepare_groups(config: GenerateConfig, themes_file: Path | None = None) -> tuple[list[list[Seed]], dict[str, Any]]:
+    """Groups of up to `k` seeds sharing a theme, and a report of what happened to the seeds on the way.
+    `themes_file` keeps the TF-IDF themes of seeds that have none (see `rnr_dspy.generate.themes`)."""
     loaded = load_seeds(config.seeds, columns=config.columns, limit=config.limit)
     truncated = 0
     seen: set[str] = set()
@@ -38,7 +40,7 @@ def prepare_groups(config: GenerateConfig) -> tuple[list[list[Seed]], dict[str, 
             continue
         kept.append(seed)
     if config.grouping == "tfidf" or all(seed.theme is None for seed in kept):
-        kept = tfidf_themes(kept, config.k, config.seed)
+        kept = stored_tfidf_themes(kept, config.k, config.seed, themes_file)
     groups = group_seeds(kept, config.k, shuffle_seed=config.seed) if kept else []
     report = {
         "source": loaded.source, "loaded": len(loaded.seeds), "kept": len(kept), "groups": len(groups),
@@ -49,15 +51,3 @@ def prepare_groups(config: GenerateConfig) -> tuple[list[list[Seed]], dict[str, 
     }
     return groups, report
 
-
-def tfidf_themes(seeds: list[Seed], k: int, random_state: int = 0) -> list[Seed]:
-    """Seeds with a theme from TF-IDF k-means clusters of about `k` instructions each."""
-    clusters = math.ceil(len(seeds) / k)
-    if clusters <= 1:
-        return [seed.model_copy(update={"theme": "cluster-0"}) for seed in seeds]
-    from sklearn.cluster import KMeans
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectors = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(s.prompt for s in seeds)
-    labels = KMeans(n_clusters=clusters, n_init=4, random_state=random_state).fit_predict(vectors)
-    return [seed.model_copy(update={"theme": f"cluster-{label}"}) for seed, label in zip(seeds, labels, strict=True)]
