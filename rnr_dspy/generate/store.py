@@ -2,7 +2,7 @@
 
 A process killed mid-write leaves at most one torn last line; opening the store cuts it off (its work is redone),
 so a resumed run neither loses nor duplicates a record. Later records with the same key supersede earlier ones
-(a failed row generated again with `--retry-failed`), and nothing is ever rewritten in place.
+(a failed row generated again), and nothing is ever rewritten in place.
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ class _Health:
             if self._failed_calls >= TRIP_AFTER:
                 raise LMError(f"{lm.model} at {lm.endpoint} is not answering: {self._failed_calls} calls in a row "
                               f"failed ({self._last}); no more calls to it in this run. Check the server, then "
-                              "re-run (failed rows are generated again with --retry-failed)")
+                              "re-run the same command (it generates the failed rows again)")
 
     def answered(self) -> None:
         with self._lock:
