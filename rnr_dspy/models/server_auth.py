@@ -1,7 +1,8 @@
 """How a served LM authenticates: the key it sends, a server without auth, credentials that cannot be sent.
 
-- No key for a server at `api_base` (vLLM or llama.cpp's server started without `--api-key`): the placeholder key
-  `NO_KEY` is sent, which such a server ignores; `openai/...` uses `OPENAI_API_KEY` when it is set.
+- No key for a `hosted_vllm/...` or `openai/...` server at `api_base` (vLLM or llama.cpp's server started without
+  `--api-key`): the placeholder key `NO_KEY` is sent, which such a server ignores; `openai/...` uses
+  `OPENAI_API_KEY` when it is set, and other providers read their own environment variables.
 - `user:password@` in `api_base` is refused before any call: the HTTP client would take it for part of the host
   name, and it cannot be sent as a basic auth header on every provider's route.
 - A refused key is reported as what happened and which setting to change.
@@ -25,11 +26,13 @@ _KEY_SETTING = "--api-key (or the environment variable RNR_DSPY_API_KEY)"
 
 
 def key_settings(model: str, api_key: str | None, api_base: str | None) -> dict[str, str]:
-    """The `api_key` argument of the served LM: the key given, the placeholder for a server without auth, or none
-    (the provider reads its own environment variable)."""
+    """The `api_key` argument of the served LM: the key given, the placeholder for an OpenAI-compatible server at
+    `api_base` without auth, or none (the provider reads its own environment variable)."""
     if api_key:
         return {"api_key": api_key}
-    if api_base and not (model.startswith("openai/") and os.environ.get("OPENAI_API_KEY")):
+    if api_base and model.startswith("hosted_vllm/"):
+        return {"api_key": NO_KEY}
+    if api_base and model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
         return {"api_key": NO_KEY}
     return {}
 

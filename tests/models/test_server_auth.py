@@ -65,3 +65,10 @@ def test_generate_against_a_server_without_auth_makes_its_rows(tmp_path):
             out=tmp_path / "run", lm="hosted_vllm/served-model", api_base=server.url, limit=2, k=2,
             judge_lm="none", rule_source="sampled", user_turns=False, attempts=1))
     assert report.errors == 0 and report.sft_rows == 2
+
+
+def test_openai_at_a_server_uses_the_environment_key_when_one_is_set(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    with FakeOpenAIServer() as server:
+        make_lm("openai/served-model", api_base=server.url, num_retries=0)("hello")
+        assert server.headers[-1]["authorization"] == "Bearer sk-from-env"
