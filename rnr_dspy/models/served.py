@@ -126,10 +126,7 @@ class ServedLM(dspy.LM):
         reason = f"{type(error).__name__}: no answer within {timeout:g} s" if timed_out else _first_line(error)
         if failed == tries:
             self._health.gave_up(f"{tries} tries, the last: {reason}")
-            if timed_out and error.args:
-                # The error's own advice names lm15's API; say which setting the user controls.
-                error.args = (f"{error.args[0]} [waited {timeout:g} s per try, {tries} tries; "
-                              "raise request_timeout (--request-timeout) for a slow server]", *error.args[1:])
+            _say_what_was_tried(error, tries, timeout, timed_out)
             raise error
         hinted = getattr(error, "retry_after", None)
         backoff = 2.0 ** (failed - 1)
@@ -172,6 +169,22 @@ class _Health:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__()  # type: ignore[misc]
+
+
+def _say_what_was_tried(error: Exception, tries: int, timeout: float, timed_out: bool) -> None:
+    """Append to a failure's message what was tried and which setting to change. The HTTP client's own advice
+    (retry with backoff: it "never retries for you") is dropped after the first line: the retries were done."""
+    if not error.args:
+        return
+    text = str(error.args[0])
+    if timed_out:
+        error.args = (f"{text} [waited {timeout:g} s per try, {tries} tries; raise request_timeout "
+                      "(--request-timeout) for a slow server]", *error.args[1:])
+        return
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    fewer = "send fewer requests at once (--num-threads) or " if "RateLimit" in type(error).__name__ else ""
+    error.args = (f"{first} [{tries} tries with backoff (a server's Retry-After honoured up to {MAX_RETRY_WAIT:g} "
+                  f"s), all failed; {fewer}raise num_retries (--num-retries) for a busy server]", *error.args[1:])
 
 
 def _first_line(error: Exception) -> str:

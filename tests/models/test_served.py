@@ -103,3 +103,12 @@ def test_a_saved_served_lm_loads_with_its_timeout_and_retries_and_no_key():
     loaded = ServedLM.load_state(state, allow_custom_lm_class=True)
     assert (loaded.retries, loaded.kwargs["timeout"], loaded.num_retries) == (5, 7, 0)
     assert cloudpickle.loads(cloudpickle.dumps(lm)).retries == 5
+
+
+def test_a_429_after_the_retries_says_what_was_tried_not_to_retry_it_yourself():
+    with FakeOpenAIServer("rate_limited", retry_after=0) as server:
+        with pytest.raises(LMRateLimitError) as raised:
+            _ask(_lm(server, num_retries=1))
+    message = str(raised.value)
+    assert server.requests == 2 and message.startswith("[openai/fake] rate limited [2 tries with backoff")
+    assert "--num-threads" in message and "--num-retries" in message and "never retries" not in message
