@@ -34,12 +34,14 @@ NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
 _DIGIT_WORD = rf"(?:{'|'.join(_DIGIT_WORDS)})"
 _UNSPOKEN = {
     "digit by digit": re.compile(rf"\b{_DIGIT_WORD}(?:[ -]{_DIGIT_WORD}){{3,}}\b", re.IGNORECASE),
-    "in a formula": re.compile(rf"(?:{NUMBER_WORD.pattern})\s*[\^*/=×÷<>+]|[\^*/=×÷<>]\s*(?:{NUMBER_WORD.pattern})",
+    # Not "*": markdown's bullets and bold ("* One", "**One**") are no formula.
+    "in a formula": re.compile(rf"(?:{NUMBER_WORD.pattern})[ \t]*[\^/=×÷+]|[\^/=×÷][ \t]*(?:{NUMBER_WORD.pattern})",
                                re.IGNORECASE),
     "with a suffix": re.compile(rf"\b(?:{'|'.join(_MISSPELT_ORDINALS)})\b|\b(?:{'|'.join(_NUMBER_WORDS)})%",
                                 re.IGNORECASE),
     "as a list marker": re.compile(rf"^[ \t]*(?:{'|'.join(_NUMBER_WORDS)})(?:-\w+)?[.)][ \t]", re.IGNORECASE | re.M),
 }
+_DIGIT_MARKER = re.compile(r"^[ \t]*\d+[.)][ \t]", re.MULTILINE)
 _TAG = re.compile(r"</?([A-Za-z][\w-]*)>")
 _DOUBLED_TAG = re.compile(r"(<[A-Za-z][\w-]*>)\s*\1")
 
@@ -56,7 +58,9 @@ def repair_artifacts(before: str, after: str, checks: Sequence[Any]) -> list[str
     if spelled and "no_digits" not in names:
         found.append("numbers spelled out where no rule asks for it")
     for how, pattern in _UNSPOKEN.items():
-        found += [f"a number spelled {how}: {text}" for text in _new(pattern, before, after)]
+        # A line opening "one. In times..." (a wrapped sentence) is a marker only where a numbered item's was spelled.
+        if how != "as a list marker" or len(_DIGIT_MARKER.findall(after)) < len(_DIGIT_MARKER.findall(before)):
+            found += [f"a number spelled {how}: {text}" for text in _new(pattern, before, after)]
     return found
 
 

@@ -20,7 +20,7 @@ from rnr_dspy.rules.sampling import drawable, sample_rules
 ANSWERS = [json.loads(line) for line in (Path(__file__).parent / "fixtures" / "embedded_answers.jsonl")
            .read_text(encoding="utf-8").splitlines()]
 REPAIRABLE = [checker for checker in drawable(include_held_out=True) if checker.repairable]
-SETTINGS = settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
