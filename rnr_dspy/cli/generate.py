@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +16,7 @@ from rnr_dspy.cli.stage_command import stage_command
 from rnr_dspy.generate import GenerateConfig, GenerateResult
 
 RESUME = "(exit code 130); run the same command again to resume: the finished rows are kept"
+_SHOWN_PROBLEMS = 3
 
 
 @stage_command(app, "generate")
@@ -35,12 +37,9 @@ def generate_command(
     out.print(f"{result.prompts} prompts, pass rate {rate}; {result.sft_rows} SFT rows"
               + (f" ({by_method})" if by_method else "") + f", {result.dpo_pairs} DPO pairs, {result.errors} failed; "
               f"{this_run['lm_calls']} LM calls, {this_run['wall_seconds']:.0f} s")
-    seeds = result.seeds
-    if seeds["contaminated"] or seeds["duplicates"] or seeds["truncated"]:
-        out.print(f"seeds: {seeds['duplicates']} duplicates and {seeds['contaminated']} overlapping the shipped eval "
-                  f"sets dropped; {seeds['truncated']} truncated")
+    _report_seeds(result.seeds, config)
     for error in result.first_errors:
-        say(err, "failed:", error, "red")
+        say(err, "failed:", printable(error), "red")
     retry = finish_command(result)
     if result.sft_rows == 0:
         fail("no SFT row was produced" + (f": {result.errors} rows or stages failed; {retry}" if result.errors
@@ -52,6 +51,23 @@ def generate_command(
         say(err, "note:", f"{result.errors} rows or stages failed; {retry}", "yellow")
     say(out, "wrote", f"{config.out / 'data'} (sft.jsonl, dpo.jsonl, hf/, README.md), generated.jsonl, usage.json",
         "")
+
+
+def _report_seeds(seeds: dict[str, Any], config: GenerateConfig) -> None:
+    if seeds["contaminated"] or seeds["duplicates"] or seeds["truncated"]:
+        out.print(f"seeds: {seeds['duplicates']} duplicates and {seeds['contaminated']} overlapping the shipped eval "
+                  f"sets dropped; {seeds['truncated']} truncated")
+    if seeds.get("problem_count"):
+        first = "; ".join(printable(problem) for problem in seeds["problems"][:_SHOWN_PROBLEMS])
+        say(err, "seeds:", f"{seeds['problem_count']} rows skipped, the first: {first} (all of them: "
+            f"{config.out / 'generate_report.json'})", "yellow")
+
+
+def printable(text: str) -> str:
+    """`text` with control and format characters (an ANSI escape in a seed id) written as escapes: a terminal
+    would act on them."""
+    return "".join(char if char in "\n\t" or unicodedata.category(char)[0] != "C" else repr(char)[1:-1]
+                   for char in text)
 
 
 def finish_command(result: GenerateResult) -> str:
@@ -75,5 +91,5 @@ def _print_group_prompts(config: GenerateConfig, groups: int) -> None:
     from rnr_dspy.generate.seeds import prepare_groups
 
     for index, group in enumerate(guarded(lambda: prepare_groups(config))[0][:groups], start=1):
-        out.rule(Text(f"group {index}: seeds {', '.join(seed.id for seed in group)}"))
+        out.rule(Text(f"group {index}: seeds {', '.join(printable(seed.id) for seed in group)}"))
         print_prompts([seed.prompt for seed in group], group[0].prompt)

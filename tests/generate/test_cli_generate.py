@@ -92,3 +92,22 @@ def test_the_out_set_in_the_config_file_is_the_one_reported(tmp_path, engine):
     result = runner.invoke(app, ["generate", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert f"wrote {tmp_path / 'from-yaml' / 'data'}" in result.output and "runs/generate" not in result.output
+
+
+def test_skipped_seed_rows_are_counted_on_the_console_and_escapes_in_them_are_shown_not_sent(tmp_path, engine):
+    seeds = tmp_path / "seeds.jsonl"
+    rows = [json.dumps({"id": f"s{n}", "instruction": f"How do I plan meal {n} for a busy week?"}) for n in range(4)]
+    seeds.write_text("\n".join([*rows, "{not json \x1b[2J", json.dumps({"id": "s9", "instruction": 7})]) + "\n")
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds), "--k", "4"])
+    assert result.exit_code == 0, result.output
+    stderr = " ".join(result.stderr.split())
+    assert "seeds: 2 rows skipped, the first: " in stderr and f"{seeds}:5" in stderr
+    assert "\x1b" not in result.stderr and "generate_report.json" in stderr
+
+
+def test_a_dry_run_shows_an_escape_in_a_seed_id_without_sending_it(tmp_path):
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(json.dumps({"id": "s\x1b[31mred", "instruction": "How do I plan a week of meals?"}) + "\n")
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "s\\x1b[31mred" in result.output
