@@ -28,8 +28,10 @@ __all__ = [
 
 
 def _not_a_file(path: Path) -> Path:
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{path} is a file; the output goes into a directory: pass a new path")
+    existing = next((place for place in (path, *path.parents) if place.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is a file" if existing == path else f"is inside {existing}, a file"
+        raise ValueError(f"{path} {where}; the output goes into a directory: pass a new path")
     return path
 
 

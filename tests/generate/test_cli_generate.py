@@ -111,3 +111,10 @@ def test_a_dry_run_shows_an_escape_in_a_seed_id_without_sending_it(tmp_path):
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--seeds", str(seeds), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "s\\x1b[31mred" in result.output
+
+
+def test_an_out_inside_a_file_is_a_usage_error_not_a_traceback(tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path / "a_file/sub"), "--limit", "2"])
+    assert result.exit_code == 2 and (result.exception is None or isinstance(result.exception, SystemExit))
+    assert f"is inside {tmp_path / 'a_file'}, a file" in " ".join(result.stderr.split())
