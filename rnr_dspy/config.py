@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import reprlib
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -205,9 +206,16 @@ def _problem(cls: type[BaseModel], error: Any) -> str:
         return f"unknown setting; {hint}"
     if error["type"].endswith(("_type", "_parsing")):
         annotation = _annotation_at(cls, location)
-        expected = f"expected {_type_name(annotation)}, got {error['input']!r}" if annotation else ""
+        expected = f"expected {_type_name(annotation)}, got {_shown(error['input'])}" if annotation else ""
         return "; ".join(part for part in (expected, error["msg"]) if part)
     return str(error["msg"])
+
+
+# A value echoed in a message is cut short: a few YAML anchors expand to a value whose whole repr runs to megabytes.
+def _shown(value: Any) -> str:
+    shown = reprlib.Repr()
+    shown.maxlevel, shown.maxlist, shown.maxdict, shown.maxstring, shown.maxother = 2, 4, 4, 60, 60
+    return shown.repr(value)
 
 
 def _model_at(cls: type[BaseModel], location: Location) -> type[BaseModel]:

@@ -35,3 +35,14 @@ def test_an_out_that_is_a_file_is_refused_by_every_stage(tmp_path, config):
 def test_settings_errors_name_the_field_not_a_traceback():
     with pytest.raises(ValidationError, match="request_timeout"):
         GenerateConfig(out="runs/g", request_timeout=0)
+
+
+def test_a_value_of_nested_yaml_anchors_is_echoed_short(tmp_path):
+    levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for prior, name in zip("abcde", "bcdef", strict=True):
+        levels.append(f"{name}: &{name} [{', '.join([f'*{prior}'] * 9)}]")
+    path = tmp_path / "settings.yaml"
+    path.write_text("\n".join([*levels, "limit: [*f, *f, *f, *f, *f, *f, *f, *f, *f]"]) + "\n")
+    with pytest.raises(ConfigError, match=r"limit: expected int \| None, got \[\[") as raised:
+        build_config(GenerateConfig, path, {})
+    assert len(str(raised.value)) < 5000  # the anchors named as unknown settings, the value cut short
