@@ -77,9 +77,15 @@ class Ledger(UsageTracker):
         self.started = datetime.datetime.now().isoformat()
         self._priced: set[str] = {entry.get("uuid", "") for entry in base_lm.GLOBAL_HISTORY}
         self._cost: float | None = None
+        self._failed: dict[str, int] = defaultdict(int)
         self._log = UsageLog(path) if path is not None else None
         if self._log is not None:
             self._log.append({"run": self.started, "started": self.started})
+
+    def failed(self, lm: str) -> None:
+        """Count a request to `lm` that was sent and failed (DSPy reports answered calls only)."""
+        with self._lock:
+            self._failed[lm] += 1
 
     def add_usage(self, lm: str, usage_entry: dict[str, Any]) -> None:
         with self._lock:
@@ -117,8 +123,11 @@ class Ledger(UsageTracker):
                            "input_tokens": sum(_tokens(e, "prompt_tokens") for e in entries),
                            "output_tokens": sum(_tokens(e, "completion_tokens") for e in entries)}
                       for lm, entries in self.usage_data.items()}
+            for lm, failed in self._failed.items():
+                per_lm.setdefault(lm, {"calls": 0, "input_tokens": 0, "output_tokens": 0})["failed_calls"] = failed
             cost = self._cost
         return {"lm_calls": sum(v["calls"] for v in per_lm.values()),
+                "failed_lm_calls": sum(self._failed.values()),
                 "input_tokens": sum(v["input_tokens"] for v in per_lm.values()),
                 "output_tokens": sum(v["output_tokens"] for v in per_lm.values()),
                 "tokens": self.tokens, "per_lm": per_lm, "cost_usd": round(cost, 6) if cost is not None else None}

@@ -34,9 +34,11 @@ def generate_command(
     this_run = result.this_run
     rate = "n/a" if result.pass_rate is None else f"{result.pass_rate:.2f}"
     by_method = ", ".join(f"{count} {method}" for method, count in result.rows_by_method.items())
+    failed_requests = this_run.get("failed_lm_calls") or 0
+    calls = f"{this_run['lm_calls']} LM calls" + (f" and {failed_requests} failed requests" if failed_requests else "")
     out.print(f"{result.prompts} prompts, pass rate {rate}; {result.sft_rows} SFT rows"
               + (f" ({by_method})" if by_method else "") + f", {result.dpo_pairs} DPO pairs, {result.errors} failed; "
-              f"{this_run['lm_calls']} LM calls, {this_run['wall_seconds']:.0f} s")
+              f"{calls}, {this_run['wall_seconds']:.0f} s")
     _report_seeds(result.seeds, config)
     for error in result.first_errors:
         say(err, "failed:", printable(error), "red")

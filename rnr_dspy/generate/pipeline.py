@@ -33,7 +33,7 @@ from rnr_dspy.generate.store import RunStore
 from rnr_dspy.generate.themes import THEMES_FILE
 from rnr_dspy.hashing import content_hash, sampling_seed
 from rnr_dspy.models.lm import lm_id, make_lm
-from rnr_dspy.models.served import LMWait, reporting_lm_waits
+from rnr_dspy.models.served import LMWait, reporting_lm_failures, reporting_lm_waits
 from rnr_dspy.parallel import parallel_map
 from rnr_dspy.program import RNRProgram, load_program
 from rnr_dspy.progress import Progress, ProgressEvent
@@ -98,7 +98,8 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
         _as_events(progress))
     if progress:  # the total is known from the start
         progress(ProgressEvent(phase="generate", done=0, total=run.state.total))
-    with dspy.context(lm=teacher, adapter=config.adapter(), usage_tracker=ledger), reporting_lm_waits(run.waiting):
+    with (dspy.context(lm=teacher, adapter=config.adapter(), usage_tracker=ledger), reporting_lm_waits(run.waiting),
+          reporting_lm_failures(ledger.failed)):
         variants = [(group, rule_set) for group in groups for rule_set in range(config.rule_sets)]
         for _ in parallel_map(lambda variant: run.group(*variant), variants, config.num_threads):
             pass

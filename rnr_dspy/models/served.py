@@ -28,7 +28,7 @@ from rnr_dspy.errors import LMError
 from rnr_dspy.models.reply_cache import endpoint_key
 from rnr_dspy.models.server_auth import explain_auth_error, sent_key
 
-__all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "LMWait", "ServedLM", "reporting_lm_waits"]
+__all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "LMWait", "ServedLM", "reporting_lm_failures", "reporting_lm_waits"]
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_RETRIES = 2
@@ -66,6 +66,27 @@ def reporting_lm_waits(listener: Callable[[LMWait], None]) -> Iterator[None]:
         _listener.reset(token)
 
 
+_failures: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("rnr_lm_failures",
+                                                                                        default=None)
+
+
+@contextmanager
+def reporting_lm_failures(listener: Callable[[str], None]) -> Iterator[None]:
+    """Report the model of every request a `ServedLM` called in this context sent and saw fail (each try): DSPy's
+    usage tracking counts answered calls only."""
+    token = _failures.set(listener)
+    try:
+        yield
+    finally:
+        _failures.reset(token)
+
+
+def _report_failure(model: str) -> None:
+    listener = _failures.get()
+    if listener is not None:
+        listener(model)
+
+
 class ServedLM(dspy.LM):
     """A `dspy.LM` with bounded, reported retries and a stalled-endpoint cut-off (see the module docstring).
 
@@ -97,6 +118,7 @@ class ServedLM(dspy.LM):
             try:
                 result = super().__call__(prompt, messages=messages, **kwargs)
             except Exception as error:
+                _report_failure(self.model)
                 time.sleep(self._wait_after(error, failed))
             else:
                 self._health.answered()
@@ -109,6 +131,7 @@ class ServedLM(dspy.LM):
             try:
                 result = await super().acall(prompt, messages=messages, **kwargs)
             except Exception as error:
+                _report_failure(self.model)
                 await asyncio.sleep(self._wait_after(error, failed))
             else:
                 self._health.answered()

@@ -101,3 +101,12 @@ def test_a_healthy_server_gets_seeded_sampled_requests_and_no_key_is_written(tmp
     sampled = [body for body in server.bodies if body.get("temperature")]
     assert len(sampled) == SEEDS and len({body["seed"] for body in sampled}) == SEEDS
     assert all("sk-test" not in path.read_text(errors="ignore") for path in (tmp_path / "run").rglob("*.json*"))
+
+
+@pytest.mark.parametrize("fault", ["server_error", "stall"])
+def test_every_request_sent_is_counted_those_that_failed_or_timed_out_too(tmp_path, fault):
+    with FakeOpenAIServer(fault) as server:
+        report = run_generate(_config(tmp_path / "run", server, limit=2, k=2, num_retries=1))
+        sent = server.requests
+    assert sent == 2 and report.this_run["lm_calls"] == 0 and report.this_run["failed_lm_calls"] == sent
+    assert report.this_run["per_lm"]["openai/fake"]["failed_calls"] == sent
