@@ -18,6 +18,8 @@ from rnr_dspy.stages import STAGES
 
 runner = CliRunner()
 REQUIRED = {"train": ["--data", "runs/x"]}
+# Text settings validated for their form: a value of that form.
+STRING_SAMPLES = {"suite": "my_suite.jsonl"}
 MAPPING_SAMPLES = {"sft_config": ("max_steps=3", {"max_steps": 3}), "dpo_config": ("beta=0.2", {"beta": 0.2}),
                    "lora_config": ("r=8", {"r": 8}), "grpo_config": ("num_generations=4", {"num_generations": 4})}
 
@@ -122,7 +124,8 @@ def sample(path, field):
     if inner is Path:
         return [name, "some/dir"], Path("some/dir")
     assert inner in (str, SecretStr), f"no sample for {annotation}"
-    return [name, "x-value"], "x-value"
+    value = STRING_SAMPLES.get(path[-1], "x-value")
+    return [name, value], value
 
 
 def test_every_option_of_every_command_has_help_and_no_switch_shows_bool():
