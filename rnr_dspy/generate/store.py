@@ -28,6 +28,9 @@ class RunStore:
         self.path = path
         self.torn_lines = 0
         self._lock = threading.Lock()
+        self._synced_changed = threading.Condition()
+        self._syncing = False
+        self._written = self._synced = 0  # appends written to the file, and those an fsync has covered
         self._records: dict[str, dict[str, Any]] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
@@ -49,16 +52,45 @@ class RunStore:
         return self._records.get(key)
 
     def append(self, record: dict[str, Any]) -> None:
-        """Append `record` durably; a credential in a URL in its error text is masked first."""
+        """Append `record` durably (on disk when this returns); a credential in a URL in its error text is masked
+        first."""
         if isinstance(record.get("error"), str):
             record = {**record, "error": mask_credentials(record["error"])}
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock:
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
             self._records[record["key"]] = record
+            self._written += 1
+            ticket = self._written
+        self._sync(ticket)
+
+    def _sync(self, ticket: int) -> None:
+        """Return once an fsync has covered append number `ticket`. One fsync runs at a time, outside the append
+        lock, and covers every append written before it began (group commit): writers do not queue one each."""
+        with self._synced_changed:
+            while self._synced < ticket:
+                if not self._syncing:
+                    self._syncing = True
+                    break
+                self._synced_changed.wait()
+            else:
+                return
+        synced = 0  # stays 0 when the fsync fails: the waiting writers then try it themselves
+        try:
+            with self._lock:
+                covered = self._written
+            descriptor = os.open(self.path, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)  # flushes the file's data whichever descriptor names it
+            finally:
+                os.close(descriptor)
+            synced = covered
+        finally:
+            with self._synced_changed:
+                self._syncing = False
+                self._synced = max(self._synced, synced)
+                self._synced_changed.notify_all()
 
     def records(self, stage: str | None = None, keys: Collection[str] | None = None) -> list[dict[str, Any]]:
         """The latest record of every key (of `keys` only, when given), in the order keys first appeared."""

@@ -45,3 +45,60 @@ def test_a_password_in_a_url_of_an_error_text_never_reaches_the_record(tmp_path)
     text = (tmp_path / "generated.jsonl").read_text()
     assert "SECRET" not in text and "http://me:***@127.0.0.1:9/v1" in text
     assert "SECRET" not in store.get("a")["error"]
+
+
+def test_concurrent_appends_share_fsyncs_and_each_returns_only_once_on_disk(tmp_path, monkeypatch):
+    import os
+    import threading
+    import time
+
+    path = tmp_path / "generated.jsonl"
+    store = RunStore(path)
+    synced_lines = [0]
+    fsync = os.fsync
+
+    def slow_fsync(descriptor):  # a disk that takes 50 ms per fsync; records how many lines each one covered
+        time.sleep(0.05)
+        fsync(descriptor)
+        synced_lines.append(len(path.read_text().splitlines()))
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    late = []
+
+    def writer(number):
+        for index in range(10):
+            store.append({"key": f"{number}-{index}", "stage": "prompt", "status": "passed"})
+            written = sum(1 for line in path.read_text().splitlines() if f'"{number}-{index}"' in line)
+            if written != 1 or max(synced_lines) < _line_of(path, f"{number}-{index}"):
+                late.append((number, index))
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert late == [] and len(RunStore(path).records()) == 160
+    assert len(synced_lines) - 1 <= 40  # one fsync per append would be 160
+
+
+def test_a_failed_fsync_fails_its_append_and_the_next_append_syncs_again(tmp_path, monkeypatch):
+    import os
+
+    store = RunStore(tmp_path / "generated.jsonl")
+    fsync, calls = os.fsync, []
+
+    def failing_once(descriptor):
+        calls.append(descriptor)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error")
+        fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", failing_once)
+    with pytest.raises(OSError, match="Input/output error"):
+        store.append({"key": "a", "stage": "prompt", "status": "passed"})
+    store.append({"key": "b", "stage": "prompt", "status": "passed"})
+    assert len(calls) == 2 and [r["key"] for r in RunStore(tmp_path / "generated.jsonl").records()] == ["a", "b"]
+
+
+def _line_of(path, key):
+    return next(number for number, line in enumerate(path.read_text().splitlines(), 1) if f'"{key}"' in line)
