@@ -225,6 +225,8 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
     if recipe.launch is not None:
         runners["train"] = partial(_in_process_of_its_own, "train", recipe.out, launch=recipe.launch)
     configs = stage_configs(recipe)
+    if {"train", "eval"} & set(recipe.stages):
+        ModelSpec.parse(recipe.student)  # a missing local student fails now, not after compile and generate spent
     recipe.out.mkdir(parents=True, exist_ok=True)
     write_yaml(recipe.out / "recipe.yaml", _without_keys(recipe.model_dump(mode="json")))
     state_path = recipe.out / "run_state.json"

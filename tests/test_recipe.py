@@ -193,3 +193,16 @@ def test_no_key_or_server_password_of_a_stage_section_is_written_to_the_run(tmp_
     assert set(written) == {"recipe.yaml", "generate.yaml"}
     assert [name for name, text in written.items() if "SECRET" in text] == []
     assert "http://me:***@127.0.0.1:8000/v1" in written["generate.yaml"]
+
+
+def test_a_missing_local_student_fails_before_any_stage_runs(tmp_path, monkeypatch):
+    import rnr_dspy.recipe as recipe_module
+    from rnr_dspy.errors import LMSpecError
+
+    commands = []
+    monkeypatch.setattr(recipe_module, "run_measured", lambda command, env: commands.append(command) or (0, 1))
+    recipe = load_recipe("embedded-smollm2", out=tmp_path / "run").model_copy(update={
+        "student": f"local:{tmp_path / 'models/missing'}", "stages": ["compile", "generate", "train"]})
+    with pytest.raises(LMSpecError, match=r"models/missing.* does not exist"):
+        run_recipe(recipe)
+    assert commands == [] and not (tmp_path / "run").exists()

@@ -39,6 +39,10 @@ NOT_DATA = frozenset({"out", "api_base", "api_key", "num_threads", "engine_batch
                       "force_new", "request_timeout", "num_retries"})
 
 
+# Named as a flag and as a setting: a recipe's generate stage takes settings, not flags.
+_FORCE_NEW = "--force-new (force_new: true in a config file or a recipe's generate section)"
+
+
 class RunDirError(RnrError):
     """The run directory cannot be used by this run (another run holds it, or it holds a run of other settings)."""
 
@@ -91,12 +95,12 @@ def _check_settings(out: Path, settings: dict[str, Any], *, force_new: bool) -> 
             earlier = json.loads(path.read_text(encoding="utf-8"))["settings"]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise RunDirError(f"{path}: unreadable ({error}); it records which settings made the run in {out}: "
-                              "restore it, or pass --force-new to move that run aside and start over") from error
+                              f"restore it, or pass {_FORCE_NEW} to move that run aside and start over") from error
         changed = _differences(earlier, settings)
         if changed and not force_new:
             raise RunDirError(
                 f"{out} holds a run made with other settings ({'; '.join(changed)}); its rows would mix with this "
-                f"run's. Use a new --out, or --force-new to move that run aside into {out}/replaced-<time>/ and start "
+                f"run's. Use a new --out, or {_FORCE_NEW} to move that run aside into {out}/replaced-<time>/ and start "
                 "over")
         if changed:
             _move_aside(out)

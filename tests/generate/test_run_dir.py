@@ -36,7 +36,8 @@ def test_a_changed_configuration_is_refused_and_the_run_left_as_it_was(tmp_path,
     run_generate(_config(out))
     before = (out / "generated.jsonl").read_bytes(), (out / "data" / "sft.jsonl").read_bytes()
     calls = len(engine.requests)
-    with pytest.raises(RunDirError, match=r"other settings \(limit: 8 -> 12; seed: 0 -> 1\).*--force-new"):
+    with pytest.raises(RunDirError, match=r"other settings \(limit: 8 -> 12; seed: 0 -> 1\).*--force-new "
+                       r"\(force_new: true in a config file or a recipe's generate section\)"):
         run_generate(_config(out, limit=12, seed=1))
     assert len(engine.requests) == calls
     assert ((out / "generated.jsonl").read_bytes(), (out / "data" / "sft.jsonl").read_bytes()) == before
