@@ -4,6 +4,7 @@ then, where none did, repair the best one and build hindsight rules from it. Eve
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Literal
 
 import dspy
@@ -96,17 +97,19 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
         return 0.0 if problems else sum(v.followed is True for v in verdicts) / max(1, len(verdicts))
 
     inputs = {"system_prompt": system_prompt, "user": user}
+    sampling_settings = {key: value for key, value in
+                         {"temperature": settings.temperature, "max_tokens": settings.max_tokens}.items()
+                         if value is not None}
     if settings.strategy == "refine":
-        # Refine copies the LM per attempt; its attempts differ by the feedback in their prompts.
+        # Refine copies the LM per attempt; its attempts differ by the feedback in their prompts, and by their seeds.
         _refine_logs_instead_of_printing()
+        kept = _Kept(responder, errors, sampling=sampling_settings,
+                     seed_of=lambda rollout: sampling_seed(settings.seed, seed, rollout))
         with dspy.context(lm=dspy.settings.lm.copy(seed=sampling_seed(settings.seed, seed, 0))):
-            dspy.Refine(module=_Kept(responder, errors), N=settings.attempts, reward_fn=reward, threshold=1.0)(**inputs)
+            dspy.Refine(module=kept, N=settings.attempts, reward_fn=reward, threshold=1.0)(**inputs)
     else:
         # DSPy's BestOfN samples at a fixed temperature of 1.0, prints and drops errors: the same loop, kept here.
         lm = dspy.settings.lm
-        sampling_settings = {key: value for key, value in
-                             {"temperature": settings.temperature, "max_tokens": settings.max_tokens}.items()
-                             if value is not None}
         # Greedy attempts are one answer: a rollout id would only make DSPy warn that it has no effect.
         greedy = sampling_settings.get("temperature", getattr(lm, "kwargs", {}).get("temperature")) == 0
         for rollout in range(settings.attempts):
@@ -198,13 +201,23 @@ class _Errors(list[Exception]):
 
 
 class _Kept(dspy.Module):
-    """The responder with its errors kept for the record instead of raised into a sampler that prints them."""
+    """The responder with its errors kept for the record instead of raised into a sampler that prints them.
 
-    def __init__(self, responder: RuleFollowingResponder, errors: _Errors) -> None:
+    Under Refine (`sampling` and `seed_of` given), each attempt samples with the response settings and a seed of its
+    own: Refine sets every attempt's LM to temperature 1.0, keeping the one seed it was given."""
+
+    def __init__(self, responder: RuleFollowingResponder, errors: _Errors, sampling: dict[str, Any] | None = None,
+                 seed_of: Callable[[int], int] | None = None) -> None:
         super().__init__()
         self.responder, self.errors = responder, errors
+        self.sampling, self.seed_of = sampling, seed_of
 
     def forward(self, **inputs: Any) -> dspy.Prediction:
+        if self.sampling is not None and self.seed_of is not None:
+            for _, predictor in self.named_predictors():
+                if predictor.lm is not None:  # the attempt's LM, set by Refine
+                    rollout = predictor.lm.kwargs.get("rollout_id") or 0
+                    predictor.lm = predictor.lm.copy(**self.sampling, seed=self.seed_of(rollout))
         try:
             return self.responder(**inputs)
         except Exception as error:  # an LM or parse failure of one attempt

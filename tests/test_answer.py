@@ -47,3 +47,23 @@ def test_a_failed_refine_feedback_call_prints_nothing_and_logs_no_password(capsy
                                       rules=rules, turn_type="in_scope", role="You are a coach.", seed="s")
     assert attempts and capsys.readouterr().out == ""
     assert "SECRET-PW" not in caplog.text and "me:***@127.0.0.1" in caplog.text
+
+
+def test_refine_samples_with_the_response_settings_and_a_seed_per_attempt():
+    def feedback_unreachable(request):  # every answer misses "Sure"; each feedback call fails
+        if "discussion" in (request.system or ""):
+            raise RuntimeError("feedback unavailable")
+        return {"response": "Rest it."}
+
+    engine = scripted_engine(response=feedback_unreachable)
+    rules = [Rule(id="r1", kind="format", text="Open warmly.", check={"name": "starts_with", "phrase": "Sure"})]
+    settings = AnswerSettings(attempts=3, strategy="refine", temperature=0.3, max_tokens=77, repair=False,
+                              hindsight=False)
+    with dspy.context(lm=fake_lm(engine)):
+        answer_under_rules(RuleFollowingResponder(), RuleJudge(use_judge=False), settings,
+                           system_prompt="You are a coach.\n\n1. Open warmly.", user="How long to rest?",
+                           rules=rules, turn_type="in_scope", role="You are a coach.", seed="s")
+    answers = [request.config for request in engine.requests if "discussion" not in (request.system or "")]
+    assert len(answers) == 3
+    assert {(config.temperature, config.max_tokens) for config in answers} == {(0.3, 77)}
+    assert len({config.seed for config in answers}) == 3
