@@ -40,6 +40,11 @@ def generate_command(
               + (f" ({by_method})" if by_method else "") + f", {result.dpo_pairs} DPO pairs, {result.errors} failed; "
               f"{calls}, {this_run['wall_seconds']:.0f} s")
     _report_seeds(result.seeds, config)
+    unparsed = [f"{stage} {counts['parse_failures']} of {counts['replies']}" for stage, counts in result.parse.items()
+                if counts["parse_failures"]]
+    if unparsed:
+        say(err, "note:", f"replies that did not parse, by stage: {', '.join(unparsed)} (each recorded with its "
+            "error, the run went on; parse in generate_report.json)", "yellow")
     for error in result.first_errors:
         say(err, "failed:", printable(error), "red")
     retry = finish_command(result)

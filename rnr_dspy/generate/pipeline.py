@@ -38,7 +38,7 @@ from rnr_dspy.parallel import parallel_map
 from rnr_dspy.program import RNRProgram, load_program
 from rnr_dspy.progress import Progress, ProgressEvent
 from rnr_dspy.rules import SystemPrompt, TurnType
-from rnr_dspy.tracking import Ledger
+from rnr_dspy.tracking import Ledger, ParseTracker
 
 __all__ = ["run_generate"]
 
@@ -98,8 +98,9 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
         _as_events(progress))
     if progress:  # the total is known from the start
         progress(ProgressEvent(phase="generate", done=0, total=run.state.total))
-    with (dspy.context(lm=teacher, adapter=config.adapter(), usage_tracker=ledger), reporting_lm_waits(run.waiting),
-          reporting_lm_failures(ledger.failed)):
+    parses = ParseTracker()
+    with (dspy.context(lm=teacher, adapter=config.adapter(), usage_tracker=ledger, callbacks=[parses]),
+          reporting_lm_waits(run.waiting), reporting_lm_failures(ledger.failed)):
         variants = [(group, rule_set) for group in groups for rule_set in range(config.rule_sets)]
         for _ in parallel_map(lambda variant: run.group(*variant), variants, config.num_threads):
             pass
@@ -111,7 +112,7 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
         **counts, "first_errors": [f"{record['stage']}: {record['error']}" for record in failed][:_FIRST_ERRORS],
         "missing_rows": run.missing_rows(), "planned_rows": run.planned_rows(),
         "needs_retry_failed": sum(not is_transient(record["error"]) for record in failed),
-        "seeds": seed_report,
+        "seeds": seed_report, "parse": parses.summary(),
         "torn_lines_dropped": store.torn_lines,
         "this_run": {**ledger.summary(), "wall_seconds": round(time.perf_counter() - started, 2)},
         "lm": lm_id(teacher), "judge_lm": run.provenance.judge_lm, "program": run.provenance.program,

@@ -39,6 +39,8 @@ class GenerateResult(BaseModel):
     attempts: int
     first_errors: list[str] = []
     """The first few recorded errors, as `stage: error`."""
+    parse: dict[str, dict[str, Any]] = {}
+    """Per stage (signature) of this run: LM replies, how many did not parse, and the first such failures."""
     seeds: dict[str, Any]
     torn_lines_dropped: int
     this_run: dict[str, Any]

@@ -118,3 +118,14 @@ def test_an_out_inside_a_file_is_a_usage_error_not_a_traceback(tmp_path):
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "a_file/sub"), "--limit", "2"])
     assert result.exit_code == 2 and (result.exception is None or isinstance(result.exception, SystemExit))
     assert f"is inside {tmp_path / 'a_file'}, a file" in " ".join(result.stderr.split())
+
+
+def test_replies_that_did_not_parse_are_counted_by_stage_and_the_run_goes_on(tmp_path, engine):
+    engine.answers["in_scope"] = "these are not turns"
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--lm", "fake/model", "--limit", "4", "--k", "4"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "generate_report.json").read_text())
+    (stage, counts), = [(stage, c) for stage, c in report["parse"].items() if c["parse_failures"]]
+    assert counts["parse_failures"] >= 1 and report["sft_rows"] > 0
+    assert f"replies that did not parse, by stage: {stage} {counts['parse_failures']} of" in " ".join(
+        result.stderr.split())
