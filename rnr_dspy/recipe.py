@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -178,8 +179,20 @@ def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: L
     launcher = _launched(launch) if launch is not None else [sys.executable]
     code, peak = run_measured([*launcher, "-m", "rnr_dspy.cli", stage, "--config", str(path)], env=environment)
     if code != 0:
-        raise RnrError(f"stage {stage} failed (exit code {code}); its settings: {path}")
+        raise RnrError(f"stage {stage} failed ({_exit_reason(code)}); its settings: {path}")
     return peak
+
+
+def _exit_reason(code: int) -> str:
+    # A process killed by a signal exits with its negative number (or 128 + it, through a shell).
+    signal_number = -code if code < 0 else code - 128 if code > 128 else 0
+    if signal_number == signal.SIGKILL:
+        return ("killed (SIGKILL), most often by the kernel when memory ran out: lower the batch size, the sequence "
+                "length or the processes of `launch`")
+    try:
+        return f"killed by {signal.Signals(signal_number).name}" if signal_number else f"exit code {code}"
+    except ValueError:  # no such signal: an exit code above 128 of the command's own
+        return f"exit code {code}"
 
 
 def _without_keys(recipe: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """`rnr-dspy run`: recipes load and wire their stages; a CI-sized recipe runs end to end and resumes by stage."""
 
 import json
+import re
 
 import pytest
 import yaml
@@ -206,3 +207,16 @@ def test_a_missing_local_student_fails_before_any_stage_runs(tmp_path, monkeypat
     with pytest.raises(LMSpecError, match=r"models/missing.* does not exist"):
         run_recipe(recipe)
     assert commands == [] and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("code", "said"), [(-9, "killed (SIGKILL), most often by the kernel when memory ran out"),
+                                            (137, "killed (SIGKILL)"), (-15, "killed by SIGTERM"),
+                                            (1, "exit code 1")])
+def test_a_stage_process_that_was_killed_says_so(tmp_path, monkeypatch, code, said):
+    import rnr_dspy.recipe as recipe_module
+    from rnr_dspy.train import TrainConfig
+
+    monkeypatch.setattr(recipe_module, "run_measured", lambda command, env: (code, 0))
+    config = TrainConfig(data=[tmp_path], out=tmp_path / "model")
+    with pytest.raises(RnrError, match=rf"stage train failed \({re.escape(said)}"):
+        recipe_module._in_process_of_its_own("train", tmp_path, config)

@@ -68,9 +68,19 @@ def _half_the_memory_at_most_8_gib() -> int:
         return 8 * 2**30
 
 
+def _share_of_this_machine(total: int) -> int:
+    """This process's share of `total` among the training processes on this machine (`accelerate launch` and
+    torchrun set LOCAL_WORLD_SIZE), so that together they stay within it."""
+    try:
+        processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    except ValueError:
+        processes = 1
+    return total // max(1, processes)
+
+
 # What the kept heap may grow to: the free blocks it keeps fragment as micro-batches differ in length, and an
 # unbounded heap held several times the memory a step needs.
-_HEAP_BOUND = _half_the_memory_at_most_8_gib()
+_HEAP_BOUND = _share_of_this_machine(_half_the_memory_at_most_8_gib())
 
 
 def _heap_bound(limit: int) -> Any:

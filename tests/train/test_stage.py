@@ -137,3 +137,15 @@ def test_the_heap_is_kept_while_the_trainer_trains_not_while_it_is_built(tiny_mo
     args, rows = _sft_inputs(tmp_path, steps=1, batch=1, rows=1)
     stage.run_stage("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
     assert events == ["built", "kept", "trains", "released"]
+
+
+@pytest.mark.parametrize(("processes", "share"), [(None, 8 * 2**30), ("1", 8 * 2**30), ("4", 2 * 2**30),
+                                                  ("not a number", 8 * 2**30)])
+def test_the_kept_heap_bound_is_shared_by_the_training_processes_of_the_machine(monkeypatch, processes, share):
+    from rnr_dspy.train import stage
+
+    if processes is None:
+        monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    else:
+        monkeypatch.setenv("LOCAL_WORLD_SIZE", processes)
+    assert stage._share_of_this_machine(8 * 2**30) == share
