@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from rnr_dspy.atomic import write_json, write_yaml
 from rnr_dspy.config import read_config_file, validate_config
 from rnr_dspy.errors import ConfigError, RnrError
+from rnr_dspy.hashing import content_hash
 from rnr_dspy.models.spec import ModelSpec
 from rnr_dspy.models.to_gguf import GGUFType
 from rnr_dspy.peak_memory import PeakMeter, run_measured
@@ -222,10 +223,17 @@ def _refuse_a_launched_runner() -> None:
                           "`launch: {num_processes: N}` to train on N processes")
 
 
+def _done_with(recorded: dict[str, Any], settings: str) -> bool:
+    """Whether a stage is done under these settings: one done under others (the recipe was edited) runs again.
+    A stage recorded without its settings counts as done under any."""
+    return recorded.get("status") == "done" and recorded.get("settings", settings) == settings
+
+
 def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
                on_stage: Callable[[Stage, str, dict[str, Any]], None] | None = None,
                progress: Progress | None = None) -> dict[str, Any]:
-    """Run the recipe's stages in order, skipping those `run_state.json` records as done (unless in `force`).
+    """Run the recipe's stages in order, skipping those `run_state.json` records as done under the same settings
+    (unless in `force`).
 
     Each stage runs as `run_<stage>(config, progress)`, the way the CLI runs it; with `isolate_stages`, as its own
     `rnr-dspy STAGE --config FILE` process (which shows its own progress); a train stage with `launch`, under
@@ -245,7 +253,8 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
     state_path = recipe.out / "run_state.json"
     state = _read_state(state_path)
     for stage in recipe.stages:
-        if state.get(stage, {}).get("status") == "done" and stage not in (force or []):
+        settings = content_hash(configs[stage].model_dump(mode="json"))
+        if _done_with(state.get(stage, {}), settings) and stage not in (force or []):
             if on_stage:
                 on_stage(stage, "skipped", state[stage])
             continue
@@ -255,7 +264,7 @@ def run_recipe(recipe: Recipe, force: list[Stage] | None = None,
         if stage == "eval" and recipe.eval_as_gguf:
             _write_ggufs(recipe)
         peak = runners[stage](configs[stage])
-        state[stage] = {"status": "done", "wall_seconds": round(time.perf_counter() - started, 1),
+        state[stage] = {"status": "done", "settings": settings, "wall_seconds": round(time.perf_counter() - started, 1),
                         "peak_rss_mb": round(peak / 2**20),
                         "finished": datetime.datetime.now().isoformat(timespec="seconds")}
         write_json(state_path, state)

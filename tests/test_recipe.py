@@ -220,3 +220,17 @@ def test_a_stage_process_that_was_killed_says_so(tmp_path, monkeypatch, code, sa
     config = TrainConfig(data=[tmp_path], out=tmp_path / "model")
     with pytest.raises(RnrError, match=rf"stage train failed \({re.escape(said)}"):
         recipe_module._in_process_of_its_own("train", tmp_path, config)
+
+
+def test_a_done_stage_runs_again_when_the_recipe_changed_its_settings(tmp_path, monkeypatch):
+    import rnr_dspy.recipe as recipe_module
+
+    commands, stages = [], []
+    monkeypatch.setattr(recipe_module, "run_measured", lambda command, env: commands.append(command) or (0, 1))
+    recipe = load_recipe("embedded-smollm2", out=tmp_path / "run").model_copy(update={
+        "stages": ["generate"], "generate": {"limit": 3}})
+    run_recipe(recipe)
+    run_recipe(recipe, on_stage=lambda stage, status, _: stages.append(status))
+    assert len(commands) == 1 and stages == ["skipped"]
+    run_recipe(recipe.model_copy(update={"generate": {"limit": 4}}))
+    assert len(commands) == 2
