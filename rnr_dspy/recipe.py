@@ -4,8 +4,9 @@ A recipe names the stages it runs and the settings of each (any field of that st
 their paths (the compiled program feeds generate, generate's data feeds train, eval compares the base model with
 the trained one). Only training is distributed: a train stage with `launch: {num_processes: N}` runs under
 `accelerate launch` on N processes, while every other stage runs once; the runner itself is never launched that way.
-`run_state.json` records each finished stage, its wall time and its peak resident memory; running the recipe again
-skips them (`force` re-runs one), and an interrupted stage picks up where it stopped (generate resumes row by row).
+`run_state.json` records each finished stage, its settings, its wall time and its peak resident memory; running the
+recipe again skips those whose settings are unchanged (`force` re-runs one), and an interrupted stage picks up where
+it stopped (generate resumes row by row; a generate stage with rows missing is not finished).
 """
 
 from __future__ import annotations
