@@ -148,3 +148,12 @@ def test_engine_threads_reach_every_lm_the_stage_makes(tmp_path, monkeypatch):
     monkeypatch.setattr("rnr_dspy.compile.job.make_lm", make)
     run_compile(config(tmp_path, engine_threads=3, optimizer="none", judge_lm="embedded"))
     assert made == [3, 3]  # the teacher and the judge
+
+
+def test_composed_roles_and_sampled_rules_make_no_role_or_rule_call_in_compile(tmp_path, engine):
+    report = run_compile(config(tmp_path, optimizer="none", role_source="composed", rule_source="sampled",
+                                judge_lm="none"))
+    assert report.lm_calls > 0 and engine.calls_for("role") == [] and engine.calls_for("rules") == []
+    trainset, valset, _ = make_examples(config(tmp_path))
+    examples = trainset + valset
+    assert all(e.theme for e in examples) and len({e.seed for e in examples}) == len(examples)

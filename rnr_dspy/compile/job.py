@@ -23,6 +23,7 @@ from rnr_dspy.compile.result import CompileResult
 from rnr_dspy.config import OutDir, TeacherStageConfig
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
+from rnr_dspy.hashing import content_hash
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.optimizers.evaluate import EvalSummary, evaluate_program
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
@@ -76,9 +77,12 @@ def make_examples(config: CompileConfig) -> tuple[list[dspy.Example], list[dspy.
     if len(groups) < 2:
         raise SeedError(f"{len(seed_set.seeds)} seed(s) make {len(groups)} group(s) of k={config.k}; compile needs "
                         "at least 2 (one to train on, one held out): add seeds or lower --k")
+    # A group's theme and a seed of its own reach the program as they do in generate: composed roles name the
+    # theme, sampled rules differ from group to group.
     examples = [
-        dspy.Example(instructions=[s.prompt for s in group], user=group[0].prompt, seed_ids=[s.id for s in group])
-        .with_inputs("instructions", "user")
+        dspy.Example(instructions=[s.prompt for s in group], user=group[0].prompt, theme=group[0].theme or "",
+                     seed=content_hash("group", [s.prompt for s in group]), seed_ids=[s.id for s in group])
+        .with_inputs("instructions", "user", "theme", "seed")
         for group in groups
     ]
     val_size = min(config.val_size, max(1, len(examples) // 3))
