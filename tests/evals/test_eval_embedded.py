@@ -1,6 +1,7 @@
 """The real models: the embedded GGUF end to end on a few items, and batched transformers generation (a tiny
 random Llama with SmolLM2's real tokenizer) answering exactly as it does one prompt at a time."""
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,24 @@ def test_batched_generation_matches_one_prompt_at_a_time_in_input_order(tiny_mod
     assert all(g.error is None and 0 < g.output_tokens <= 6 for g in together)
     # Answers are reported as they finish inside a batch, and each batch's end: the count only grows.
     assert done == sorted(done) and 4 in done and done[-1] == 5
+
+
+def _loops(text):
+    """Whether some three words in a row come back five times or more ("Dear [Neighbor's Name] Dear …")."""
+    words = text.split()
+    return max(Counter(zip(words, words[1:], words[2:], strict=False)).values(), default=0) >= 5
+
+
+def test_the_transformers_back_end_answers_as_llama_cpp_does_without_looping():
+    from rnr_dspy.evals.rnr_suite import rnr_task
+    from rnr_dspy.evals.solvers import make_generator
+
+    # Greedy on transformers looped on both of these ("Dear [Neighbor's Name]" again and again) until it had
+    # llama.cpp's repeat penalty; the two back ends differ in arithmetic (Q4_1 against float32), not in the prompt,
+    # the stop tokens or the sampling.
+    samples = [sample for sample in rnr_task().dataset if sample.id in ("rb-084", "rb-126")]
+    answers = {backend: [g.text for g in make_generator("embedded", backend=backend, max_tokens=64).generate(samples)]
+               for backend in ("auto", "transformers")}
+    for llama, transformers in zip(answers["auto"], answers["transformers"], strict=True):
+        assert not _loops(llama) and not _loops(transformers), (llama, transformers)
+        assert transformers.split()[:5] == llama.split()[:5]
