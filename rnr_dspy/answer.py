@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import dspy
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rnr_dspy.hashing import sampling_seed
 from rnr_dspy.masking import mask_credentials
@@ -23,6 +23,8 @@ __all__ = ["Answer", "AnswerSettings", "Attempt", "answer_under_rules", "chosen_
 
 class AnswerSettings(BaseModel):
     """How a prompt is answered: how many samples, how they are drawn, and what is done when none passes."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt setting raises instead of leaving its default
 
     attempts: int = Field(1, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
     strategy: Literal["best_of_n", "refine"] = Field(

@@ -4,6 +4,7 @@ nothing."""
 import dspy
 import pytest
 from fake_engine import fake_lm, scripted_engine
+from pydantic import ValidationError
 
 from rnr_dspy.answer import AnswerSettings, answer_under_rules
 from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
@@ -67,3 +68,8 @@ def test_refine_samples_with_the_response_settings_and_a_seed_per_attempt():
     assert len(answers) == 3
     assert {(config.temperature, config.max_tokens) for config in answers} == {(0.3, 77)}
     assert len({config.seed for config in answers}) == 3
+
+
+def test_a_misspelt_answer_setting_raises():
+    with pytest.raises(ValidationError, match="attemps"):
+        AnswerSettings(attemps=3)
