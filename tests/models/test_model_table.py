@@ -40,3 +40,16 @@ def test_each_caller_gets_its_own_copy():
     first = capabilities.model_info("openai-chat", "gpt-4o-mini")
     first["supports_response_schema"] = "changed"
     assert capabilities.model_info("openai-chat", "gpt-4o-mini").get("supports_response_schema") != "changed"
+
+
+@pytest.mark.parametrize(("model", "sent"), [("hosted_vllm/my-self-served-model", "json_schema"),
+                                             ("openai/my-self-served-model", None)])
+def test_a_model_served_by_vllm_gets_the_response_schema(model, sent):
+    from rnr_dspy.adapter import StructuredAdapter
+    from rnr_dspy.modules import RoleGenerator
+
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    with FakeOpenAIServer() as server:
+        with dspy.context(lm=make_lm(model, api_base=server.url, num_retries=0), adapter=StructuredAdapter()):
+            role = RoleGenerator()(instructions=["How do I bake bread at home?"]).role
+        assert role and (server.bodies[-1].get("response_format") or {}).get("type") == sent
