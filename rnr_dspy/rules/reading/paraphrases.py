@@ -108,6 +108,13 @@ def _ban(things: str, checker: type[Checker]) -> _Reading:
     return _reading(pattern, lambda m: checker())
 
 
+def _layout(shape: str, checker: type[Checker]) -> _Reading:
+    """A whole answer in one layout: "format your answer as a bulleted list", "use a numbered list"."""
+    return _reading(rf"(?:(?:format|structure|write|present|give|put)\s+(?:it|them|everything|\w+\s+answer)?\s*"
+                    rf"(?:as|in|using)|in the form of|as|in|using|with|use)\s+(?:a\s+)?(?:{shape})",
+                    lambda m: checker())
+
+
 def _language_of(match: re.Match[str]) -> Checker | None:
     name = _caught(match, "lang")
     code = next((code for code, known in LANGUAGES.items() if known.lower() == name.lower()), None)
@@ -145,12 +152,8 @@ _READINGS: tuple[_Reading, ...] = (
     _ban(r"markdown(?: formatting)?", NoMarkdown),
     _ban(r"digits|numerals", NoDigits),
     _ban(r"lists?(?: of any kind)?", NoLists),
-    _reading(r"(?:(?:format|structure|write|present|give|put)\s+(?:it|them|everything|\w+\s+answer)?\s*(?:as|in|using)"
-             r"|in the form of|as|in|using|with|use)\s+(?:a\s+)?(?:bullet(?:ed)? list|bullet points|bullets)",
-             lambda m: BulletList()),
-    _reading(r"(?:(?:format|structure|write|present|give|put)\s+(?:it|them|everything)?\s*(?:as|in|using)"
-             r"|in the form of|as|in|using|with|use)\s+(?:a\s+)?numbered (?:list|steps|points)",
-             lambda m: NumberedList()),
+    _layout(r"bullet(?:ed)? list|bullet points|bullets", BulletList),
+    _layout(r"numbered (?:list|steps|points)", NumberedList),
     _reading(r"(?:(?:respond|answer|reply|output|format|formatted)\s+(?:only\s+|entirely\s+|exclusively\s+)?)?"
              r"(?:in|as|with)\s+(?:a\s+)?(?:valid\s+)?json(?:\s+object)?(?:\s+only)?|valid json only",
              lambda m: JsonResponse()),
