@@ -104,15 +104,10 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
         variants = [(group, rule_set) for group in groups for rule_set in range(config.rule_sets)]
         for _ in parallel_map(lambda variant: run.group(*variant), variants, config.num_threads):
             pass
-    reached = run.reached()
     counts = write_datasets(store, config.out / "data", config, seed_report, push_to_hub=config.push_to_hub,
-                            keys=reached)
-    failed = [record for record in store.records(keys=reached) if record["status"] == "error"]
+                            keys=run.reached())
     result = GenerateResult.model_validate({
-        **counts, "first_errors": [f"{record['stage']}: {record['error']}" for record in failed][:_FIRST_ERRORS],
-        "missing_rows": run.missing_rows(), "planned_rows": run.planned_rows(),
-        "needs_retry_failed": sum(not is_transient(record["error"]) for record in failed),
-        "seeds": seed_report, "parse": parses.summary(),
+        **counts, **run.failures(), "seeds": seed_report, "parse": parses.summary(),
         "torn_lines_dropped": store.torn_lines,
         "this_run": {**ledger.summary(), "wall_seconds": round(time.perf_counter() - started, 2)},
         "lm": lm_id(teacher), "judge_lm": run.provenance.judge_lm, "program": run.provenance.program,
@@ -175,13 +170,15 @@ class _Run:
         """The keys of the records this run's flow reached (others were left behind by an earlier run)."""
         return set(self._reached)
 
-    def missing_rows(self) -> int:
-        """Prompts set out to be answered but not answered: failed ones, and a failed group's turns."""
-        return self.state.errors + self.config.turns_per_group * self._failed_groups
-
-    def planned_rows(self) -> int:
-        """Prompts the run set out to answer (a group's turns as many as its LM wrote, when it wrote them)."""
-        return self.state.total + self.config.turns_per_group * self._failed_groups
+    def failures(self) -> dict[str, Any]:
+        """What failed among the records this run reached: the first errors, the rows missing (failed prompts, and
+        a failed group's turns) of those set out, and the failures only `retry_failed` generates again."""
+        failed = [record for record in self.store.records(keys=self.reached()) if record["status"] == "error"]
+        unanswered_turns = self.config.turns_per_group * self._failed_groups
+        return {"first_errors": [f"{record['stage']}: {record['error']}" for record in failed][:_FIRST_ERRORS],
+                "missing_rows": self.state.errors + unanswered_turns,
+                "planned_rows": self.state.total + unanswered_turns,
+                "needs_retry_failed": sum(not is_transient(record["error"]) for record in failed)}
 
     def count_prompt(self, record: PromptRecord) -> None:
         if record.status == "error":
