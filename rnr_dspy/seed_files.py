@@ -73,7 +73,9 @@ def _json_rows(path: Path, problem: Problem) -> Rows:
 
 
 def _csv_rows(path: Path, problem: Problem) -> Rows:
-    reader = csv.reader(io.StringIO(_utf8_text(path), newline=""))
+    text = _utf8_text(path)
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = _next_record(reader, path, problem)
     while header is not None and not any(name.strip() for name in header):
         header = _next_record(reader, path, problem)  # leading blank lines
@@ -89,10 +91,24 @@ def _csv_rows(path: Path, problem: Problem) -> Rows:
             return
         if not fields:  # a blank line
             continue
+        if start < reader.line_num >= len(lines) and _never_closed("".join(lines[start - 1:])):
+            # The csv module reads a quote never closed to the end of the file, taking every line after it in.
+            problem(f"{path}:{start}", f"a quoted field opened here is never closed (lines {start} to "
+                    f"{reader.line_num} would be one row)")
+            continue
         if len(fields) != len(header):
             problem(f"{path}:{start}", f"{len(fields)} fields where the header has {len(header)}")
             continue
         yield f"{path}:{start}", dict(zip(header, fields, strict=True))
+
+
+def _never_closed(record: str) -> bool:
+    """Whether the CSV text of a record runs out inside a quoted field."""
+    try:
+        list(csv.reader(io.StringIO(record, newline=""), strict=True))
+    except csv.Error as error:
+        return "unexpected end of data" in str(error)
+    return False
 
 
 def _next_record(reader: Any, path: Path, problem: Problem) -> list[str] | None:

@@ -131,3 +131,20 @@ def test_a_seed_file_that_cannot_be_opened_is_a_clear_error(tmp_path, monkeypatc
     monkeypatch.setattr("pathlib.Path.open", denied)
     with pytest.raises(SeedError, match=r"cannot read seed file .*Permission denied"):
         load_seeds(path)
+
+
+@pytest.mark.parametrize("tail", ['"Plan a trip\nWrite a poem\nName a bird\n', '"Plan a trip,x\nWrite a poem,y\n'])
+def test_a_quote_never_closed_is_a_problem_not_rows_merged_into_one(tmp_path, tail):
+    path = tmp_path / "seeds.csv"
+    header = "instruction\n" if tail.count(",") == 0 else "instruction,input\n"
+    path.write_text(header + "First?" + ("" if header == "instruction\n" else ",ctx") + "\n" + tail)
+    seeds = load_seeds(path)
+    assert [s.instruction for s in seeds.seeds] == ["First?"]
+    (where, message), = problems_of(seeds)
+    assert where == f"{path}:3" and message.startswith("a quoted field opened here is never closed (lines 3 to ")
+
+
+def test_a_quoted_field_over_lines_at_the_end_of_the_file_is_one_row(tmp_path):
+    path = tmp_path / "seeds.csv"
+    path.write_text('instruction\nFirst?\n"Multi\nline, 5"" tall?"\n')
+    assert [s.instruction for s in load_seeds(path).seeds] == ["First?", 'Multi\nline, 5" tall?']
