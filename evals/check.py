@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -80,20 +79,18 @@ class CheckReport(BaseModel):
 
 
 Answer = Callable[[Conversation], RowCheck]
-# Conversations share a few system prompts: each is read once (the result is never changed).
-_read = lru_cache(maxsize=4096)(read_system_prompt)
 
 
 def _row(conversation: Conversation, rules: list[Rule], response: str, verdicts: list[RuleVerdict],
          **extra: object) -> RowCheck:
-    role = _read(conversation.system).role
+    role = read_system_prompt(conversation.system).role
     return RowCheck(id=conversation.id, line=conversation.line, role=role, response=response, rules=rules,
                     verdicts=verdicts, **extra)  # type: ignore[arg-type]
 
 
 def _check_written(judge: Callable[..., list[RuleVerdict]] | None) -> Answer:
     def check(conversation: Conversation) -> RowCheck:
-        rules = _read(conversation.system).rules
+        rules = read_system_prompt(conversation.system).rules
         response = conversation.assistant or ""
         verdicts = (judge(conversation, rules, response) if judge else
                     decide(rules, response, turn_type=conversation.turn_type))

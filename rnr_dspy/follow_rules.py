@@ -19,22 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import dspy
 
 from rnr_dspy.follow_hint import aask_with_hint, ask_with_hint
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decide, tally
-from rnr_dspy.rules.reading import read_system_prompt
+from rnr_dspy.rules.reading import read_rules
 from rnr_dspy.rules.repair import repair
 
 __all__ = ["FollowRules", "rules_reward"]
-
-
-@lru_cache(maxsize=1024)
-def _read(system_prompt: str) -> tuple[Rule, ...]:
-    return tuple(read_system_prompt(system_prompt).rules)
 
 
 def _checked(rules: tuple[Rule, ...], turn_type: TurnType | None) -> list[Rule]:
@@ -112,7 +106,7 @@ class FollowRules(dspy.Module):
         """The rules of a system prompt, read once: by `reader` when given (e.g. `RuleReader(lm_fallback=True)`'s
         rules), else deterministically."""
         if self.reader is None:
-            return _read(system_prompt)
+            return tuple(read_rules(system_prompt))
         if system_prompt not in self._read_by_reader:
             self._read_by_reader[system_prompt] = tuple(self.reader(system_prompt))
         return self._read_by_reader[system_prompt]
@@ -183,6 +177,6 @@ def _with_verdicts(prediction: dspy.Prediction, verdicts: list[RuleVerdict]) -> 
 def rules_reward(args: dict[str, Any], prediction: dspy.Prediction) -> float:
     """The share of the system prompt's checkable rules a prediction's `response` follows: a reward for
     `dspy.BestOfN` or `dspy.Refine` over any program called with `system_prompt` and `user`."""
-    rules = _checked(_read(args["system_prompt"]), args.get("turn_type"))
+    rules = _checked(tuple(read_rules(args["system_prompt"])), args.get("turn_type"))
     verdicts = decide([rule for rule in rules if rule.checkable], prediction.response)
     return tally(verdicts).fraction if verdicts else 1.0

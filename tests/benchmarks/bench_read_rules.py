@@ -17,6 +17,7 @@ import time
 
 from rnr_dspy.evals.rnr_suite import load_rnr_items, shipped_bench_path
 from rnr_dspy.rules import render_system_prompt
+from rnr_dspy.rules import reading
 from rnr_dspy.rules.reading import read_check, read_system_prompt
 
 
@@ -38,7 +39,9 @@ def main() -> None:
     print(f"{len(prompts)} distinct system prompts: {exact} split back exactly into their role and rules")
     rounds = []
     for _ in range(args.rounds):
-        read_check.cache_clear()  # each rule text read anew: a round reads what a new process would
+        # Each prompt and rule text read anew: a round reads what a new process would.
+        reading._read.cache_clear()
+        read_check.cache_clear()
         start = time.perf_counter()
         for prompt in prompts:
             read_system_prompt(prompt)

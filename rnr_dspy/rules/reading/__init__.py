@@ -34,7 +34,13 @@ def read_check(text: str) -> Checker | None:
 
 
 def read_system_prompt(system_prompt: str) -> SystemPrompt:
-    """The role and the rules of a system prompt; rules get ids r1, r2, … in the order they are written."""
+    """The role and the rules of a system prompt; rules get ids r1, r2, … in the order they are written. A prompt
+    is read once (callers read the same few prompts for every answer); each call gets its own copy."""
+    return _read(system_prompt).model_copy(deep=True)
+
+
+@lru_cache(maxsize=4096)
+def _read(system_prompt: str) -> SystemPrompt:
     role, texts = split_system_prompt(system_prompt, reads_as_rule=lambda sentence: read_check(sentence) is not None)
     rules = []
     for index, text in enumerate(texts, start=1):
