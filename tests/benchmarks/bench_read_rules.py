@@ -16,8 +16,7 @@ import statistics
 import time
 
 from rnr_dspy.evals.rnr_suite import load_rnr_items, shipped_bench_path
-from rnr_dspy.rules import render_system_prompt
-from rnr_dspy.rules import reading
+from rnr_dspy.rules import reading, render_system_prompt
 from rnr_dspy.rules.reading import read_check, read_system_prompt
 
 
