@@ -100,23 +100,20 @@ def _check_written(judge: Callable[..., list[RuleVerdict]] | None) -> Answer:
 
 
 def _answer_with_model(config: CheckConfig, judge_lm: object) -> Answer:
+    from rnr_dspy.evals.solvers import make_generator
     from rnr_dspy.follow_hint import ask_with_hint
     from rnr_dspy.follow_rules import FollowRules
-    from rnr_dspy.models.lm import make_lm
-    from rnr_dspy.models.spec import ModelSpec
 
-    spec = ModelSpec.parse(config.model or "embedded", api_base=config.api_base)
-    # A GGUF engine decodes the concurrent conversations together.
-    engine = {"parallel": config.concurrency, "n_ctx": config.max_tokens + 2048} if spec.kind in (
-        "gguf", "embedded") else None
-    lm = make_lm(spec, api_key=config.api_key, max_tokens=config.max_tokens, cache=False, engine_options=engine)
-    follow = FollowRules(lm, attempts=max(1, config.follow_rules), judge_lm=judge_lm)  # type: ignore[arg-type]
+    # The eval's LM generator: a GGUF engine sized to decode the concurrent conversations together.
+    generator = make_generator(config.model or "embedded", backend="lm", batch_size=config.concurrency,
+                               max_tokens=config.max_tokens, api_base=config.api_base, api_key=config.api_key)
+    follow = FollowRules(generator.lm, attempts=max(1, config.follow_rules), judge_lm=judge_lm)  # type: ignore[arg-type]
     written = _check_written(_judge(judge_lm) if judge_lm else None)
 
     def answer(conversation: Conversation) -> RowCheck:
         try:
-            if config.follow_rules == 0:
-                text = ask_with_hint(lm, conversation.system, conversation.user, None, None,
+            if config.follow_rules == 0:  # (the engine lives as long as its generator, held here)
+                text = ask_with_hint(generator.lm, conversation.system, conversation.user, None, None,
                                      output_field="response", lm_updates={})
                 return written(conversation.model_copy(update={"assistant": text}))
             prediction = follow(system_prompt=conversation.system, user=conversation.user,

@@ -8,11 +8,9 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from rnr_dspy.errors import ConfigError
-from rnr_dspy.evals.solvers import Done, Generator, LMGenerator
+from rnr_dspy.evals.solvers import Generator, LMGenerator
 from rnr_dspy.evals.task import Generation, Sample
 from rnr_dspy.follow_rules import FollowRules
 from rnr_dspy.masking import mask_credentials
@@ -31,34 +29,29 @@ def following_rules(generator: Generator, attempts: int) -> Generator:
     return FollowRulesGenerator(generator, attempts=attempts)
 
 
-class FollowRulesGenerator:
-    """A `Generator` whose answers come from `FollowRules` over another generator's LM, as concurrently; `calls`
-    counts the model's answers."""
+class FollowRulesGenerator(LMGenerator):
+    """An `LMGenerator` whose answers come from `FollowRules` over its LM; `calls` counts the model's answers."""
 
     def __init__(self, inner: LMGenerator, *, attempts: int) -> None:
+        super().__init__(inner.lm, max_tokens=inner.max_tokens, temperature=inner.temperature,
+                         concurrency=inner.concurrency)
         self.follow = FollowRules(inner.lm, attempts=attempts)
-        self.concurrency = inner.concurrency
-        self.model_id = inner.model_id
-        self.precision = getattr(inner, "precision", "")
+        self.precision = inner.precision
         self.backend = f"{inner.backend}, FollowRules with {attempts} attempt{'s' * (attempts != 1)}"
         self.inner = inner  # keeps the engine the LM decodes with
-        self.calls = 0
+        self._attempts: list[int] = []  # appended from the answering threads
 
-    def generate(self, samples: Sequence[Sample], done: Done | None = None) -> list[Generation]:
-        with ThreadPoolExecutor(self.concurrency) as pool:
-            results = []
-            for generation, attempts in pool.map(self._answer, samples):
-                results.append(generation)
-                self.calls += attempts
-                if done:
-                    done(len(results))
-        return results
+    @property
+    def calls(self) -> int:
+        return sum(self._attempts)
 
-    def _answer(self, sample: Sample) -> tuple[Generation, int]:
+    def _answer(self, sample: Sample) -> Generation:
         start = time.perf_counter()
         try:
             prediction = self.follow(system_prompt=sample.system or "", user=sample.user)
         except Exception as error:  # recorded per item: one failed answer must not end the run
+            self._attempts.append(1)
             return Generation(error=mask_credentials(f"{type(error).__name__}: {error}"),
-                              seconds=time.perf_counter() - start), 1
-        return Generation(text=prediction.response, seconds=time.perf_counter() - start), prediction.attempts
+                              seconds=time.perf_counter() - start)
+        self._attempts.append(prediction.attempts)
+        return Generation(text=prediction.response, seconds=time.perf_counter() - start)
