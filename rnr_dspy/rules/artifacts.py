@@ -20,11 +20,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from rnr_dspy.rules.checkers.numbers import ONES, TENS
+
 __all__ = ["NUMBER_WORD", "repair_artifacts"]
 
-_DIGIT_WORDS = "zero one two three four five six seven eight nine".split()
-_NUMBER_WORDS = [*_DIGIT_WORDS, *("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
-                                  "twenty thirty forty fifty sixty seventy eighty ninety hundred thousand").split()]
+_DIGIT_WORDS = ONES[:10]
+_NUMBER_WORDS = [*ONES, *TENS[2:], "hundred", "thousand"]
 _ORDINALS = {"fourth", "sixth", "seventh", "tenth", "hundredth", "thousandth",
              *(f"{word}th" for word in _NUMBER_WORDS[13:20])}
 # A number word with an ordinal's ending glued on ("fiveth", "onest"), where the real ordinal is spelled otherwise.

@@ -10,12 +10,13 @@ from pydantic import Field
 from rnr_dspy.rules.checkers.base import Checker, CheckResult, Draws, Wordings, examples, plural
 from rnr_dspy.rules.checkers.lexicon import between, one_of
 
-__all__ = ["MinNumbers", "NoCurrencySymbols", "NoDigits", "UnitSystem", "spell_number"]
+__all__ = ["ONES", "TENS", "MinNumbers", "NoCurrencySymbols", "NoDigits", "UnitSystem", "spell_number"]
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+# The number words: ONES[n] for 0-19, TENS[n // 10] for twenty to ninety.
+ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
          "seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 # Unit words of each system, and abbreviations that count only right after a number.
 _UNITS = {
     "metric": (r"kilometres?|kilometers?|metres?|meters?|centimetres?|centimeters?|millimetres?|millimeters?|"
@@ -33,16 +34,16 @@ def spell_number(digits: str) -> str:
     """A run of digits in words ("42" -> "forty-two"); beyond 999,999 and after a leading zero, digit by digit."""
     value = int(digits)
     if value >= 1_000_000 or (len(digits) > 1 and digits.startswith("0")):
-        return " ".join(_ONES[int(digit)] for digit in digits)
+        return " ".join(ONES[int(digit)] for digit in digits)
     if value >= 1000:
         rest = value % 1000
         return f"{spell_number(str(value // 1000))} thousand" + (f" {spell_number(str(rest))}" if rest else "")
     if value >= 100:
         rest = value % 100
-        return f"{_ONES[value // 100]} hundred" + (f" and {spell_number(str(rest))}" if rest else "")
+        return f"{ONES[value // 100]} hundred" + (f" and {spell_number(str(rest))}" if rest else "")
     if value >= 20:
-        return _TENS[value // 10] + (f"-{_ONES[value % 10]}" if value % 10 else "")
-    return _ONES[value]
+        return TENS[value // 10] + (f"-{ONES[value % 10]}" if value % 10 else "")
+    return ONES[value]
 
 
 _LIST_NUMBER = re.compile(r"^([ \t]*)\d+[.)][ \t]+", re.MULTILINE)
@@ -70,7 +71,7 @@ def _spelled(match: re.Match[str]) -> str:
     number = match.group(0)
     whole, _, fraction = number.replace(",", "").partition(".")
     words = spell_number(whole)
-    return f"{words} point {' '.join(_ONES[int(d)] for d in fraction)}" if fraction else words
+    return f"{words} point {' '.join(ONES[int(d)] for d in fraction)}" if fraction else words
 
 
 class NoDigits(Checker):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 
+from rnr_dspy.rules.checkers.numbers import ONES, TENS
+
 __all__ = ["digits_for_number_words", "quoted_spans", "straighten_quotes"]
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-          "seventeen eighteen nineteen").split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_VALUES = {word: value for value, word in enumerate(_UNITS)} | {
-    word: 10 * (index + 2) for index, word in enumerate(_TENS)} | {"a": 1}
-_TEENS_FIRST = "|".join(sorted(_UNITS, key=len, reverse=True))
-_SMALL = rf"(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_UNITS[1:10])}))?|{_TEENS_FIRST}"
+_VALUES = {word: value for value, word in enumerate(ONES)} | {
+    word: 10 * (index + 2) for index, word in enumerate(TENS[2:])} | {"a": 1}
+_TEENS_FIRST = "|".join(sorted(ONES, key=len, reverse=True))
+_SMALL = rf"(?:{'|'.join(TENS[2:])})(?:[- ](?:{'|'.join(ONES[1:10])}))?|{_TEENS_FIRST}"
 # "two hundred and fifty", "a hundred", "forty-five", "twelve"; "a" only before "hundred".
 _NUMBER = re.compile(
     rf"\b(?:(?P<hundreds>{_SMALL}|a)\s+hundred(?:\s+(?:and\s+)?(?P<rest>{_SMALL}))?|(?P<small>{_SMALL}))\b",
