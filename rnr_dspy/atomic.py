@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import yaml
 
 from rnr_dspy.masking import mask_in
 
-__all__ = ["staged", "write_json", "write_text", "write_yaml"]
+__all__ = ["staged", "write_json", "write_lines", "write_text", "write_yaml"]
 
 
 @contextmanager
@@ -43,8 +43,13 @@ def staged(path: str | Path) -> Iterator[Path]:
 
 def write_text(path: str | Path, text: str) -> Path:
     """Write `text` (UTF-8) to `path` atomically, creating its folder; returns the path."""
+    return write_lines(path, (text,))
+
+
+def write_lines(path: str | Path, lines: Iterable[str]) -> Path:
+    """Write `lines` (UTF-8, each as given) to `path` atomically as they come, never as one string."""
     with staged(path) as staging, staging.open("x", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+        handle.writelines(lines)
         handle.flush()
         os.fsync(handle.fileno())
     return Path(path)

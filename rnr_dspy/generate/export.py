@@ -4,14 +4,13 @@ preference), a `datasets` copy (`data/hf/`) and a dataset card (`data/README.md`
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.atomic import staged, write_text
+from rnr_dspy.atomic import write_lines, write_text
 from rnr_dspy.generate.card import dataset_card
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.records import PromptRecord
@@ -65,12 +64,8 @@ def _in_program_order(store: RunStore, prompts: list[PromptRecord],
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    """One JSON line per row, written row by row (never the whole file as one string), renamed into place."""
-    with staged(path) as staging, staging.open("x", encoding="utf-8", newline="") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    """One JSON line per row, written row by row, renamed into place."""
+    write_lines(path, (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
 def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, Any]],

@@ -132,7 +132,7 @@ class _Run:
         self.config, self.program, self.groups, self.store, self.ledger = config, program, groups, store, ledger
         self.provenance, self.state, self._progress = provenance, state, progress
         self._lock = threading.Lock()
-        self._reached: dict[str, str] = {}  # the key of every record this run's flow read or wrote: its status
+        self._reached: set[str] = set()  # the key of every record this run's flow read or wrote
         self._failed_groups = 0
         self._outside_index = OutsideIndex(groups)
 
@@ -190,7 +190,7 @@ class _Run:
         """The stored record of `key`, or a new one from `work()` (its LM error recorded, not raised)."""
         stored = self.store.get(key)
         if stored is not None and not should_redo(stored, retry_failed=self.config.retry_failed):
-            self._reached[key] = stored["status"]
+            self._reached.add(key)
             return model.model_validate(stored)
         tries = (stored or {}).get("tries", 0) + 1
         lm = dspy.settings.lm
@@ -205,7 +205,7 @@ class _Run:
         except Exception as error:  # an LM or parse failure of this row only; recorded, never cached as success
             record = model(key=key, status="error", tries=tries, error=f"{type(error).__name__}: {error}", **fields)
         self.store.append(record.model_dump(mode="json"))
-        self._reached[key] = record.status
+        self._reached.add(key)
         return record
 
     def waiting(self, wait: LMWait) -> None:
