@@ -169,14 +169,15 @@ def _cell(text: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    stale = [path for path, text in pages().items() if not path.exists() or path.read_text(encoding="utf-8") != text]
+    generated = pages()
+    stale = [path for path, text in generated.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
     if "--check" in argv:
         for path in stale:
             print(f"{path} is stale: run python docs/gen_pages.py", file=sys.stderr)
         return 1 if stale else 0
     for path in stale:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(pages()[path], encoding="utf-8")
+        path.write_text(generated[path], encoding="utf-8")
         print(f"wrote {path}")
     return 0
 
