@@ -18,7 +18,7 @@ from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decide, render_system_pr
 from rnr_dspy.rules.hindsight import hindsight_rules
 from rnr_dspy.rules.repair import repair
 
-__all__ = ["Answer", "AnswerSettings", "Attempt", "answer_under_rules", "chosen_attempt"]
+__all__ = ["Answer", "AnswerSettings", "Attempt", "answer_under_rules", "best_attempt", "chosen_attempt"]
 
 
 class AnswerSettings(BaseModel):
@@ -59,6 +59,12 @@ class Attempt(BaseModel):
 def chosen_attempt(attempts: list[Attempt]) -> Attempt | None:
     """The attempt that follows every rule of the real system prompt (sampled or repaired), if any."""
     return next((a for a in attempts if a.passed and a.method != "hindsight"), None)
+
+
+def best_attempt(attempts: list[Attempt]) -> Attempt | None:
+    """The attempt a repair or a hindsight row starts from: one without problems first, then the most rules
+    followed."""
+    return max(attempts, key=lambda a: (not a.problems, a.followed), default=None)
 
 
 class Answer(BaseModel):
@@ -126,7 +132,8 @@ def answer_under_rules(responder: RuleFollowingResponder, judge: RuleJudge, sett
         raise errors[-1]
     if not attempts or any(a.passed for a in attempts):
         return attempts
-    best = max(attempts, key=lambda a: (not a.problems, a.followed))
+    best = best_attempt(attempts)
+    assert best is not None  # attempts is not empty here
     if settings.repair and (repaired := repair(best.response, rules, best.verdicts)) is not None:
         verdicts, passed, problems = judged(repaired)
         attempts.append(Attempt(response=repaired, verdicts=verdicts, passed=passed, method="repaired",

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rnr_dspy.answer import Attempt
+from rnr_dspy.answer import Attempt, best_attempt
 from rnr_dspy.errors import RnrError, validation_problems
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.run_dir import RECORD_FILE
@@ -99,7 +99,7 @@ def _row(record: PromptRecord, kind: str, attempt: Attempt | None) -> dict[str, 
         "kind": kind, "id": record.key, "status": record.status, "error": record.error, "method": how,
         "turn_type": record.turn_type, "seed_ids": record.provenance.seed_ids, "lm": record.provenance.lm,
         "judge_lm": record.provenance.judge_lm, "system": system, "rules": rules, "user": record.user,
-        **(_answer(attempt) if attempt is not None else {"answer": None, "verdicts": [], "problems": []}),
+        **_answer(attempt),
         "diff": word_diff(source.response, attempt.response)
         if source is not None and attempt is not None and source.response != attempt.response else None,
     }
@@ -119,8 +119,7 @@ def _how_made(record: PromptRecord, attempt: Attempt) -> str:
 
 def _best_sample(record: PromptRecord) -> Attempt | None:
     """The sample a repair or a hindsight row starts from (as `answer_under_rules` picks it)."""
-    sampled = [a for a in record.attempts if a.method == "sampled"]
-    return max(sampled, key=lambda a: (not a.problems, a.followed), default=None)
+    return best_attempt([a for a in record.attempts if a.method == "sampled"])
 
 
 def _attempt_of(record: PromptRecord, method: str, response: str) -> Attempt:
