@@ -14,12 +14,25 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rnr_dspy.evals.log import ModelRun, SuiteLog
 
-__all__ = ["ANSWER_SETTINGS", "answer_conditions", "backend_kind", "differences", "item_differences"]
+__all__ = [
+    "ANSWER_SETTINGS", "answer_conditions", "answer_settings", "backend_kind", "differences", "item_differences",
+    "model_letter",
+]
 
 # The eval settings, of those a log's config records, that change what a model answers or how it is scored.
 ANSWER_SETTINGS = ("max_tokens", "suite", "limit", "seed", "judge_lm", "follow_rules")
 # What a setting a log does not record was: logs written before the setting existed ran without it.
 _UNRECORDED = {"follow_rules": 0}
+
+
+def model_letter(index: int) -> str:
+    """How reports and the viewer name the model at `index` of a log: A, B, … (the baseline is A)."""
+    return chr(ord("A") + index) if index < 26 else f"M{index}"
+
+
+def answer_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The answer settings of an eval log's config, as each of its models records them."""
+    return {key: config.get(key) for key in ANSWER_SETTINGS}
 
 
 def backend_kind(backend: str) -> str:
@@ -46,7 +59,7 @@ def differences(runs: list[ModelRun]) -> list[str]:
         changed = [f"{key} {_shown(conditions[key])}, A has {_shown(baseline[key])}"
                    for key in baseline if conditions[key] != baseline[key]]
         if changed:
-            found.append(f"{chr(ord('A') + index)} `{run.spec}`: " + "; ".join(changed))
+            found.append(f"{model_letter(index)} `{run.spec}`: " + "; ".join(changed))
     return found
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rnr_dspy.atomic import write_text
 from rnr_dspy.errors import RnrError, validation_problems
-from rnr_dspy.evals.comparable import ANSWER_SETTINGS, differences, item_differences
+from rnr_dspy.evals.comparable import answer_settings, differences, item_differences
 from rnr_dspy.evals.metrics import Metric
 from rnr_dspy.evals.task import ScoredSample
 
@@ -105,7 +105,7 @@ def merge_logs(logs: dict[str, EvalLog], *, allow_mismatch: bool = False) -> Eva
     runs = []
     for log in logs.values():
         for run in log.runs:  # a log written before settings were kept per model has them in its config
-            kept = run.settings or {key: log.config.get(key) for key in ANSWER_SETTINGS}
+            kept = run.settings or answer_settings(log.config)
             runs.append(run.model_copy(update={"settings": kept}))
     mismatches = differences(runs)
     for name, log in others:

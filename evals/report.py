@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnr_dspy.atomic import write_text
-from rnr_dspy.evals.comparable import differences
+from rnr_dspy.evals.comparable import differences, model_letter
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog
 from rnr_dspy.evals.metrics import Delta, Metric, paired_delta
 from rnr_dspy.evals.splits import LABELS, SPLIT_METRICS, SPLITS, by_split, metric_name
@@ -56,7 +56,7 @@ def render_report(log: EvalLog) -> str:
              f"judge {config.get('judge_lm') or 'none'}, max tokens {config.get('max_tokens', '?')}, greedy.", "",
              *_warnings(log), INTERVALS, "", VIEWER, "", "| | model | back end | precision | load (s) |",
              "|---|---|---|---|---|"]
-    lines += [f"| {_name(i)} | `{run.spec}` ({run.model_id}) | {run.backend} | {run.precision or '?'} | "
+    lines += [f"| {model_letter(i)} | `{run.spec}` ({run.model_id}) | {run.backend} | {run.precision or '?'} | "
               f"{run.load_seconds:.1f} |" for i, run in enumerate(log.runs)]
     for task in dict.fromkeys(suite.task for run in log.runs for suite in run.suites):
         lines += ["", *_suite_section(log.runs, task)]
@@ -82,8 +82,8 @@ def _suite_section(runs: list[ModelRun], task: str) -> list[str]:
     lines = [f"## {task}", "", f"{len(first.samples)} items{f': {sample}' if sample else ''}."]
     lines += [f"\n> **Note:** {note}" for note in dict.fromkeys(n for s in suites if s for n in s.notes)]
     names = list(dict.fromkeys(name for suite in suites if suite for name in suite.metrics))
-    header = "| metric | " + " | ".join(_name(i) for i in range(len(runs)))
-    header += "".join(f" | Δ {_name(i)}−A" for i in range(1, len(runs))) + " |"
+    header = "| metric | " + " | ".join(model_letter(i) for i in range(len(runs)))
+    header += "".join(f" | Δ {model_letter(i)}−A" for i in range(1, len(runs))) + " |"
     for prefix, title in GROUPS:
         group = [name for name in names if (name.startswith(prefix) if prefix else ":" not in name)]
         if not group:
@@ -99,7 +99,7 @@ def _suite_section(runs: list[ModelRun], task: str) -> list[str]:
             lines += _split_table(runs, suites)
     lines += ["", "| | generation errors | truncated (hit max tokens) | undecided items | wall (s) |",
               "|---|---|---|---|---|"]
-    lines += [f"| {_name(i)} | {s.generation_errors} | {sum(x.generation.truncated for x in s.samples)} | "
+    lines += [f"| {model_letter(i)} | {s.generation_errors} | {sum(x.generation.truncated for x in s.samples)} | "
               f"{sum(x.score.value is None and x.generation.text is not None for x in s.samples)} | "
               f"{s.wall_seconds:.0f} |" for i, s in enumerate(suites) if s]
     return lines + _failures(runs, task)
@@ -113,8 +113,8 @@ def _split_table(runs: list[ModelRun], suites: list[SuiteLog | None]) -> list[st
         return []
     header, rule = "| metric |", "|---|"
     for split in shown:
-        header += "".join(f" {LABELS[split]} {_name(i)} |" for i in range(len(runs)))
-        header += "".join(f" {LABELS[split]} Δ {_name(i)}−A |" for i in range(1, len(runs)))
+        header += "".join(f" {LABELS[split]} {model_letter(i)} |" for i in range(len(runs)))
+        header += "".join(f" {LABELS[split]} Δ {model_letter(i)}−A |" for i in range(1, len(runs)))
         rule += "---|" * (2 * len(runs) - 1)
     lines = ["", "### In-distribution vs held-out rule types",
              "", "Held-out items carry checkable rules of types generation never draws (`rnr_dspy.rules.held_out`): "
@@ -137,7 +137,7 @@ def _failures(runs: list[ModelRun], task: str) -> list[str]:
     for i, run in enumerate(runs):
         suite = run.suite(task)
         failed = failures(suite) if suite else []
-        lines += ["", f"**{_name(i)}** `{run.spec}`: {len(failed)} failed" + (":" if failed else "")]
+        lines += ["", f"**{model_letter(i)}** `{run.spec}`: {len(failed)} failed" + (":" if failed else "")]
         for scored in failed[:EXAMPLES_PER_MODEL]:
             flag = " **(truncated at max tokens)**" if scored.generation.truncated else ""
             lines += ["", f"- `{scored.sample.id}`{flag}: {_one_line(scored.score.explanation)}"]
@@ -184,9 +184,6 @@ def _delta_cell(delta: Delta) -> str:
     return (f"{delta.value:+.3f} [{delta.low:+.2f}, {delta.high:+.2f}] n={delta.n}, {delta.better}↑ {delta.worse}↓, "
             f"p={delta.p_value:.3g} ({test})")
 
-
-def _name(index: int) -> str:
-    return chr(ord("A") + index) if index < 26 else f"M{index}"
 
 
 def _one_line(text: str, limit: int = 200) -> str:

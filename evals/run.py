@@ -17,7 +17,7 @@ from pydantic.config import JsonDict
 
 from rnr_dspy.config import OutDir
 from rnr_dspy.errors import LMSpecError
-from rnr_dspy.evals.comparable import ANSWER_SETTINGS
+from rnr_dspy.evals.comparable import answer_settings
 from rnr_dspy.evals.follow_solver import following_rules
 from rnr_dspy.evals.like_for_like import comparable_specs
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
@@ -147,7 +147,7 @@ def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[T
 
     tasks = tasks if tasks is not None else build_tasks(config)
     log = EvalResult(config=mask_in(config.model_dump(mode="json")))
-    settings = {key: log.config.get(key) for key in ANSWER_SETTINGS}
+    settings = answer_settings(log.config)
     runnable, backend = comparable_specs(config.models, config.backend)
     for spec, runs_as in zip(config.models, runnable, strict=True):
         start = time.perf_counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rnr_dspy.evals.comparable import model_letter
 from rnr_dspy.evals.log import EvalLog, SuiteLog
 from rnr_dspy.evals.task import ScoredSample
 
@@ -35,7 +36,7 @@ def eval_view(log: EvalLog) -> dict[str, Any]:
                 "answers": [_answer(s) for s in scored],
                 "changes": [None] + [found.get(sample_id) for found in changes],
             })
-    models = [{"name": _name(i), "spec": run.spec, "model_id": run.model_id, "backend": run.backend}
+    models = [{"name": model_letter(i), "spec": run.spec, "model_id": run.model_id, "backend": run.backend}
               for i, run in enumerate(log.runs)]
     return {"models": models, "headlines": headlines, "items": items}
 
@@ -94,6 +95,3 @@ def _answer(scored: ScoredSample | None) -> dict[str, Any] | None:
 def _ok(followed: bool | None) -> str:
     return "followed" if followed else "broken" if followed is False else "unknown"
 
-
-def _name(index: int) -> str:
-    return chr(ord("A") + index) if index < 26 else f"M{index}"
