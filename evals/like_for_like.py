@@ -39,8 +39,7 @@ def comparable_specs(specs: list[str], backend: Backend) -> tuple[list[str], Bac
     from rnr_dspy.models.convert import hf_model_dir
 
     template = ggufs[0]
-    shapes = _shapes(hf_model_dir(template))
-    if any(_shapes(hf_model_dir(model)) != shapes for model in parsed if model.is_local):
+    if len({_shapes(hf_model_dir(model)) for model in parsed if model.is_local}) > 1:
         return specs, "transformers"
     return [_as_gguf(model, template.gguf_file()) if model.is_local else model.text for model in parsed], backend
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import cache
 from typing import Any, Literal
 
 import dspy
@@ -191,6 +192,7 @@ def _hindsight_source(best: Attempt, rules: list[Rule], turn_type: TurnType, *,
     return best.response, best.verdicts
 
 
+@cache
 def _refine_logs_instead_of_printing() -> None:
     # DSPy's Refine prints a failed feedback call's error, a server's address in it, to stdout: the library never
     # prints, so the line goes to a logger, credentials masked.
