@@ -74,7 +74,7 @@ def _json_rows(path: Path, problem: Problem) -> Rows:
 
 def _csv_rows(path: Path, problem: Problem) -> Rows:
     text = _utf8_text(path)
-    lines = text.splitlines(keepends=True)
+    lines = io.StringIO(text, newline="").readlines()  # ended where the csv reader ends them (\n, \r)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = _next_record(reader, path, problem)
     while header is not None and not any(name.strip() for name in header):

@@ -148,3 +148,13 @@ def test_a_quoted_field_over_lines_at_the_end_of_the_file_is_one_row(tmp_path):
     path = tmp_path / "seeds.csv"
     path.write_text('instruction\nFirst?\n"Multi\nline, 5"" tall?"\n')
     assert [s.instruction for s in load_seeds(path).seeds] == ["First?", 'Multi\nline, 5" tall?']
+
+
+def test_a_quote_never_closed_is_found_after_a_line_separator_inside_a_field(tmp_path):
+    # The csv module ends lines at \n and \r only: a U+2028 inside a field must not shift the line count.
+    path = tmp_path / "seeds.csv"
+    path.write_text('instruction\nFirst\u2028part?\n"Plan a trip\nWrite a poem\n', encoding="utf-8")
+    seeds = load_seeds(path)
+    assert [s.instruction for s in seeds.seeds] == ["First\u2028part?"]
+    (where, message), = problems_of(seeds)
+    assert where == f"{path}:3" and message.startswith("a quoted field opened here is never closed")
