@@ -23,7 +23,7 @@ from rnr_dspy.evals.conversations import Conversation, read_conversations
 from rnr_dspy.evals.metrics import Metric, mean_metric, ratio_metric
 from rnr_dspy.masking import mask_credentials
 from rnr_dspy.progress import Progress, ProgressEvent
-from rnr_dspy.rules import Rule, RuleVerdict, decide, tally
+from rnr_dspy.rules import Rule, RuleVerdict, decidable, decide, tally
 from rnr_dspy.rules.reading import read_system_prompt
 
 __all__ = ["CheckConfig", "CheckReport", "RowCheck", "check_conversations"]
@@ -90,7 +90,7 @@ def _row(conversation: Conversation, rules: list[Rule], response: str, verdicts:
 
 def _check_written(judge: Callable[..., list[RuleVerdict]] | None) -> Answer:
     def check(conversation: Conversation) -> RowCheck:
-        rules = read_system_prompt(conversation.system).rules
+        rules = decidable(read_system_prompt(conversation.system).rules, conversation.turn_type)
         response = conversation.assistant or ""
         verdicts = (judge(conversation, rules, response) if judge else
                     decide(rules, response, turn_type=conversation.turn_type))

@@ -24,18 +24,11 @@ from typing import Any
 import dspy
 
 from rnr_dspy.follow_hint import aask_with_hint, ask_with_hint
-from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decide, tally
+from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decidable, decide, tally
 from rnr_dspy.rules.reading import read_rules
 from rnr_dspy.rules.repair import repair
 
 __all__ = ["FollowRules", "rules_reward"]
-
-
-def _checked(rules: tuple[Rule, ...], turn_type: TurnType | None) -> list[Rule]:
-    """The rules code decides here: a rule on declining out-of-scope requests only when the turn type is known
-    (otherwise whether the request is in scope is a judge's call, and a repair would turn answers into refusals)."""
-    return [rule if rule.check is None or turn_type is not None or not rule.check.out_of_scope_only
-            else rule.model_copy(update={"check": None}) for rule in rules]
 
 
 @dataclass(frozen=True)
@@ -136,7 +129,7 @@ class FollowRules(dspy.Module):
         return {"output_field": self.output_field, "lm_updates": retry}
 
     def _steps(self, system_prompt: str, turn_type: TurnType | None) -> Generator[_Ask, str, dspy.Prediction]:
-        rules = _checked(self.rules_of(system_prompt), turn_type)
+        rules = decidable(self.rules_of(system_prompt), turn_type)
         best: _Answer | None = None
         for attempt in range(self.attempts):
             hint = None if best is None else _hint(rules, best)
@@ -157,7 +150,7 @@ class FollowRules(dspy.Module):
 
         return RuleJudge(judge_lm=self.judge_lm), {
             "system_prompt": system_prompt, "user": user, "response": prediction.response,
-            "rules": _checked(self.rules_of(system_prompt), turn_type), "turn_type": turn_type}
+            "rules": decidable(self.rules_of(system_prompt), turn_type), "turn_type": turn_type}
 
     def _judge(self, system_prompt: str, user: str, prediction: dspy.Prediction,
                turn_type: TurnType | None) -> dspy.Prediction:
@@ -177,6 +170,6 @@ def _with_verdicts(prediction: dspy.Prediction, verdicts: list[RuleVerdict]) -> 
 def rules_reward(args: dict[str, Any], prediction: dspy.Prediction) -> float:
     """The share of the system prompt's checkable rules a prediction's `response` follows: a reward for
     `dspy.BestOfN` or `dspy.Refine` over any program called with `system_prompt` and `user`."""
-    rules = _checked(tuple(read_rules(args["system_prompt"])), args.get("turn_type"))
+    rules = decidable(read_rules(args["system_prompt"]), args.get("turn_type"))
     verdicts = decide([rule for rule in rules if rule.checkable], prediction.response)
     return tally(verdicts).fraction if verdicts else 1.0

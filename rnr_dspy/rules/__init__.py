@@ -18,10 +18,10 @@ from rnr_dspy.rules.model import (
     render_system_prompt,
 )
 from rnr_dspy.rules.rule_set import duplicate_rules, rule_set_problems
-from rnr_dspy.rules.verdicts import Adherence, decide, tally
+from rnr_dspy.rules.verdicts import Adherence, decidable, decide, tally
 
 __all__ = [
     "HELD_OUT", "REGISTRY", "TURN_TYPES", "Adherence", "AnyCheck", "CheckResult", "Checker", "Rule", "RuleKind",
-    "RuleVerdict", "SystemPrompt", "TurnType", "decide", "duplicate_rules", "is_held_out", "normalize_rules",
-    "render_system_prompt", "rule_set_problems", "tally",
+    "RuleVerdict", "SystemPrompt", "TurnType", "decidable", "decide", "duplicate_rules", "is_held_out",
+    "normalize_rules", "render_system_prompt", "rule_set_problems", "tally",
 ]

@@ -7,12 +7,12 @@ is known to be followed; an unknown verdict never counts as followed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rnr_dspy.rules.model import Rule, RuleVerdict, TurnType
 
-__all__ = ["NO_JUDGE", "NO_VERDICT", "Adherence", "decide", "tally"]
+__all__ = ["NO_JUDGE", "NO_VERDICT", "Adherence", "decidable", "decide", "tally"]
 
 NO_JUDGE = "judge-only rule and no judge verdict was asked for"
 NO_VERDICT = "the judge gave no verdict"
@@ -39,6 +39,14 @@ def decide(rules: list[Rule], response: str, *, turn_type: TurnType | None = Non
             verdict = given or RuleVerdict(rule_id=rule.id, followed=None, reason=missing, method="judge")
         verdicts.append(verdict)
     return verdicts
+
+
+def decidable(rules: Sequence[Rule], turn_type: TurnType | None) -> list[Rule]:
+    """The rules as code can decide them on a turn of `turn_type`: without a turn type, a rule on declining
+    out-of-scope requests loses its check (whether a request is in scope is a judge's call; checked, every answer
+    that does not decline would break it, and a repair would turn it into the refusal)."""
+    return [rule if rule.check is None or turn_type is not None or not rule.check.out_of_scope_only
+            else rule.model_copy(update={"check": None}) for rule in rules]
 
 
 @dataclass(frozen=True)

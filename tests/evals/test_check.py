@@ -73,6 +73,15 @@ def test_json_output_is_the_whole_report(chats: Path) -> None:
     assert report["checkable_pass_rate"]["value"] == 0.5 and len(report["problems"]) == 3
 
 
+def test_a_refusal_rule_is_left_to_a_judge_without_a_turn_type(tmp_path: Path) -> None:
+    system = 'You are Ava.\n\nRules:\n1. When a request is outside your scope, reply with "I only help with bikes."'
+    chats = _write(tmp_path / "c.jsonl", [{"system": system, "user": "Oil?", "assistant": "Oil it weekly."},
+                                          {"system": system, "user": "Oil?", "assistant": "Oil it weekly.",
+                                           "turn_type": "in_scope"}])
+    report = check_conversations(CheckConfig(path=chats))
+    assert [row.verdicts[0].followed for row in report.rows] == [None, True]
+
+
 def test_follow_rules_without_a_model_is_a_usage_error(chats: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(chats), "--follow-rules", "2"])
     assert result.exit_code == 2 and "name the model with --model" in result.stderr
