@@ -1,0 +1,32 @@
+"""The content-hash keys of `generated.jsonl` are a run's resume points: the same settings must give the same keys
+from one version to the next (a resumed run would otherwise generate every row again). The digests below were
+computed before the program settings got one owner (issue 30) and must not change."""
+
+import json
+
+import pytest
+
+from rnr_dspy.generate import GenerateConfig, run_generate
+from rnr_dspy.hashing import content_hash
+
+# The keys of a default run (the embedded teacher's defaults, and a served teacher's), hashed in file order.
+CASES = {
+    "embedded": ("embedded", {}, 12, "5da949faff3317448ba4"),
+    "served": ("fake/model", {}, 18, "188dce7904b66186eb39"),
+    "served, other settings": ("fake/model", {"attempts": 2, "hindsight": False, "response_temperature": 0.5,
+                                              "response_max_tokens": 256, "rule_sets": 2, "judge_lm": "none",
+                                              "role_source": "composed"}, 36, "5ba804c4df83cf5a48a0"),
+}
+
+
+def _keys(tmp_path, lm, **settings):
+    out = tmp_path / lm.replace("/", "-")
+    run_generate(GenerateConfig(out=out, lm=lm, limit=8, k=4, **settings))
+    return [json.loads(line)["key"] for line in (out / "generated.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_keys_of_the_same_settings_are_those_of_earlier_versions(tmp_path, engine, case):
+    lm, settings, count, digest = CASES[case]
+    keys = _keys(tmp_path, lm, **settings)
+    assert (len(keys), content_hash(sorted(keys))) == (count, digest)
