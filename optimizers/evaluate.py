@@ -8,6 +8,7 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 from pydantic import BaseModel
 
+from rnr_dspy.optimizers.context import is_context_overflow, overflow_error
 from rnr_dspy.optimizers.metrics import combined_score, judged_rules
 from rnr_dspy.optimizers.rule_quality import RuleSetQuality, rule_set_quality
 from rnr_dspy.parallel import parallel_map
@@ -41,8 +42,9 @@ class _Item(BaseModel):
 
 def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_threads: int = 1,
                      progress: Progress | None = None, phase: str = "evaluate") -> EvalSummary:
-    """Run `program` on every example. An item whose output did not parse scores 0 and is listed in `errors`;
-    other errors (an unreachable LM) propagate. Ctrl-C stops it at once (see `rnr_dspy.parallel`)."""
+    """Run `program` on every example. An item whose output did not parse scores 0 and is listed in `errors`; a
+    prompt that outgrew the LM's context raises `ContextOverflowError`, naming the settings to change; other errors
+    (an unreachable LM) propagate. Ctrl-C stops it at once (see `rnr_dspy.parallel`)."""
 
     def run(example: dspy.Example) -> _Item:
         try:
@@ -50,6 +52,10 @@ def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_
         except AdapterParseError as error:
             where = (example.get("seed_ids") or ["?"])[0]
             return _Item(error=f"{where}: {type(error).__name__}: {str(error)[:200]}")
+        except Exception as error:
+            if is_context_overflow(error):
+                raise overflow_error(error) from error
+            raise
         rules, verdicts = judged_rules(pred, example)
         return _Item(rules=rules, verdicts=verdicts)
 

@@ -35,6 +35,10 @@ def compile_command(
     out.print(f"score before {result.score_before:.3f} → after {result.score_after:.3f} "
               f"(pass rate {result.pass_rate_before:.2f} → {result.pass_rate_after:.2f}); "
               f"{result.lm_calls} LM calls, {result.tokens} tokens, {result.wall_seconds:.0f} s")
+    failed = (result.before.failed_items, result.optimize_failures.get("failed_examples", 0), result.after.failed_items)
+    if any(failed):
+        say(out, "note:", f"examples whose reply did not parse (each scored 0): {failed[0]} held out before, "
+            f"{failed[1]} while optimizing, {failed[2]} held out after; see 'parse' in compile_report.json", "yellow")
     say(out, "wrote", f"{config.out / 'program.json'} and {config.out / 'compile_report.json'}", "")
 
 

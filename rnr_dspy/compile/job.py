@@ -25,7 +25,9 @@ from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
 from rnr_dspy.hashing import content_hash
 from rnr_dspy.models.lm import lm_id, make_lm
+from rnr_dspy.optimizers.context import check_fits
 from rnr_dspy.optimizers.evaluate import EvalSummary, evaluate_program
+from rnr_dspy.optimizers.failures import FailedExamples
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
 from rnr_dspy.progress import Progress, ProgressEvent
@@ -59,6 +61,9 @@ class CompileConfig(TeacherStageConfig):
                              "in flight: a server's, or the embedded engine's batch).")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the teacher and judge.")
     max_tokens: int = Field(1024, ge=16, description="Token limit of every LM reply.")
+    context_window: int | None = Field(None, ge=256, description="The teacher's context window in tokens (vLLM's "
+                                       "--max-model-len): compile stops before optimizing if prompts with demos "
+                                       "would not fit.", json_schema_extra=_OPTIMIZER)
     seed: int = Field(0, description="Seed of the grouping of seeds and of the optimizer.")
 
     @field_validator("reflection_lm")
@@ -104,14 +109,16 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> Comp
     program = config.make_program(judge)
     with dspy.context(lm=teacher, adapter=config.adapter(), callbacks=[tracker], usage_tracker=ledger):
         before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
-        counter = _MetricCalls(progress, _expected_metric_calls(config, len(trainset)))
+        check_fits(teacher.history, context_window=config.context_window, max_tokens=config.max_tokens,
+                   demos=config.max_demos if config.optimizer in (Preset.bootstrap, Preset.mipro) else 0)
+        counter, failures = _MetricCalls(progress, _expected_metric_calls(config, len(trainset))), FailedExamples()
         # The held-out valset is never shown to the optimizer; mipro and gepa split the trainset themselves.
         compiled = compile_program(
             program, trainset, preset=config.optimizer, metric=counter.wrap(rnr_score),
             feedback_metric=counter.wrap(rnr_feedback), max_demos=config.max_demos,
             max_rounds=config.max_rounds,
             num_threads=config.num_threads, auto=config.auto, reflection_lm=reflection,
-            max_metric_calls=config.max_metric_calls, seed=config.seed,
+            max_metric_calls=config.max_metric_calls, seed=config.seed, failures=failures,
         )
         counter.finish()
         after = evaluate_program(compiled, valset, num_threads=config.num_threads, progress=progress, phase="after")
@@ -134,7 +141,8 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> Comp
         "judge_lm": lm_id(judge) if config.use_judge else "none",
         "train_examples": len(trainset), "val_examples": len(valset),
         "demos": {name: len(predictor.demos) for name, predictor in saved.named_predictors()},
-        "parse": tracker.summary(), "seeds": seeds, "config": config.model_dump(mode="json"), "notes": config.notes,
+        "parse": tracker.summary(), "optimize_failures": failures.summary(), "seeds": seeds,
+        "config": config.model_dump(mode="json"), "notes": config.notes,
     })
     write_json(config.out / "compile_report.json", result.model_dump(mode="json"))
     return result

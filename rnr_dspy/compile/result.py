@@ -38,6 +38,9 @@ class CompileResult(BaseModel):
     val_examples: int
     demos: dict[str, int]
     parse: dict[str, dict[str, Any]]
+    optimize_failures: dict[str, Any] = {}
+    """Examples whose reply did not parse while optimizing (`failed_examples`, the first `failure_examples`): each
+    scored 0 and kept no demo."""
     seeds: dict[str, Any]
     config: dict[str, Any]
     notes: list[str] = []

@@ -1,6 +1,7 @@
 """A fake OpenAI-compatible server on 127.0.0.1 for fault-injection tests: a real HTTP server in a thread serving
 `POST /v1/chat/completions`, which answers healthily (from the scripted answers of `fake_engine`) or with one
-fault: 429 with Retry-After, 500, a reply with no choices, a body that is not JSON, or a stall (never answers).
+fault: 429 with Retry-After, 500, a reply with no choices, a body that is not JSON, a stall (never answers), a reply
+whose text is not the JSON asked for (`unparsable`), or vLLM's 400 for a prompt longer than the model's context.
 It counts the requests it got. Tests that use it mark themselves
 `@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])`: every other host stays blocked."""
 
@@ -15,9 +16,14 @@ from typing import Any, Literal
 
 from fake_engine import reply_text, scripted_engine
 
-Mode = Literal["healthy", "rate_limited", "server_error", "empty_choices", "bad_json", "stall"]
+Mode = Literal["healthy", "rate_limited", "server_error", "empty_choices", "bad_json", "stall", "unparsable",
+               "context_overflow"]
 _OUTPUT_FIELD = re.compile(r"Your output fields are:\s*1\. `(\w+)`")
 FAULTS: tuple[Mode, ...] = ("rate_limited", "server_error", "empty_choices", "bad_json", "stall")
+UNPARSABLE = "Sure! Here is what you asked for, in plain words."
+CONTEXT_OVERFLOW = ("This model's maximum context length is 4096 tokens. However, you requested 5120 tokens "
+                    "(4096 in the messages, 1024 in the completion). Please reduce the length of the messages or "
+                    "completion.")
 
 
 class FakeOpenAIServer:
@@ -114,12 +120,17 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(500, {"error": {"message": "internal error", "type": "server_error"}})
             if mode == "bad_json":
                 return self._send(200, b"{'choices': not json")
+            if mode == "context_overflow":  # as vLLM words it
+                return self._send(400, {"error": {"message": CONTEXT_OVERFLOW, "type": "BadRequestError",
+                                                  "param": None, "code": 400}})
             try:
                 reply = server._healthy(body)
             except Exception as error:  # a request the scripted answers do not cover: say so, loudly
                 return self._send(400, {"error": {"message": f"fake server: {type(error).__name__}: {error}"}})
             if mode == "empty_choices":
                 reply["choices"] = []
+            if mode == "unparsable":
+                reply["choices"][0]["message"]["content"] = UNPARSABLE
             return self._send(200, reply)
 
         def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
