@@ -20,19 +20,23 @@ from rnr_dspy.models.model_table import memoize_model_info
 from rnr_dspy.models.reply_cache import use_reply_cache
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ServedLM
 from rnr_dspy.models.server_auth import key_settings, refuse_credentials_in_url
+from rnr_dspy.models.server_pool import split_api_base
 from rnr_dspy.models.spec import EMBEDDED_MODEL_FILE, ModelSpec, embedded_model_path
 
 __all__ = ["EMBEDDED_MODEL_FILE", "embedded_model_path", "lm_id", "make_lm"]
 
 
-def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, api_key: str | None = None,
-            temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True, timeout: float = DEFAULT_TIMEOUT,
-            num_retries: int = DEFAULT_RETRIES, engine_options: dict[str, Any] | None = None,
-            engine_threads: int | None = None, engine_batch: int | None = None, **kwargs: Any) -> dspy.LM:
+def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | list[str] | None = None,
+            api_key: str | None = None, temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True,
+            timeout: float = DEFAULT_TIMEOUT, num_retries: int = DEFAULT_RETRIES, max_in_flight: int | None = None,
+            engine_options: dict[str, Any] | None = None, engine_threads: int | None = None,
+            engine_batch: int | None = None, **kwargs: Any) -> dspy.LM:
     """Resolve an LM spec (see `ModelSpec`) to a `dspy.LM`; `api_base` and `api_key` apply to remote models.
 
     A served model (a provider/model string) becomes a `ServedLM`: each request waits at most `timeout` seconds,
-    and a failure worth retrying is retried `num_retries` times, each wait reported. In-process models ignore both.
+    and a failure worth retrying is retried `num_retries` times, each wait reported. `api_base` may name several
+    servers of the model (a list or comma-separated): requests go to the least busy, at most `max_in_flight` on
+    each. In-process models ignore these.
 
     `engine_options` configure the llama.cpp engine of a GGUF model (`LlamaCppEngine` arguments such as `parallel`
     and `n_ctx`), `engine_threads` its CPU threads (default: every core) and `engine_batch` the requests it decodes
@@ -44,7 +48,8 @@ def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, 
     """
     use_reply_cache()
     settings = {"temperature": temperature, "max_tokens": max_tokens, "cache": cache, **kwargs}
-    parsed = spec if isinstance(spec, ModelSpec) else ModelSpec.parse(spec, api_base=api_base)
+    servers = ",".join(split_api_base(api_base)) or None
+    parsed = spec if isinstance(spec, ModelSpec) else ModelSpec.parse(spec, api_base=servers)
     gguf = parsed.kind in ("gguf", "embedded")
     # Threads and batch are stage settings for whatever model it runs; only an in-process GGUF engine takes them.
     stage_options = {"n_threads": engine_threads, "parallel": engine_batch} if gguf else {}
@@ -54,10 +59,11 @@ def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | None = None, 
     if parsed.kind == "remote":
         mask_library_logs()
         memoize_model_info()
-        base = parsed.api_base or api_base
-        refuse_credentials_in_url(base)
+        base = parsed.api_base or servers
+        for server in split_api_base(base):
+            refuse_credentials_in_url(server)
         return ServedLM(parsed.name, api_base=base, **key_settings(parsed.name, api_key, base), timeout=timeout,
-                        num_retries=num_retries, **settings)
+                        num_retries=num_retries, max_in_flight=max_in_flight, **settings)
     if parsed.kind == "hf_dir" and parsed.path is not None:
         if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
             raise LMSpecError(f"{parsed.path} is a Hugging Face model directory: loading it needs transformers and "

@@ -22,7 +22,10 @@ from urllib.parse import urlsplit, urlunsplit
 import dspy
 from dspy.clients.cache import Cache
 
-__all__ = ["ReplyCache", "endpoint_key", "forgetting_unparsed_replies", "use_reply_cache"]
+__all__ = ["ReplyCache", "endpoint_key", "forgetting_unparsed_replies", "share_cache_between", "use_reply_cache"]
+
+# The servers of one model (replicas) share their cached replies: each is keyed as the first of them.
+_replica_of: dict[str, str] = {}
 
 # The cache keys an adapter call has read or written, in the context of that call.
 _keys_of_call: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("rnr_reply_keys", default=None)
@@ -38,13 +41,21 @@ def endpoint_key(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc.lower(), parts.path.rstrip("/"), "", ""))
 
 
+def share_cache_between(urls: list[str]) -> None:
+    """Key the replies of these servers (replicas of one model) alike, whichever of them answered."""
+    keys = [endpoint_key(url) for url in urls]
+    for key in keys[1:]:
+        _replica_of.setdefault(key, keys[0])
+
+
 class ReplyCache(Cache):
     """DSPy's `Cache`, keyed by the endpoint as well, and able to forget a reply."""
 
     def cache_key(self, request: dict[str, Any], ignored_args_for_cache_key: list[str] | None = None) -> str:
         endpoint = request.get("api_base") or request.get("base_url")
         if endpoint:
-            request = {**request, "_endpoint": endpoint_key(str(endpoint))}
+            key = endpoint_key(str(endpoint))
+            request = {**request, "_endpoint": _replica_of.get(key, key)}
         key = super().cache_key(request, ignored_args_for_cache_key)
         seen = _keys_of_call.get()
         if seen is not None:

@@ -5,7 +5,10 @@ bounded and reported.
 - A failure worth retrying (429, 5xx, a timeout, a dropped connection) is retried `retries` times with backoff
   (1, 2, 4 … s); a server's Retry-After is honoured up to `MAX_RETRY_WAIT` seconds, never hours. Each wait is
   reported to the listener of `reporting_lm_waits` (a stage shows it as its status).
-- After `TRIP_AFTER` calls in a row failed every try, the endpoint counts as down for the rest of the run: later
+- `api_base` may name several servers of the model: each try goes to the one with the fewest requests
+  outstanding, a retry to another one (without waiting), a failing server is set aside for a while
+  (`rnr_dspy.models.server_pool`); `max_in_flight` bounds the requests outstanding on each.
+- After `TRIP_AFTER` calls in a row failed every try, the model counts as down for the rest of the run: later
   calls fail at once with `LMError` instead of each waiting out its own timeouts, so a run against a dead server
   ends in bounded time, every row recorded with the reason.
 """
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,16 +26,16 @@ from typing import Any
 import dspy
 from dspy.utils.exceptions import is_retryable_lm_error
 
-from rnr_dspy.errors import LMError
-from rnr_dspy.models.reply_cache import endpoint_key
+from rnr_dspy.models.reply_cache import endpoint_key, share_cache_between
 from rnr_dspy.models.server_auth import explain_auth_error, sent_key
+from rnr_dspy.models.server_pool import TRIP_AFTER, ServerPool, split_api_base
 
-__all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "LMWait", "ServedLM", "reporting_lm_failures", "reporting_lm_waits"]
+__all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "TRIP_AFTER", "LMWait", "ServedLM", "reporting_lm_failures",
+           "reporting_lm_waits"]
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_RETRIES = 2
 MAX_RETRY_WAIT = 60.0
-TRIP_AFTER = 3
 
 
 @dataclass(frozen=True)
@@ -88,59 +90,69 @@ def _report_failure(model: str) -> None:
 
 
 class ServedLM(dspy.LM):
-    """A `dspy.LM` with bounded, reported retries and a stalled-endpoint cut-off (see the module docstring).
+    """A `dspy.LM` with bounded, reported retries, spread over the model's servers (see the module docstring).
 
     Args:
         model: a DSPy model string, e.g. `hosted_vllm/Qwen/Qwen2.5-7B-Instruct`.
         num_retries: retries of a request that failed with a retryable error.
         timeout: seconds a request may wait for its answer.
-        **kwargs: the rest of `dspy.LM`'s settings (`api_base`, `api_key`, `temperature`, …).
+        api_base: the server's address, or several (a list, or one comma-separated string).
+        max_in_flight: requests outstanding on each server at most (None: as many as the callers send).
+        **kwargs: the rest of `dspy.LM`'s settings (`api_key`, `temperature`, …).
     """
 
     def __init__(self, model: str, *, num_retries: int = DEFAULT_RETRIES, timeout: float = DEFAULT_TIMEOUT,
-                 **kwargs: Any) -> None:
+                 api_base: str | list[str] | None = None, max_in_flight: int | None = None, **kwargs: Any) -> None:
+        servers = split_api_base(api_base)
         # DSPy's own retry loop stays off: it waits silently, and as long as any Retry-After says.
-        super().__init__(model, num_retries=0, timeout=timeout, **kwargs)
+        super().__init__(model, num_retries=0, timeout=timeout, api_base=servers[0] if servers else None, **kwargs)
         self.retries = num_retries
-        self._health = _Health()
+        self._pool = ServerPool(servers or [""], max_in_flight=max_in_flight)
+        share_cache_between(servers)  # replicas of one model answer alike: a reply cached from one serves all
 
     def dump_state(self) -> dict[str, Any]:
         return {**super().dump_state(), "num_retries": self.retries}
 
     @property
     def endpoint(self) -> str:
-        base = self.kwargs.get("api_base") or self.kwargs.get("base_url")
-        return endpoint_key(str(base)) if base else "the provider's default endpoint"
+        """The server (or servers) requests go to, without credentials."""
+        servers = [endpoint_key(url) for url in self._pool.urls if url]
+        return ", ".join(servers) or "the provider's default endpoint"
 
     def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
+        avoid = None
         for failed in range(1, self.retries + 2):
-            self._health.check(self)
+            server = self._pool.lease(self.model, avoid)
             try:
-                result = super().__call__(prompt, messages=messages, **kwargs)
+                result = super().__call__(prompt, messages=messages, **_to(server), **kwargs)
             except Exception as error:
-                _report_failure(self.model)
-                time.sleep(self._wait_after(error, failed))
+                time.sleep(self._after_failure(error, failed, server))
+                avoid = server
             else:
-                self._health.answered()
+                self._pool.release(server, answered=True)
                 return result
         raise AssertionError("unreachable: the last try raises")
 
     async def acall(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
+        avoid = None
         for failed in range(1, self.retries + 2):
-            self._health.check(self)
+            server = await asyncio.to_thread(self._pool.lease, self.model, avoid)
             try:
-                result = await super().acall(prompt, messages=messages, **kwargs)
+                result = await super().acall(prompt, messages=messages, **_to(server), **kwargs)
             except Exception as error:
-                _report_failure(self.model)
-                await asyncio.sleep(self._wait_after(error, failed))
+                await asyncio.sleep(self._after_failure(error, failed, server))
+                avoid = server
             else:
-                self._health.answered()
+                self._pool.release(server, answered=True)
                 return result
         raise AssertionError("unreachable: the last try raises")
 
-    def _wait_after(self, error: Exception, failed: int) -> float:
-        """The wait before the next try; re-raises `error` when there is none."""
-        if not is_retryable_lm_error(error):
+    def _after_failure(self, error: Exception, failed: int, server: str) -> float:
+        """Count the failed try and return the wait before the next; re-raises `error` when there is none."""
+        _report_failure(self.model)
+        retryable = is_retryable_lm_error(error)
+        self._pool.release(server, answered=not retryable)
+        if not retryable:
             explain_auth_error(error, self.model, self.endpoint, key_given=sent_key(self.kwargs))
             raise error
         tries = self.retries + 1
@@ -148,50 +160,23 @@ class ServedLM(dspy.LM):
         timed_out = "timed out" in str(error)
         reason = f"{type(error).__name__}: no answer within {timeout:g} s" if timed_out else _first_line(error)
         if failed == tries:
-            self._health.gave_up(f"{tries} tries, the last: {reason}")
+            self._pool.gave_up(f"{tries} tries, the last: {reason}")
             _say_what_was_tried(error, tries, timeout, timed_out)
             raise error
+        if self._pool.alternative(server):
+            return 0.0  # another server takes the retry now
         hinted = getattr(error, "retry_after", None)
         backoff = 2.0 ** (failed - 1)
         seconds = min(MAX_RETRY_WAIT, float(hinted) if isinstance(hinted, (int, float)) and hinted >= 0 else backoff)
         listener = _listener.get()
         if listener is not None:
-            listener(LMWait(self.model, self.endpoint, failed, tries, seconds, reason))
+            where = endpoint_key(server) if server else "the provider's default endpoint"
+            listener(LMWait(self.model, where, failed, tries, seconds, reason))
         return seconds
 
 
-class _Health:
-    """Consecutive calls that failed every try, shared by an LM and its copies (rollouts, deep copies)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._failed_calls = 0
-        self._last = ""
-
-    def check(self, lm: ServedLM) -> None:
-        with self._lock:
-            if self._failed_calls >= TRIP_AFTER:
-                raise LMError(f"{lm.model} at {lm.endpoint} is not answering: {self._failed_calls} calls in a row "
-                              f"failed ({self._last}); no more calls to it in this run. Check the server, then "
-                              "re-run the same command (it generates the failed rows again)")
-
-    def answered(self) -> None:
-        with self._lock:
-            self._failed_calls = 0
-
-    def gave_up(self, reason: str) -> None:
-        with self._lock:
-            self._failed_calls += 1
-            self._last = reason
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Health:
-        return self
-
-    def __getstate__(self) -> dict[str, Any]:  # a pickled LM (DSPy's save_program) starts healthy
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__()  # type: ignore[misc]
+def _to(server: str) -> dict[str, str]:
+    return {"api_base": server} if server else {}
 
 
 def _say_what_was_tried(error: Exception, tries: int, timeout: float, timed_out: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -40,6 +41,7 @@ class FakeOpenAIServer:
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []  # each request's headers, names lowercased
         self.require_auth: str | None = None  # the Authorization header every request must carry (else 401)
+        self.latency = 0.0  # seconds each request waits before its answer
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -110,6 +112,8 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if server.require_auth is not None and self.headers.get("Authorization") != server.require_auth:
                 return self._send(401, b"")  # as llama.cpp's Python server refuses a key: no reason given
             mode = (server.fault_for(body) if server.fault_for else None) or server.mode
+            if server.latency:
+                time.sleep(server.latency)
             if mode == "stall":
                 server._stop.wait()
                 return None
