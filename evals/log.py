@@ -54,6 +54,9 @@ class ModelRun(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     load_seconds: float = 0.0
     suites: list[SuiteLog] = Field(default_factory=list)
+    # LM calls, failed calls and tokens of the model's answers and of the judge's verdicts (`rnr_dspy.evals.usage`);
+    # empty in an older log.
+    usage: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def suite(self, task: str) -> SuiteLog | None:
         return next((suite for suite in self.suites if suite.task == task), None)

@@ -58,9 +58,23 @@ def render_report(log: EvalLog) -> str:
              "|---|---|---|---|---|"]
     lines += [f"| {model_letter(i)} | `{run.spec}` ({run.model_id}) | {run.backend} | {run.precision or '?'} | "
               f"{run.load_seconds:.1f} |" for i, run in enumerate(log.runs)]
+    lines += _usage_table(log.runs)
     for task in dict.fromkeys(suite.task for run in log.runs for suite in run.suites):
         lines += ["", *_suite_section(log.runs, task)]
     return "\n".join(lines) + "\n"
+
+
+def _usage_table(runs: list[ModelRun]) -> list[str]:
+    """LM calls answered, failed, and tokens, of each model's answers and of the judge (none in an older log)."""
+    if not any(run.usage for run in runs):
+        return []
+    lines = ["", "| | answer calls | failed | tokens | judge calls | failed | tokens |",
+             "|---|---|---|---|---|---|---|"]
+    for i, run in enumerate(runs):
+        cells = [f"{counts.get('lm_calls', 0)} | {counts.get('failed_lm_calls', 0)} | {counts.get('tokens', 0)}"
+                 for counts in (run.usage.get("answers", {}), run.usage.get("judge", {}))]
+        lines.append(f"| {model_letter(i)} | {' | '.join(cells)} |")
+    return lines
 
 
 def _warnings(log: EvalLog) -> list[str]:

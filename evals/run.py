@@ -23,6 +23,7 @@ from rnr_dspy.evals.like_for_like import comparable_specs
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.solvers import Backend, Generator, make_generator
 from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
+from rnr_dspy.evals.usage import EvalUsage
 from rnr_dspy.masking import mask_in
 from rnr_dspy.models.lm import make_lm
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
@@ -114,20 +115,26 @@ def build_tasks(config: EvalConfig) -> list[Task]:
     return tasks
 
 
-def evaluate(task: Task, generator: Generator, progress: Progress | None = None, label: str = "") -> SuiteLog:
-    """Answer every sample of `task` with `generator`, score each answer, and compute the task's metrics.
+def evaluate(task: Task, generator: Generator, progress: Progress | None = None, label: str = "",
+             usage: EvalUsage | None = None) -> SuiteLog:
+    """Answer every sample of `task` with `generator`, score each answer, and compute the task's metrics; `usage`
+    counts the LM calls of the answers and of the judge apart.
 
     Progress: the phases `<label><task>` (answers) and `<label><task> scoring`."""
     start = time.perf_counter()
+    usage = usage or EvalUsage()
     total = len(task.dataset)
     phase = f"{label}{task.name}"
     if progress:
         progress(ProgressEvent(phase=phase, done=0, total=total))
-    generations = generator.generate(task.dataset, done=(lambda n: progress(ProgressEvent(
-        phase=phase, done=n, total=total))) if progress else None)
+    with usage.counting("answers"):
+        generations = generator.generate(task.dataset, done=(lambda n: progress(ProgressEvent(
+            phase=phase, done=n, total=total))) if progress else None)
     scored = []
     for count, (sample, generation) in enumerate(zip(task.dataset, generations, strict=True), start=1):
-        scored.append(ScoredSample(sample=sample, generation=generation, score=task.score(sample, generation)))
+        with usage.counting("judge"):
+            score = task.score(sample, generation)
+        scored.append(ScoredSample(sample=sample, generation=generation, score=score))
         if progress:
             progress(ProgressEvent(phase=f"{phase} scoring", done=count, total=total))
     units = {name: {s.sample.id: unit for s, unit in zip(scored, values, strict=True)}
@@ -150,16 +157,18 @@ def run_eval(config: EvalConfig, progress: Progress | None = None, tasks: list[T
     settings = answer_settings(log.config)
     runnable, backend = comparable_specs(config.models, config.backend)
     for spec, runs_as in zip(config.models, runnable, strict=True):
-        start = time.perf_counter()
-        generator = make_generator(runs_as, backend=backend, batch_size=config.batch_size,
-                                   max_tokens=config.max_tokens, api_base=config.api_base, api_key=config.api_key,
-                                   timeout=config.request_timeout, num_retries=config.num_retries,
-                                   engine_threads=config.engine_threads)
+        start, usage = time.perf_counter(), EvalUsage()
+        with usage.counting("answers"):  # the probe that checks the model answers is a call too
+            generator = make_generator(runs_as, backend=backend, batch_size=config.batch_size,
+                                       max_tokens=config.max_tokens, api_base=config.api_base,
+                                       api_key=config.api_key, timeout=config.request_timeout,
+                                       num_retries=config.num_retries, engine_threads=config.engine_threads)
         generator = following_rules(generator, config.follow_rules)
         run = ModelRun(spec=spec, model_id=generator.model_id, backend=generator.backend,
                        precision=generator.precision, settings=settings,
                        load_seconds=time.perf_counter() - start)
-        run.suites = [evaluate(task, generator, progress, label=f"{spec} ") for task in tasks]
+        run.suites = [evaluate(task, generator, progress, label=f"{spec} ", usage=usage) for task in tasks]
+        run.usage = usage.summary()
         log.runs.append(run)
         del generator
     write_log(log, config.out / "log.json")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Literal, Protocol
 
 import dspy
@@ -32,6 +31,7 @@ from rnr_dspy.models.llama_native import gguf_file_type
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from rnr_dspy.models.spec import ModelSpec
+from rnr_dspy.parallel import parallel_map
 
 __all__ = ["Backend", "Generator", "LMGenerator", "make_generator"]
 
@@ -64,12 +64,12 @@ class LMGenerator:
         self.precision = ""  # a served model's is the server's to know
 
     def generate(self, samples: Sequence[Sample], done: Done | None = None) -> list[Generation]:
-        with ThreadPoolExecutor(self.concurrency) as pool:
-            results = []
-            for generation in pool.map(self._answer, samples):
-                results.append(generation)
-                if done:
-                    done(len(results))
+        # Each answer runs in a copy of the caller's context: its usage tracking and failure reporting included.
+        results = []
+        for generation in parallel_map(self._answer, samples, self.concurrency):
+            results.append(generation)
+            if done:
+                done(len(results))
         return results
 
     def probe(self) -> None:

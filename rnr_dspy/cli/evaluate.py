@@ -14,6 +14,7 @@ from rnr_dspy.cli import Command, app, err, guarded, out, run_stage, say, usage_
 from rnr_dspy.cli.stage_command import stage_command
 from rnr_dspy.evals import EvalConfig, EvalResult
 from rnr_dspy.evals.comparable import differences
+from rnr_dspy.evals.usage import describe_usage
 
 
 @stage_command(app, "eval")
@@ -30,6 +31,8 @@ def eval_command(config: EvalConfig) -> None:
         for suite in run.suites:
             for line in _split_lines(suite):
                 say(out, "", f"  {suite.task} {line}")
+        if spent := describe_usage(run.usage):
+            say(out, "", f"  {spent}")
     written = [config.out / name for name in ("log.json", "report.md", "plot.png") if (config.out / name).is_file()]
     say(out, "wrote", ", ".join(str(path) for path in written), "")
 

@@ -45,6 +45,8 @@ def test_two_models_side_by_side_write_log_report_and_plot(tmp_path, fake_models
     assert "sk-secret" not in (tmp_path / "log.json").read_text(encoding="utf-8")
     assert [settings["max_tokens"] for _, settings in fake_models] == [32, 32]
     assert "no judge LM" in _flat(result.output)
+    assert _flat(result.output).count("answers: 3 LM calls answered") == 2  # each model's calls, on the console
+    assert log["runs"][1]["usage"]["answers"]["lm_calls"] == 3
 
 
 def test_the_summary_and_report_show_each_split_beside_the_other(tmp_path, fake_models):
