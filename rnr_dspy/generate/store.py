@@ -3,6 +3,10 @@
 A process killed mid-write leaves at most one torn last line; opening the store cuts it off (its work is redone),
 so a resumed run neither loses nor duplicates a record. Later records with the same key supersede earlier ones
 (a failed row generated again), and nothing is ever rewritten in place.
+
+Memory and opening time do not grow with the records' size: the store keeps where each key's latest record is and
+its status (`RecordIndex`), reads a record back from disk when asked, and opens from `generated.index` — one short
+line per record, appended beside each one — parsing only records written after the index's last line.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
 from rnr_dspy.errors import RnrError
-from rnr_dspy.jsonl import LineProblem, cut_torn_last_line, read_jsonl
+from rnr_dspy.generate.failures import is_transient
+from rnr_dspy.generate.record_index import Entry, RecordIndex
 from rnr_dspy.masking import mask_credentials
 
 __all__ = ["RunStore"]
@@ -26,41 +31,41 @@ _DAMAGED = "the run record is damaged: move it aside to start over"
 class RunStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.torn_lines = 0
+        self.appended = 0  # records this process appended
         self._lock = threading.Lock()
         self._synced_changed = threading.Condition()
         self._syncing = False
         self._written = self._synced = 0  # appends written to the file, and those an fsync has covered
-        self._records: dict[str, dict[str, Any]] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            self._load()
+        self.index = RecordIndex.open(path, damaged=_DAMAGED)
+        self.torn_lines = self.index.torn_lines
+        self._size = path.stat().st_size if path.exists() else 0
 
-    def _load(self) -> None:
-        self.torn_lines = int(cut_torn_last_line(self.path))
-        problems: list[LineProblem] = []
-        for number, record in read_jsonl(self.path, problems):
-            if problems:
-                break
-            if not isinstance(record.get("key"), str):
-                raise RnrError(f"{self.path}:{number}: a record without a key; {_DAMAGED}")
-            self._records[record["key"]] = record
-        if problems:
-            raise RnrError(f"{problems[0]}; {_DAMAGED}")
+    def __contains__(self, key: str) -> bool:
+        return key in self.index.entries
+
+    def entry(self, key: str) -> Entry | None:
+        """Where the latest record of `key` is, its stage and status (no disk read)."""
+        return self.index.entries.get(key)
 
     def get(self, key: str) -> dict[str, Any] | None:
-        return self._records.get(key)
+        entry = self.index.entries.get(key)
+        return None if entry is None else self._read(entry)
 
     def append(self, record: dict[str, Any]) -> None:
         """Append `record` durably (on disk when this returns); a credential in a URL in its error text is masked
         first."""
         if isinstance(record.get("error"), str):
             record = {**record, "error": mask_credentials(record["error"])}
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-            self._records[record["key"]] = record
+            with self.path.open("ab") as handle:
+                handle.write(data)
+            entry = Entry(self._size, len(data), str(record.get("stage")), str(record.get("status")),
+                          is_transient(record.get("error")))
+            self._size += len(data)
+            self.index.add(str(record["key"]), entry)
+            self.appended += 1
             self._written += 1
             ticket = self._written
         self._sync(ticket)
@@ -94,7 +99,22 @@ class RunStore:
 
     def records(self, stage: str | None = None, keys: Collection[str] | None = None) -> list[dict[str, Any]]:
         """The latest record of every key (of `keys` only, when given), in the order keys first appeared."""
-        with self._lock:
-            return [r for r in self._records.values()
-                    if (stage is None or r.get("stage") == stage) and (keys is None or r["key"] in keys)]
+        return list(self.iter_records(stage, keys))
 
+    def iter_records(self, stage: str | None = None, keys: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+        """`records`, read from disk one at a time."""
+        with self._lock:
+            chosen = [entry for key, entry in self.index.entries.items()
+                      if (stage is None or entry.stage == stage) and (keys is None or key in keys)]
+        for entry in chosen:
+            yield self._read(entry)
+
+    def _read(self, entry: Entry) -> dict[str, Any]:
+        with self.path.open("rb") as handle:
+            handle.seek(entry.offset)
+            raw = handle.read(entry.length)
+        try:
+            return json.loads(raw)
+        except ValueError as error:
+            raise RnrError(f"{self.path}: the record at byte {entry.offset} does not read back ({error}); "
+                           f"{_DAMAGED}") from error

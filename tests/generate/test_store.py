@@ -102,3 +102,52 @@ def test_a_failed_fsync_fails_its_append_and_the_next_append_syncs_again(tmp_pat
 
 def _line_of(path, key):
     return next(number for number, line in enumerate(path.read_text().splitlines(), 1) if f'"{key}"' in line)
+
+
+def _spy_parsed_lines(monkeypatch):
+    import rnr_dspy.generate.record_index as record_index
+
+    parsed = []
+    entry = record_index._entry
+    monkeypatch.setattr(record_index, "_entry", lambda raw, *rest: parsed.append(raw) or entry(raw, *rest))
+    return parsed
+
+
+def test_a_reopened_store_reads_its_index_not_its_records(tmp_path, monkeypatch):
+    path = tmp_path / "generated.jsonl"
+    store = RunStore(path)
+    for index in range(50):
+        store.append({"key": f"k{index}", "stage": "prompt", "status": "ok", "user": "x" * 1000})
+    parsed = _spy_parsed_lines(monkeypatch)
+    reopened = RunStore(path)
+    assert parsed == [] and len(reopened.index.entries) == 50
+    assert reopened.get("k7")["user"] == "x" * 1000  # read back from disk when asked
+    with path.open("a") as handle:  # records written after the index's last line (a kill between the writes)
+        handle.write(json.dumps({"key": "k3", "stage": "prompt", "status": "error", "error": "LMTimeoutError: t"})
+                     + "\n")
+    assert len(RunStore(path).index.entries) == 50 and len(parsed) == 1
+    again = RunStore(path)
+    assert len(parsed) == 1 and again.entry("k3").transient and again.get("k3")["status"] == "error"
+    assert [record["key"] for record in again.records()][:4] == ["k0", "k1", "k2", "k3"]
+
+
+@pytest.mark.parametrize("change", ["replaced", "cut", "index damaged"])
+def test_an_index_that_disagrees_with_the_record_is_rebuilt_from_it(tmp_path, change):
+    path = tmp_path / "generated.jsonl"
+    store = RunStore(path)
+    for key in "abc":
+        store.append({"key": key, "stage": "prompt", "status": "ok"})
+    lines = path.read_text().splitlines(keepends=True)
+    if change == "replaced":
+        path.write_text(json.dumps({"key": "z", "stage": "system", "status": "ok", "role": "r"}) + "\n"
+                        + "".join(lines[1:]))
+    elif change == "cut":
+        path.write_text("".join(lines[:2]))
+    else:
+        index = path.with_name("generated.index")
+        index.write_bytes(index.read_bytes()[:-3] + b"]]\n")
+    reopened = RunStore(path)
+    expected = {"replaced": ["z", "b", "c"], "cut": ["a", "b"], "index damaged": ["a", "b", "c"]}[change]
+    assert [record["key"] for record in reopened.records()] == expected == list(reopened.index.entries)
+    reopened.append({"key": "d", "stage": "prompt", "status": "ok"})
+    assert [record["key"] for record in RunStore(path).records()] == [*expected, "d"]
