@@ -34,10 +34,11 @@ _PROC = Path("/proc")
 
 
 def run_measured(command: Sequence[str], env: dict[str, str] | None = None,
-                 interval: float = 0.2) -> tuple[int, int]:
+                 interval: float = 0.2, stderr: int | None = None) -> tuple[int, int]:
     """Run `command` to its end; its exit code and its peak RSS in bytes (0 where /proc cannot be read). A SIGTERM
-    sent to this process is passed on to the command, which ends it too."""
-    process = subprocess.Popen(list(command), env=env)
+    sent to this process is passed on to the command, which ends it too. `stderr`: a file descriptor for the
+    command's error output (default: this process's)."""
+    process = subprocess.Popen(list(command), env=env, stderr=stderr)
     peak = 0
     finished = threading.Event()
 

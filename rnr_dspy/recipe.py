@@ -29,6 +29,7 @@ from rnr_dspy.atomic import write_json, write_yaml
 from rnr_dspy.config import read_config_file, validate_config
 from rnr_dspy.errors import ConfigError, RnrError
 from rnr_dspy.hashing import content_hash
+from rnr_dspy.launch_failure import run_launched
 from rnr_dspy.models.spec import ModelSpec
 from rnr_dspy.models.to_gguf import GGUFType
 from rnr_dspy.peak_memory import PeakMeter, run_measured
@@ -179,7 +180,8 @@ def _in_process_of_its_own(stage: Stage, out: Path, config: BaseModel, launch: L
     if key is not None:  # never written to the settings file
         environment["RNR_DSPY_API_KEY"] = key.get_secret_value() if hasattr(key, "get_secret_value") else str(key)
     launcher = _launched(launch) if launch is not None else [sys.executable]
-    code, peak = run_measured([*launcher, "-m", "rnr_dspy.cli", stage, "--config", str(path)], env=environment)
+    measure = run_launched if launch is not None else run_measured  # a killed worker: the launcher's -SIGKILL
+    code, peak = measure([*launcher, "-m", "rnr_dspy.cli", stage, "--config", str(path)], env=environment)
     if code != 0:
         raise RnrError(f"stage {stage} failed ({_exit_reason(code)}); its settings: {path}")
     return peak
@@ -189,8 +191,10 @@ def _exit_reason(code: int) -> str:
     # A process killed by a signal exits with its negative number (or 128 + it, through a shell).
     signal_number = -code if code < 0 else code - 128 if code > 128 else 0
     if signal_number == signal.SIGKILL:
-        return ("killed (SIGKILL), most often by the kernel when memory ran out: lower the batch size, the sequence "
-                "length or the processes of `launch`")
+        return ("killed (SIGKILL), most often by the kernel when memory ran out (under `launch`, a worker process; "
+                "each holds its own model and batch): lower the processes of `launch` (num_processes), the batch "
+                "size (per_device_train_batch_size; gradient_accumulation_steps keeps the effective batch) or the "
+                "sequence length (max_length)")
     try:
         return f"killed by {signal.Signals(signal_number).name}" if signal_number else f"exit code {code}"
     except ValueError:  # no such signal: an exit code above 128 of the command's own
