@@ -18,6 +18,7 @@ from rnr_dspy.masking import mask_credentials, mask_library_logs
 from rnr_dspy.models.engine import AsyncLlamaCppEngine, LlamaCppEngine
 from rnr_dspy.models.model_table import memoize_model_info
 from rnr_dspy.models.reply_cache import use_reply_cache
+from rnr_dspy.models.response_format import StructuredOutput
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ServedLM
 from rnr_dspy.models.server_auth import key_settings, refuse_credentials_in_url
 from rnr_dspy.models.server_pool import split_api_base
@@ -30,13 +31,14 @@ def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | list[str] | N
             api_key: str | None = None, temperature: float = 0.0, max_tokens: int = 1024, cache: bool = True,
             timeout: float = DEFAULT_TIMEOUT, num_retries: int = DEFAULT_RETRIES, max_in_flight: int | None = None,
             engine_options: dict[str, Any] | None = None, engine_threads: int | None = None,
-            engine_batch: int | None = None, **kwargs: Any) -> dspy.LM:
+            engine_batch: int | None = None, structured_output: StructuredOutput = "auto", **kwargs: Any) -> dspy.LM:
     """Resolve an LM spec (see `ModelSpec`) to a `dspy.LM`; `api_base` and `api_key` apply to remote models.
 
     A served model (a provider/model string) becomes a `ServedLM`: each request waits at most `timeout` seconds,
     and a failure worth retrying is retried `num_retries` times, each wait reported. `api_base` may name several
     servers of the model (a list or comma-separated): requests go to the least busy, at most `max_in_flight` on
-    each. In-process models ignore these.
+    each; `structured_output` is the `response_format` it sends (auto: the form each server takes, see
+    `rnr_dspy.models.response_format`). In-process models ignore these.
 
     `engine_options` configure the llama.cpp engine of a GGUF model (`LlamaCppEngine` arguments such as `parallel`
     and `n_ctx`), `engine_threads` its CPU threads (default: every core) and `engine_batch` the requests it decodes
@@ -63,7 +65,8 @@ def make_lm(spec: str | ModelSpec = "embedded", *, api_base: str | list[str] | N
         for server in split_api_base(base):
             refuse_credentials_in_url(server)
         return ServedLM(parsed.name, api_base=base, **key_settings(parsed.name, api_key, base), timeout=timeout,
-                        num_retries=num_retries, max_in_flight=max_in_flight, **settings)
+                        num_retries=num_retries, max_in_flight=max_in_flight, structured_output=structured_output,
+                        **settings)
     if parsed.kind == "hf_dir" and parsed.path is not None:
         if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
             raise LMSpecError(f"{parsed.path} is a Hugging Face model directory: loading it needs transformers and "

@@ -74,9 +74,12 @@ class StructuredOutputs:
     def refused(self, error: Exception, server: str, form: str, kwargs: dict[str, Any]) -> bool:
         """Whether `server` refused the `response_format` of a request sent in `form`, and a lesser form is now set
         for it (ask again at once); False for any other failure, or where the setting is fixed."""
-        if self.setting != "auto" or not self.decides or form == FORMS[-1]:
-            return False
         if "response_format" not in kwargs or not _names_response_format(error):
+            return False
+        if self.setting != "auto":
+            _advise(error, self.setting)
+            return False
+        if not self.decides or form == FORMS[-1]:
             return False
         key = _key(server)
         with _lock:
@@ -88,6 +91,16 @@ class StructuredOutputs:
         _logger.warning("%s refused response_format as %s; its requests now go out as %s (structured_output: auto)",
                         key or "the provider", form, following)
         return True
+
+
+def _advise(error: Exception, setting: str) -> None:
+    """Put first in the error's message that the server refused the fixed form, and the setting to change."""
+    if error.args and isinstance(error.args[0], str):
+        advice = (f"the server refused response_format as {setting} (structured_output: {setting}); set "
+                  "structured_output to auto (--structured-output auto) to send the form it takes")
+        error.args = (f"{advice}: {error.args[0]}", *error.args[1:])
+        if isinstance(getattr(error, "message", None), str):
+            error.message = error.args[0]  # type: ignore[attr-defined]
 
 
 def _key(server: str) -> str:

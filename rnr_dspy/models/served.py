@@ -27,6 +27,7 @@ import dspy
 from dspy.utils.exceptions import is_retryable_lm_error
 
 from rnr_dspy.models.reply_cache import endpoint_key, share_cache_between
+from rnr_dspy.models.response_format import StructuredOutput, StructuredOutputs
 from rnr_dspy.models.server_auth import explain_auth_error, sent_key
 from rnr_dspy.models.server_pool import TRIP_AFTER, ServerPool, split_api_base
 
@@ -98,17 +99,30 @@ class ServedLM(dspy.LM):
         timeout: seconds a request may wait for its answer.
         api_base: the server's address, or several (a list, or one comma-separated string).
         max_in_flight: requests outstanding on each server at most (None: as many as the callers send).
+        structured_output: the `response_format` its requests carry: auto, json_schema, json_object or none (see
+            `rnr_dspy.models.response_format`).
         **kwargs: the rest of `dspy.LM`'s settings (`api_key`, `temperature`, …).
     """
 
     def __init__(self, model: str, *, num_retries: int = DEFAULT_RETRIES, timeout: float = DEFAULT_TIMEOUT,
-                 api_base: str | list[str] | None = None, max_in_flight: int | None = None, **kwargs: Any) -> None:
+                 api_base: str | list[str] | None = None, max_in_flight: int | None = None,
+                 structured_output: StructuredOutput = "auto", **kwargs: Any) -> None:
         servers = split_api_base(api_base)
         # DSPy's own retry loop stays off: it waits silently, and as long as any Retry-After says.
         super().__init__(model, num_retries=0, timeout=timeout, api_base=servers[0] if servers else None, **kwargs)
         self.retries = num_retries
         self._pool = ServerPool(servers or [""], max_in_flight=max_in_flight)
         share_cache_between(servers)  # replicas of one model answer alike: a reply cached from one serves all
+        self._formats = StructuredOutputs(structured_output, served_at_api_base=bool(servers))
+
+    @property
+    def supports_response_schema(self) -> bool:
+        return True if self._formats.declares_schema else super().supports_response_schema
+
+    @property
+    def supported_params(self) -> set[str]:
+        params = super().supported_params
+        return params | {"response_format"} if self._formats.declares_schema else params
 
     def dump_state(self) -> dict[str, Any]:
         return {**super().dump_state(), "num_retries": self.retries}
@@ -120,32 +134,42 @@ class ServedLM(dspy.LM):
         return ", ".join(servers) or "the provider's default endpoint"
 
     def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
-        avoid = None
-        for failed in range(1, self.retries + 2):
+        avoid, failed = None, 0
+        while True:
             server = self._pool.lease(self.model, avoid)
+            sent, form = self._formats.prepare(server, kwargs)
             try:
-                result = super().__call__(prompt, messages=messages, **_to(server), **kwargs)
+                result = super().__call__(prompt, messages=messages, **_to(server), **sent)
             except Exception as error:
+                if self._formats.refused(error, server, form, sent):  # asked again at once, in the form it takes
+                    _report_failure(self.model)
+                    self._pool.release(server, answered=True)
+                    continue
+                failed += 1
                 time.sleep(self._after_failure(error, failed, server))
                 avoid = server
             else:
                 self._pool.release(server, answered=True)
                 return result
-        raise AssertionError("unreachable: the last try raises")
 
     async def acall(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
-        avoid = None
-        for failed in range(1, self.retries + 2):
+        avoid, failed = None, 0
+        while True:
             server = await asyncio.to_thread(self._pool.lease, self.model, avoid)
+            sent, form = self._formats.prepare(server, kwargs)
             try:
-                result = await super().acall(prompt, messages=messages, **_to(server), **kwargs)
+                result = await super().acall(prompt, messages=messages, **_to(server), **sent)
             except Exception as error:
+                if self._formats.refused(error, server, form, sent):
+                    _report_failure(self.model)
+                    self._pool.release(server, answered=True)
+                    continue
+                failed += 1
                 await asyncio.sleep(self._after_failure(error, failed, server))
                 avoid = server
             else:
                 self._pool.release(server, answered=True)
                 return result
-        raise AssertionError("unreachable: the last try raises")
 
     def _after_failure(self, error: Exception, failed: int, server: str) -> float:
         """Count the failed try and return the wait before the next; re-raises `error` when there is none."""

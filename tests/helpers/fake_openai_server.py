@@ -42,6 +42,8 @@ class FakeOpenAIServer:
         self.headers: list[dict[str, str]] = []  # each request's headers, names lowercased
         self.require_auth: str | None = None  # the Authorization header every request must carry (else 401)
         self.latency = 0.0  # seconds each request waits before its answer
+        # The response_format types it takes (None: any); another is refused as llama.cpp's Python server does.
+        self.takes_formats: tuple[str, ...] | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -81,10 +83,18 @@ class FakeOpenAIServer:
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
 
 
+def refused_format(format_type: str, takes: tuple[str, ...]) -> str:
+    """llama.cpp's Python server's words for a response_format type it does not take."""
+    expected = " or ".join(f"'{name}'" for name in takes)
+    return (f"1 validation error:\n  {{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+            f"'msg': \"Input should be {expected}\", 'input': '{format_type}'}}")
+
+
 def output_field(body: dict[str, Any]) -> str | None:
     """The first output field a chat request asks for: from its response schema, else as the adapter's system
     message lists them (None: a plain prompt)."""
-    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema")
+    response_format = body.get("response_format") or {}
+    schema = (response_format.get("json_schema") or {}).get("schema") or response_format.get("schema")
     if schema:
         return next(iter(schema.get("properties", {})), None)
     first = _OUTPUT_FIELD.search(_system(body))
@@ -111,6 +121,10 @@ def _handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             server._record(body, {name.lower(): value for name, value in self.headers.items()})
             if server.require_auth is not None and self.headers.get("Authorization") != server.require_auth:
                 return self._send(401, b"")  # as llama.cpp's Python server refuses a key: no reason given
+            format_type = (body.get("response_format") or {}).get("type")
+            if server.takes_formats is not None and format_type and format_type not in server.takes_formats:
+                return self._send(500, {"error": {"message": refused_format(format_type, server.takes_formats),
+                                                  "type": "internal_server_error"}})
             mode = (server.fault_for(body) if server.fault_for else None) or server.mode
             if server.latency:
                 time.sleep(server.latency)
