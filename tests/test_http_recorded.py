@@ -37,7 +37,7 @@ def vcr_config():
 def lm():
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     return make_lm("openai/smollm2", api_base=SERVER_URL, api_key=API_KEY, engine="litellm", cache=False,
-                   max_tokens=256)
+                   structured_output="json_object", max_tokens=256)
 
 
 @pytest.mark.vcr

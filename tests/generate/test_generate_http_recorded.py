@@ -32,7 +32,7 @@ def vcr_config():
 def http_lm(monkeypatch):
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     monkeypatch.setattr(pipeline, "make_lm", lambda spec, **kwargs: make_lm(
-        spec, **{**kwargs, "engine": "litellm", "cache": False}))
+        spec, **{**kwargs, "engine": "litellm", "cache": False, "structured_output": "json_object"}))
 
 
 @pytest.mark.vcr
@@ -58,7 +58,7 @@ def test_real_responses_are_sampled_judged_and_repaired_over_http(tmp_path, vcr)
 
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     lm = make_lm("openai/smollm2", api_base=SERVER_URL, api_key=API_KEY, engine="litellm", cache=False,
-                 max_tokens=96)
+                 structured_output="json_object", max_tokens=96)
     rules = normalize_rules([{"text": "x", "check": {"name": "starts_with", "phrase": "Happy to help"}},
                              {"text": "x", "check": {"name": "max_words", "limit": 40}}])
     role = "You are a friendly cooking coach for busy parents."
