@@ -7,23 +7,28 @@ passes a `memo` that stores each step's result under a content hash, so a run re
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import dspy
 from dspy.utils.exceptions import AdapterParseError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.answer import Answer, AnswerSettings, answer_under_rules
 from rnr_dspy.composed_roles import composed_role
-from rnr_dspy.composed_turns import composed_turns
+from rnr_dspy.composed_turns import COMPOSED_TURNS, composed_turns
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge, UserTurnGenerator
 from rnr_dspy.parallel import parallel_map
 from rnr_dspy.rules import SystemPrompt, TurnType
 from rnr_dspy.rules.sampling import sample_rules
+from rnr_dspy.weak_teacher import WEAK_TEACHERS, apply_weak_teacher_defaults
 
-__all__ = ["Memo", "RNRProgram", "RoleSource", "RuleSource", "load_program", "run_step"]
+__all__ = ["Memo", "ProgramSettings", "RNRProgram", "RoleSource", "RuleSource", "load_program", "run_step",
+           "save_program"]
 
 RoleSource = Literal["lm", "composed"]
 RuleSource = Literal["lm", "sampled"]
@@ -31,6 +36,90 @@ RuleSource = Literal["lm", "sampled"]
 Memo = Callable[[str, Callable[[], Any], dict[str, Any]], Any]
 """`memo(step, run, inputs)` returns the result of `run()` for the step ("system", "turns" or "answer") with these
 inputs, or a stored one."""
+
+
+class ProgramSettings(BaseModel):
+    """How the RNR program runs: where roles, rules and turns come from, how the responder is asked, and who
+    judges. Declared once here; compile and generate inherit these fields (flat flags: `--rule-source`), so the
+    program compile optimizes is the one generate runs, and `program.json` records them (`save_program`).
+
+    Settings left unset default by the teacher (`lm`, a field of the stage config): a weak one's
+    (`rnr_dspy.weak_teacher`) take the code-decided sources, else the LM's.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher); "
+                                 "none: no judge, such rules stay unknown (so only fully checkable prompts pass).",
+                                 json_schema_extra={"panel": "Language models"})
+    checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
+                              "code: for a weak teacher, whose free-text rules and judgements are noise.")
+    role_source: RoleSource = Field(
+        "lm", description="lm: the LM writes each group's role; composed: a role naming the group's theme as its "
+        "subject (no LM call; the LM's where the theme is a cluster id), so that a scope rule has a scope.")
+    rule_source: RuleSource | None = Field(
+        None, description="lm: the program writes the rules; sampled: compatible registry rules drawn without an LM "
+        "(for a teacher too weak to write or choose rules). Default: sampled (and judge_lm none) for the embedded "
+        "teacher, lm otherwise.")
+    user_turns: bool = Field(True, description="Also generate and answer in-scope, adversarial and out-of-scope "
+                             "user turns.")
+    turn_source: RoleSource | None = Field(
+        None, description="lm: the LM writes the user turns (composed ones where its do not parse); composed: an "
+        "adversarial turn is one of the group's requests with an ask against one of its rules, an out-of-scope turn "
+        "a request of another theme (no LM call). Default: composed for the embedded teacher, lm otherwise.")
+    responder_prompt: Literal["fields", "chat"] | None = Field(
+        None, description="How the responder is asked: fields: DSPy's structured prompt (the signature's "
+        "instructions, the system prompt and user turn as fields); chat: the conversation itself (the system prompt "
+        "as the system message, the user turn as the user message), as the trained model will be prompted. Default: "
+        "chat for the embedded teacher (it copies the field markers into its answers), fields otherwise.")
+
+    _notes: list[str] = PrivateAttr(default_factory=list)
+    _defaults: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any) -> None:
+        self._notes = apply_weak_teacher_defaults(self, **_TEACHER_DEFAULTS)
+        weak = getattr(self, "lm", None) in WEAK_TEACHERS
+        self._defaults = {**_TEACHER_DEFAULTS["usual"], **(_TEACHER_DEFAULTS["weak"] if weak else {})}
+
+    @property
+    def notes(self) -> list[str]:
+        """Defaults these settings took because the teacher is weak (shown in the stage's report)."""
+        return list(self._notes)
+
+    def is_default(self, name: str) -> bool:
+        """Whether the setting `name` (one the teacher decides the default of) holds that default, set or not."""
+        return name in self._defaults and self._defaults[name] == getattr(self, name)
+
+    @property
+    def turns_per_group(self) -> int:
+        """The user turns a group answers at most: the LM's three, or the composed ones."""
+        return (COMPOSED_TURNS if self.turn_source == "composed" else 3) * self.user_turns
+
+    @property
+    def use_judge(self) -> bool:
+        """False when `judge_lm` is `none`: rules without a check stay unknown."""
+        return self.judge_lm != "none"
+
+    def program_settings(self) -> dict[str, Any]:
+        """The settings themselves (resolved, by field name), without the rest of a stage config that holds them."""
+        return {name: getattr(self, name) for name in ProgramSettings.model_fields}
+
+    def make_program(self, judge_lm: dspy.BaseLM | None, answering: AnswerSettings | None = None) -> RNRProgram:
+        """The RNR program these settings describe: compile optimizes, generate runs and `--dry-run` shows the same
+        flow. `judge_lm: none` leaves rules without a check unknown."""
+        return RNRProgram(judge_lm=judge_lm, use_judge=self.use_judge, checks_only=self.checks_only,
+                          role_source=self.role_source, rule_source=self.rule_source or "lm",
+                          user_turns=self.user_turns, turn_source=self.turn_source or "lm", answering=answering)
+
+    def adapter(self) -> StructuredAdapter:
+        """The adapter the program runs under (`responder_prompt` decides how the responder is asked)."""
+        return StructuredAdapter(chat_turns=self.responder_prompt == "chat")
+
+
+_TEACHER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "usual": {"rule_source": "lm", "judge_lm": None, "turn_source": "lm", "responder_prompt": "fields"},
+    "weak": {"rule_source": "sampled", "judge_lm": "none", "turn_source": "composed", "responder_prompt": "chat"},
+}
 
 
 def run_step(step: str, run: Callable[[], Any], inputs: dict[str, Any]) -> Any:
@@ -146,16 +235,41 @@ def _one_of(name: str, value: object, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
 
 
-def load_program(program: RNRProgram, path: Path) -> RNRProgram:
+# The key of `program.json` under which `save_program` records the settings that built the program.
+SETTINGS_KEY = "rnr_program_settings"
+
+
+def save_program(program: RNRProgram, path: Path, settings: ProgramSettings) -> None:
+    """Write `program`'s state to `path` (DSPy's `program.json`), with the `settings` that built it."""
+    program.save(str(path))
+    state = json.loads(path.read_text(encoding="utf-8"))
+    state[SETTINGS_KEY] = settings.program_settings()
+    path.write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def load_program(program: RNRProgram, path: Path, settings: ProgramSettings | None = None, *,
+                 accept_other_settings: bool = False) -> RNRProgram:
     """`program` with the state `rnr-dspy compile` saved at `path` (its `program.json`).
 
-    Raises `ConfigError` naming the file when it cannot be read or is not such a state.
+    Raises `ConfigError` naming the file when it cannot be read or is not such a state, and, given the `settings`
+    it is to run under, when the file records other ones (unless `accept_other_settings`): its prompts and demos
+    were optimized for the flow those settings make. A file that records none (compiled before they were recorded)
+    is not checked.
     """
     try:
         program.load(str(path))
+        recorded = json.loads(path.read_text(encoding="utf-8")).get(SETTINGS_KEY)
     except OSError as error:
         raise ConfigError(f"cannot read the program {path}: {error.strerror or error}") from error
     except Exception as error:  # DSPy's loader fails with whatever the JSON's shape trips over
         raise ConfigError(f"{path} is not a program saved by rnr-dspy compile (a program.json): "
                           f"{type(error).__name__}: {error}") from error
+    if settings is not None and isinstance(recorded, dict) and not accept_other_settings:
+        now = settings.program_settings()
+        changed = [f"{name}: {recorded.get(name, '(unset)')!r} when compiled, {now[name]!r} now"
+                   for name in now if name in recorded and recorded[name] != now[name]]
+        if changed:
+            raise ConfigError(f"program: {path} was compiled under other program settings ({'; '.join(changed)}): "
+                              "run it under the settings it was compiled with, compile it again under these, or "
+                              "pass --accept-program-settings (accept_program_settings: true) to run it anyway")
     return program

@@ -67,6 +67,11 @@ class Recipe(BaseModel):
                                "model or a GGUF of the same shapes).")
     eval_gguf_type: GGUFType = Field("Q8_0", description="The type of those GGUFs' weights: Q8_0 (decoded on the "
                                      "CPU's matrix units where it has them) or F16.")
+    program: dict[str, Any] = Field(default_factory=dict, description="Program settings (ProgramSettings: "
+                                    "rule_source, judge_lm, ...) of compile and generate, so the program generate "
+                                    "runs is the one compiled (a stage's own setting wins).")
+    teacher: dict[str, Any] = Field(default_factory=dict, description="Settings of the teacher LM shared by compile "
+                                    "and generate (LMSettings, temperature, max_tokens; a stage's own wins).")
     compile: dict[str, Any] = Field(default_factory=dict, description="Settings of CompileConfig.")
     generate: dict[str, Any] = Field(default_factory=dict, description="Settings of GenerateConfig.")
     train: dict[str, Any] = Field(default_factory=dict, description="Settings of TrainConfig.")
@@ -78,6 +83,20 @@ class Recipe(BaseModel):
         if "launch" in value:
             raise ValueError(f"{info.field_name} runs once, on one process (raise its num_threads for "
                              "concurrency); only the train stage takes `launch`")
+        return value
+
+    @field_validator("program", "teacher")
+    @classmethod
+    def _shared_settings(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        from rnr_dspy.models.settings import LMSettings
+        from rnr_dspy.program import ProgramSettings
+
+        valid = (set(ProgramSettings.model_fields) if info.field_name == "program"
+                 else {*LMSettings.model_fields, "engine_batch", "temperature", "max_tokens"})
+        unknown = sorted(set(value) - valid)
+        if unknown:
+            raise ValueError(f"not a {info.field_name} setting: {', '.join(unknown)} "
+                             f"(valid: {', '.join(sorted(valid))})")
         return value
 
     @property
@@ -105,8 +124,9 @@ def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
     out = recipe.out
     program = out / "compile" / "program.json" if "compile" in recipe.stages else None
     wiring: dict[Stage, dict[str, Any]] = {
-        "compile": {"out": out / "compile", "lm": recipe.lm},
-        "generate": {"out": out / "generate", "lm": recipe.lm, "program": program},
+        "compile": {"out": out / "compile", "lm": recipe.lm, **recipe.teacher, **recipe.program},
+        "generate": {"out": out / "generate", "lm": recipe.lm, "program": program, **recipe.teacher,
+                     **recipe.program},
         "train": {"data": [out / "generate"], "out": out / "model", "model": recipe.student, "overwrite": True},
         "eval": {"models": _eval_models(recipe), "out": out / "eval"},
     }

@@ -36,13 +36,13 @@ def test_every_problem_is_named_by_its_field_with_the_value_given():
 
 def test_an_unknown_field_is_answered_with_the_nearest_valid_names():
     problems = validation_problems(error_of({"max_token": 5, "columns": {"instrucion": "q"}}), model=Stage)
-    assert sorted(problems) == ["columns.instrucion: Extra inputs are not permitted; did you mean 'instruction'?",
-                                "max_token: Extra inputs are not permitted; did you mean 'max_tokens'?"]
+    assert sorted(problems) == ["columns.instrucion: unknown setting; did you mean instruction?",
+                                "max_token: unknown setting; did you mean max_tokens?"]
 
 
 def test_an_unknown_field_far_from_any_lists_the_valid_ones():
     problems = validation_problems(error_of({"history": [{"zzz": 1}]}), model=Stage)
-    assert problems == ["history.0.zzz: Extra inputs are not permitted (valid: instruction, output)"]
+    assert problems == ["history.0.zzz: unknown setting; valid settings: instruction, output"]
 
 
 def test_fields_take_a_prefix_and_a_rendering_such_as_flag_names():

@@ -27,7 +27,7 @@ def test_shipped_recipes_are_valid_for_every_stage(name, tmp_path):
 
 def test_the_embedded_recipe_teaches_answers_that_end_before_eval_cuts_them_off(tmp_path):
     configs = stage_configs(load_recipe("embedded-smollm2", out=tmp_path))
-    assert configs["generate"].response_max_tokens < configs["eval"].max_tokens
+    assert configs["generate"].answer.max_tokens < configs["eval"].max_tokens
 
 
 def test_an_unknown_recipe_lists_the_shipped_ones():
@@ -37,8 +37,8 @@ def test_an_unknown_recipe_lists_the_shipped_ones():
 
 def test_a_bad_stage_setting_names_the_stage_and_field(tmp_path):
     path = tmp_path / "recipe.yaml"
-    path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "generate": {"atempts": 2}}))
-    with pytest.raises(ConfigError, match=r"recipe x: generate\.atempts: unknown setting; did you mean attempts\?"):
+    path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "generate": {"answer": {"atempts": 2}}}))
+    with pytest.raises(ConfigError, match=r"recipe x: generate\.answer\.atempts: unknown setting; did you mean att"):
         stage_configs(load_recipe(path))
 
 

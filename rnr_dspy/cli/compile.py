@@ -13,6 +13,7 @@ from rich.text import Text
 from rnr_dspy.cli import app, guarded, out, run_stage, say
 from rnr_dspy.cli.stage_command import stage_command
 from rnr_dspy.compile import CompileConfig, CompileResult
+from rnr_dspy.teacher_config import TeacherStageConfig
 
 RESUME = "(exit code 130); run the same command again: the LM calls already made are replayed from DSPy's cache"
 
@@ -29,7 +30,7 @@ def compile_command(
 
         trainset, valset, _ = guarded(lambda: make_examples(config))
         example = (trainset or valset)[0]
-        print_prompts(example.instructions, example.user)
+        print_prompts(config, example.instructions, example.user)
         return
     result: CompileResult = run_stage("compile", config, resume=RESUME)
     out.print(f"score before {result.score_before:.3f} → after {result.score_after:.3f} "
@@ -42,12 +43,18 @@ def compile_command(
     say(out, "wrote", f"{config.out / 'program.json'} and {config.out / 'compile_report.json'}", "")
 
 
-def print_prompts(instructions: list[str], user: str) -> None:
-    """Every stage's prompt for one group, printed as it is (no markup is interpreted)."""
+def print_prompts(config: TeacherStageConfig, instructions: list[str], user: str) -> None:
+    """Every step's prompt for one group, printed as it is (no markup is interpreted): the program the stage would
+    run (`config.make_program`, its compiled `--program` loaded where the config has one), under its adapter."""
     from rnr_dspy.dry_run import render_prompts
-    from rnr_dspy.program import RNRProgram
+    from rnr_dspy.program import load_program
 
-    for stage, messages in render_prompts(RNRProgram(), instructions, user):
+    program = config.make_program(None)
+    compiled = getattr(config, "program", None)
+    if compiled is not None:
+        guarded(lambda: load_program(program, compiled, config,
+                                     accept_other_settings=getattr(config, "accept_program_settings", False)))
+    for stage, messages in render_prompts(program, instructions, user, adapter=config.adapter()):
         out.rule(Text(stage))
         for message in messages:
             out.print(Text(message["role"], style="bold"))

@@ -12,6 +12,7 @@ A flag given on the command line wins over the same setting in `--config FILE`.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import types
@@ -41,6 +42,8 @@ class Flag:
     choices: type[enum.Enum] | None = None
     panel: str | None = None
     """Where `--help` lists it: the field's `json_schema_extra["panel"]` (a nested model's: its parent's)."""
+    parent_default: BaseModel | None = None
+    """The default of the nested model holding the field, where the config gives it defaults of its own."""
 
     @property
     def name(self) -> str:
@@ -73,7 +76,8 @@ class Flag:
         return value.value if isinstance(value, enum.Enum) else value
 
     def _default(self) -> Any:
-        default = self.field.get_default(call_default_factory=True)
+        default = (getattr(self.parent_default, self.path[-1]) if self.parent_default is not None
+                   else self.field.get_default(call_default_factory=True))
         if default is PydanticUndefined or default is None or self.kind == "mapping":
             return None
         if self.choices is not None:
@@ -90,16 +94,21 @@ class Flag:
         return None
 
 
-def config_flags(cls: type[BaseModel], prefix: tuple[str, ...] = (), panel: str | None = None) -> list[Flag]:
-    """One flag per field of `cls`, and per field of each nested model."""
+def config_flags(cls: type[BaseModel], prefix: tuple[str, ...] = (), panel: str | None = None,
+                 defaults: BaseModel | None = None) -> list[Flag]:
+    """One flag per field of `cls`, and per field of each nested model (its defaults: the config's default of the
+    nested model, e.g. generate's `answer`, where it has one)."""
     flags = []
     for name, field in cls.model_fields.items():
         annotation = _without_none(field.annotation)
         field_panel = _extra(field).get("panel", panel)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            flags += config_flags(annotation, (*prefix, name), field_panel)
+            default = field.get_default(call_default_factory=True)
+            flags += config_flags(annotation, (*prefix, name), field_panel,
+                                  default if isinstance(default, BaseModel) else None)
             continue
-        flags.append(_flag((*prefix, name), field, annotation, field_panel))
+        flag = _flag((*prefix, name), field, annotation, field_panel)
+        flags.append(dataclasses.replace(flag, parent_default=defaults) if defaults is not None else flag)
     return flags
 
 

@@ -99,4 +99,4 @@ def _print_group_prompts(config: GenerateConfig, groups: int) -> None:
 
     for index, group in enumerate(guarded(lambda: prepare_groups(config))[0][:groups], start=1):
         out.rule(Text(f"group {index}: seeds {', '.join(printable(seed.id) for seed in group)}"))
-        print_prompts([seed.prompt for seed in group], group[0].prompt)
+        print_prompts(config, [seed.prompt for seed in group], group[0].prompt)

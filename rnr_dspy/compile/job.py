@@ -20,7 +20,7 @@ from pydantic.config import JsonDict
 
 from rnr_dspy.atomic import staged, write_json
 from rnr_dspy.compile.result import CompileResult
-from rnr_dspy.config import OutDir, TeacherStageConfig
+from rnr_dspy.config import OutDir
 from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
 from rnr_dspy.hashing import content_hash
@@ -30,7 +30,9 @@ from rnr_dspy.optimizers.evaluate import EvalSummary, evaluate_program
 from rnr_dspy.optimizers.failures import FailedExamples
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
+from rnr_dspy.program import save_program
 from rnr_dspy.progress import Progress, ProgressEvent
+from rnr_dspy.teacher_config import TeacherStageConfig
 from rnr_dspy.tracking import Ledger, ParseTracker
 
 __all__ = ["CompileConfig", "CompileResult", "choose_program", "make_examples", "run_compile"]
@@ -59,8 +61,6 @@ class CompileConfig(TeacherStageConfig):
                             "samples at temperature 1.0).", json_schema_extra=_OPTIMIZER)
     num_threads: int = Field(1, ge=1, le=64, description="Examples scored in parallel (requests "
                              "in flight: a server's, or the embedded engine's batch).")
-    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the teacher and judge.")
-    max_tokens: int = Field(1024, ge=16, description="Token limit of every LM reply.")
     context_window: int | None = Field(None, ge=256, description="The teacher's context window in tokens (vLLM's "
                                        "--max-model-len): compile stops before optimizing if prompts with demos "
                                        "would not fit.", json_schema_extra=_OPTIMIZER)
@@ -101,7 +101,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> Comp
     """Compile the RNR program; write `program.json` and `compile_report.json` under `config.out`."""
     started = time.perf_counter()
     trainset, valset, seeds = make_examples(config)
-    settings = config.lm_settings(temperature=config.temperature, max_tokens=config.max_tokens)
+    settings = config.lm_kwargs()
     teacher = make_lm(config.lm, **settings)
     judge = make_lm(config.judge_lm, **settings) if config.judge_lm and config.use_judge else teacher
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
@@ -126,7 +126,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> Comp
     saved = compiled if kept == "optimized" else program  # compile_program never changes its input
     config.out.mkdir(parents=True, exist_ok=True)
     with staged(config.out / "program.json") as staging:
-        saved.save(str(staging))
+        save_program(saved, staging, config)
     result = CompileResult.model_validate({
         "kept": kept, "kept_reason": reason,
         "score_before": before.score, "score_after": after.score,

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from rnr_dspy.config import OutDir, TeacherStageConfig
+from rnr_dspy.answer import AnswerSettings
+from rnr_dspy.config import OutDir
+from rnr_dspy.teacher_config import TeacherStageConfig
 
-__all__ = ["GenerateConfig"]
+__all__ = ["LEGACY_ANSWER_KEYS", "GenerateConfig"]
+
+# The flat names generate's answer settings had before they were `answer.*`: still read from files, recipes and
+# keyword arguments, and the names `run_settings.json` records them under (so earlier runs resume).
+LEGACY_ANSWER_KEYS = {"attempts": "attempts", "strategy": "strategy", "response_temperature": "temperature",
+                      "response_max_tokens": "max_tokens", "repair": "repair", "hindsight": "hindsight"}
+
+
+def _generate_answering() -> AnswerSettings:
+    return AnswerSettings(attempts=4, temperature=0.8, max_tokens=512, repair=True, hindsight=True)
 
 
 class GenerateConfig(TeacherStageConfig):
@@ -22,15 +33,9 @@ class GenerateConfig(TeacherStageConfig):
                            "same instructions (sampled rules from their own seed; an LM's from a fresh sample), so "
                            "each seed is answered under several rule sets.")
     max_instruction_chars: int = Field(2000, ge=50, description="Longer seed instructions are truncated (counted).")
-    attempts: int = Field(4, ge=1, le=16, description="Responses sampled per prompt until one follows every rule.")
-    strategy: Literal["best_of_n", "refine"] = Field(
-        "best_of_n", description="best_of_n: independent samples; refine: dspy.Refine (samples with LM feedback).")
-    response_temperature: float = Field(0.8, ge=0.0, le=2.0, description="Temperature of sampled responses.")
-    repair: bool = Field(True, description="Repair the best failed response with the checkers' enforce().")
-    hindsight: bool = Field(True, description="Build rules a failed response already follows (a separate SFT row).")
-    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Temperature of the role, rule and turn stages.")
-    max_tokens: int = Field(1024, ge=16, description="Token limit of the role, rule, turn and judge stages.")
-    response_max_tokens: int = Field(512, ge=16, description="Token limit of a sampled response.")
+    answer: AnswerSettings = Field(default_factory=_generate_answering, description="How each prompt is answered "
+                                   "(generate's defaults: 4 attempts at temperature 0.8 and 512 tokens, with repair "
+                                   "and hindsight rows; the seed is --seed's unless set).")
     num_threads: int = Field(1, ge=1, le=256, description="Groups generated in parallel (requests "
                              "in flight: a server's, or the embedded engine's batch).")
     retry_failed: bool = Field(False, description="Also generate again the rows whose failure a rerun does not "
@@ -41,4 +46,33 @@ class GenerateConfig(TeacherStageConfig):
         "settings): that run is moved aside into OUT/replaced-<time>/ instead of the new settings being refused. "
         "A run with the same settings always resumes."))
     push_to_hub: str | None = Field(None, description="Also push the datasets to this hub repository.")
-    seed: int = Field(0, description="Seed of the grouping of seeds (shuffling and TF-IDF clusters).")
+    seed: int = Field(0, description="Seed of the grouping of seeds (shuffling and TF-IDF clusters) and of the "
+                      "sampled responses.")
+    accept_program_settings: bool = Field(False, exclude_if=lambda accept: not accept, description=(
+        "Run a compiled --program under program settings (rule, role and turn source, judge, responder prompt) "
+        "other than those it was compiled with; without it such a run is refused, naming what differs."))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _answer_over_generate_defaults(cls, values: Any) -> Any:
+        # `answer: {attempts: 1}` changes that one setting of generate's defaults (not of AnswerSettings' own), and
+        # the flat names of earlier versions are read as `answer.*`.
+        if not isinstance(values, dict) or isinstance(values.get("answer"), AnswerSettings):
+            return values
+        if "answer" not in values and not LEGACY_ANSWER_KEYS.keys() & values.keys():
+            return values
+        values = dict(values)
+        given = values.pop("answer", None) or {}
+        answer = dict(given) if isinstance(given, dict) else given
+        if isinstance(answer, dict):
+            for legacy, name in LEGACY_ANSWER_KEYS.items():
+                if legacy in values:
+                    answer.setdefault(name, values.pop(legacy))
+            answer = _generate_answering().model_dump(exclude={"seed"}) | answer
+        values["answer"] = answer
+        return values
+
+    def model_post_init(self, context: Any) -> None:
+        super().model_post_init(context)
+        if "seed" not in self.answer.model_fields_set:  # one run seed, unless the answers are given their own
+            self.answer = self.answer.model_copy(update={"seed": self.seed})

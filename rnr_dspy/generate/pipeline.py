@@ -17,7 +17,7 @@ from typing import Any
 import dspy
 from pydantic import BaseModel, Field
 
-from rnr_dspy.answer import Answer, AnswerSettings
+from rnr_dspy.answer import Answer
 from rnr_dspy.atomic import write_json
 from rnr_dspy.data import Seed
 from rnr_dspy.errors import ConfigError, SeedError
@@ -65,8 +65,10 @@ def run_generate(config: GenerateConfig, progress: Progress | None = None) -> Ge
     Raises `RunDirError` when another run holds `config.out`, or it holds a run of other settings (see
     `rnr_dspy.generate.run_dir`).
     """
-    if config.program is not None:  # a file that is no program fails before the run directory is touched
-        load_program(RNRProgram(checks_only=config.checks_only), config.program)
+    if config.program is not None:  # a file that is no program, or one of other settings, fails before the run
+        # directory is touched
+        load_program(config.make_program(None), config.program, config,
+                     accept_other_settings=config.accept_program_settings)
     with claim_run_dir(config):
         return _generate(config, progress)
 
@@ -78,14 +80,10 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
     groups, seed_report = prepare_groups(config, themes_file=config.out / THEMES_FILE)
     if not groups:
         raise SeedError(f"no seed left to generate from: {json.dumps(seed_report)}")
-    settings = config.lm_settings(temperature=config.temperature, max_tokens=config.max_tokens)
-    teacher = make_lm(config.lm, **settings)
+    teacher = make_lm(config.lm, **config.lm_kwargs())
     use_judge = config.use_judge
-    judge = make_lm(config.judge_lm, **settings) if config.judge_lm and use_judge else teacher
-    answering = AnswerSettings(attempts=config.attempts, strategy=config.strategy,
-                               temperature=config.response_temperature, max_tokens=config.response_max_tokens,
-                               repair=config.repair, hindsight=config.hindsight, seed=config.seed)
-    program = config.make_program(judge, answering)
+    judge = make_lm(config.judge_lm, **config.lm_kwargs()) if config.judge_lm and use_judge else teacher
+    program = config.make_program(judge, config.answer)
     if config.program is not None:
         load_program(program, config.program)
     store = RunStore(config.out / "generated.jsonl")
@@ -118,6 +116,19 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
     return result
 
 
+def _system_settings(config: GenerateConfig) -> list[Any]:
+    """The program settings a group's system prompt is keyed by (with its instructions and provenance)."""
+    return [config.role_source, config.rule_source, config.checks_only]
+
+
+def _answer_settings(config: GenerateConfig) -> list[Any]:
+    """The settings a prompt's answer is keyed by: every answer setting but the seed (a run of another seed is
+    another run: `rnr_dspy.generate.run_dir`), whether a judge decides, and the responder prompt where it is not the
+    teacher's default (left out there, so the keys of runs made before it was part of them stay theirs)."""
+    settings = [*config.answer.model_dump(mode="json", exclude={"seed"}).values(), not config.use_judge]
+    return settings if config.is_default("responder_prompt") else [*settings, config.responder_prompt]
+
+
 def _as_events(progress: Progress | None) -> Callable[[GenerateProgress], None] | None:
     if progress is None:
         return None
@@ -141,8 +152,7 @@ class _Run:
         run's store."""
         provenance = self.provenance.model_copy(update={"seed_ids": [seed.id for seed in seeds]})
         instructions = [seed.prompt for seed in seeds]
-        system_from = [self.config.role_source, self.config.rule_source, self.config.checks_only]
-        system_key = content_hash("system", instructions, provenance.model_dump(), system_from,
+        system_key = content_hash("system", instructions, provenance.model_dump(), _system_settings(self.config),
                                   *([rule_set] if rule_set else []))
         memo = _StoreMemo(self, provenance, system_key)
         lm = dspy.settings.lm
@@ -261,10 +271,9 @@ class _StoreMemo:
         return record.turns
 
     def _answer(self, work: Callable[[], Answer], system: SystemPrompt, turn_type: TurnType, user: str) -> Answer:
-        config, system_prompt = self.run.config, system.render()
-        settings = [config.attempts, config.strategy, config.response_temperature, config.response_max_tokens,
-                    config.repair, config.hindsight, config.judge_lm == "none"]
-        key = content_hash("prompt", system_prompt, user, turn_type, self.provenance.model_dump(), settings)
+        system_prompt = system.render()
+        key = content_hash("prompt", system_prompt, user, turn_type, self.provenance.model_dump(),
+                           _answer_settings(self.run.config))
         record = self.run.stage(PromptRecord, key, lambda: {"attempts": work().attempts},
                                 system_key=self.system_key, provenance=self.provenance, turn_type=turn_type,
                                 system_prompt=system_prompt, rules=system.rules, user=user)

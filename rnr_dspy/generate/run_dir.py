@@ -25,7 +25,7 @@ from typing import Any
 
 from rnr_dspy.data import SHIPPED_SEEDS
 from rnr_dspy.errors import RnrError
-from rnr_dspy.generate.config import GenerateConfig
+from rnr_dspy.generate.config import LEGACY_ANSWER_KEYS, GenerateConfig
 
 __all__ = ["RunDirError", "claim_run_dir", "data_settings"]
 
@@ -36,7 +36,7 @@ RECORD_FILE = "generated.jsonl"
 # Settings that change how a run goes, never what it generates. Any other setting, including one added later,
 # counts as determining the data: a run is refused rather than mixed.
 NOT_DATA = frozenset({"out", "api_base", "api_key", "num_threads", "engine_batch", "retry_failed", "push_to_hub",
-                      "force_new", "request_timeout", "num_retries"})
+                      "force_new", "request_timeout", "num_retries", "accept_program_settings"})
 
 
 # Named as a flag and as a setting: a recipe's generate stage takes settings, not flags.
@@ -59,7 +59,12 @@ def claim_run_dir(config: GenerateConfig) -> Iterator[None]:
 
 def data_settings(config: GenerateConfig) -> dict[str, Any]:
     """What determines a run's data: its settings, with the seed and program files as hashes of their content."""
-    settings = config.model_dump(mode="json", exclude=set(NOT_DATA))
+    settings = config.model_dump(mode="json", exclude=set(NOT_DATA) | {"answer"})
+    # The answer settings under the flat names runs recorded before they were `answer.*`: those runs resume.
+    answer = config.answer.model_dump(mode="json")
+    settings |= {legacy: answer[name] for legacy, name in LEGACY_ANSWER_KEYS.items()}
+    if answer["seed"] != config.seed:
+        settings["answer_seed"] = answer["seed"]
     settings["seeds"] = _source_hash(config.seeds)
     if config.program is not None:
         settings["program"] = _file_hash(config.program)

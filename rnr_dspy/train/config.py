@@ -19,7 +19,6 @@ Example YAML:
 
 from __future__ import annotations
 
-import difflib
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic.config import JsonDict
 
 from rnr_dspy.config import OutDir
+from rnr_dspy.errors import close_names
 
 __all__ = ["OWNED_TRL_FIELDS", "Method", "TrainConfig", "machine_defaults"]
 
@@ -233,8 +233,8 @@ def _short(error: Exception, cls: type | None = None) -> str:
     # "SFTConfig.__init__() got an unexpected keyword argument 'x'" -> name the field the way a user wrote it.
     if "unexpected keyword argument" in text:
         name = text.rsplit(" ", 1)[-1].strip("'")
-        near = difflib.get_close_matches(name, _setting_names(cls), n=3, cutoff=0.6) if cls else []
-        return f"unknown setting '{name}'" + (f"; did you mean {' or '.join(near)}?" if near else "")
+        hint = close_names(name, _setting_names(cls)) if cls else ""
+        return f"unknown setting '{name}'" + (f"; {hint}" if hint.startswith("did you mean") else "")
     return text.splitlines()[0] if text else type(error).__name__
 
 

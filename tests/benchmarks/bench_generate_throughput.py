@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=16)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    common = ["--limit", str(args.limit), "--k", "1", "--attempts", "2", "--judge-lm", "none"]
+    common = ["--limit", str(args.limit), "--k", "1", "--answer.attempts", "2", "--judge-lm", "none"]
     server = None
     if args.lm == "fake":
         base = [sys.executable, str(HELPERS / "slow_generate.py"), str(args.latency), *common]

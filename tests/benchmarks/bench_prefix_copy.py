@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 GENERATE = ["generate", "--k", "8", "--rule-sets", "1", "--num-threads", "16", "--engine-batch", "16",
-            "--attempts", "1", "--response-max-tokens", "200", "--max-tokens", "384"]
+            "--answer.attempts", "1", "--answer.max-tokens", "200", "--max-tokens", "384"]
 EVAL = ["eval", "--models", "embedded", "--suite", "rnr", "--batch-size", "16", "--max-tokens", "160"]
 
 

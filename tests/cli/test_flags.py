@@ -188,7 +188,7 @@ def test_an_out_of_range_value_names_the_flag_the_user_gave(stage, path, field, 
 
 
 @pytest.mark.parametrize(("text", "messages"), [
-    ("atempts: 2\n", ["generate.yaml: atempts: unknown setting; did you mean attempts?"]),
+    ("answer: {atempts: 2}\n", ["generate.yaml: answer.atempts: unknown setting; did you mean attempts?"]),
     ("columns: {instrction: q}\n", ["generate.yaml: columns.instrction: unknown setting; did you mean instruction?"]),
     ("k: many\n", ["generate.yaml: k: expected int, got 'many'"]),
     ("[1, 2]\n", ["generate.yaml: expected a mapping of settings, got list"]),

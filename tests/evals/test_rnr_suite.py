@@ -50,7 +50,7 @@ def test_every_bad_line_is_named_with_file_line_and_field():
     assert "malformed.jsonl:2: turn_type:" in message
     assert "malformed.jsonl:3: not JSON" in message
     assert "malformed.jsonl:4: rules: Value error, rule 1: invalid check" in message
-    assert "malformed.jsonl:4: extra: Extra inputs are not permitted" in message
+    assert "malformed.jsonl:4: extra: unknown setting" in message
 
 
 def test_empty_and_missing_files_are_clear_errors(tmp_path):

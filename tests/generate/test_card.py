@@ -48,7 +48,7 @@ def test_the_card_has_columns_an_example_loading_code_and_the_settings(tmp_path,
     assert 'load_dataset("json", data_files="sft.jsonl", split="train")' in text
     assert 'load_from_disk("hf/sft")' in text
     settings = yaml.safe_load(text.split("## Generation settings", 1)[1].split("```yaml\n", 1)[1].split("```")[0])
-    assert settings["attempts"] == 4 and settings["rule_source"] == "lm" and "api_key" not in settings
+    assert settings["answer"]["attempts"] == 4 and settings["rule_source"] == "lm" and "api_key" not in settings
 
 
 def test_the_card_names_no_server_address(tmp_path, engine):

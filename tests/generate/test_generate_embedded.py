@@ -13,8 +13,9 @@ pytestmark = pytest.mark.embedded
 
 
 def test_generate_on_the_embedded_model_writes_trl_datasets(tmp_path):
-    result = CliRunner().invoke(app, ["generate", "--out", str(tmp_path), "--limit", "2", "--k", "2", "--attempts",
-                                      "1", "--judge-lm", "none", "--no-user-turns", "--config", str(_config(tmp_path))])
+    result = CliRunner().invoke(app, ["generate", "--out", str(tmp_path), "--limit", "2", "--k", "2",
+                                      "--answer.attempts", "1", "--judge-lm", "none", "--no-user-turns",
+                                      "--config", str(_config(tmp_path))])
     report = json.loads((tmp_path / "generate_report.json").read_text())
     assert result.exit_code == (0 if report["sft_rows"] else 1), result.output  # a run that made nothing fails
     assert report["prompts"] + report["errors"] >= 1 and report["this_run"]["lm_calls"] >= 3

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from rnr_dspy.generate import GenerateConfig, run_generate
+from rnr_dspy.generate.run_dir import data_settings
 from rnr_dspy.hashing import content_hash
 
 # The keys of a default run (the embedded teacher's defaults, and a served teacher's), hashed in file order.
@@ -30,3 +31,17 @@ def test_the_keys_of_the_same_settings_are_those_of_earlier_versions(tmp_path, e
     lm, settings, count, digest = CASES[case]
     keys = _keys(tmp_path, lm, **settings)
     assert (len(keys), content_hash(sorted(keys))) == (count, digest)
+
+
+def test_a_responder_prompt_other_than_the_teachers_default_is_part_of_the_prompt_keys(tmp_path, engine):
+    default = _keys(tmp_path / "default", "embedded")
+    fields = _keys(tmp_path / "fields", "embedded", responder_prompt="fields")
+    chat = _keys(tmp_path / "chat", "embedded", responder_prompt="chat")  # the embedded teacher's default, set
+    assert set(chat) == set(default) and len(fields) == len(default) and set(fields) != set(default)
+
+
+def test_the_recorded_run_settings_are_those_of_earlier_versions():
+    # run_settings.json: a run resumes only under the settings it recorded (rnr_dspy.generate.run_dir).
+    assert content_hash(data_settings(GenerateConfig())) == "4f4790c14e8909e2e4f3"
+    assert content_hash(data_settings(GenerateConfig(lm="x/y", attempts=2))) == "e3371db1cb3893931b23"
+    assert data_settings(GenerateConfig(answer={"attempts": 2})) == data_settings(GenerateConfig(attempts=2))

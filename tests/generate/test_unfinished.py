@@ -28,7 +28,7 @@ def _seeds(path, count=4):
 def _flags(out, server, seeds):
     return ["generate", "--out", str(out), "--lm", "openai/fake", "--api-base", server.url, "--api-key", "sk-test",
             "--seeds", str(seeds), "--k", "2", "--judge-lm", "none", "--rule-source", "sampled", "--no-user-turns",
-            "--attempts", "1", "--num-threads", "1", "--num-retries", "0", "--request-timeout", "2"]
+            "--answer.attempts", "1", "--num-threads", "1", "--num-retries", "0", "--request-timeout", "2"]
 
 
 def test_a_server_that_dies_mid_run_exits_1_and_a_plain_rerun_finishes_the_rows(tmp_path):
