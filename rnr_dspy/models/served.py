@@ -133,13 +133,18 @@ class ServedLM(dspy.LM):
         servers = [endpoint_key(url) for url in self._pool.urls if url]
         return ", ".join(servers) or "the provider's default endpoint"
 
+    def _to(self, server: str) -> dict[str, str]:
+        # The LM's own server goes without a call setting: a call made with a `dspy.lm15.Request` (eval's answers)
+        # takes none.
+        return {"api_base": server} if server and server != self.kwargs.get("api_base") else {}
+
     def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
         avoid, failed = None, 0
         while True:
             server = self._pool.lease(self.model, avoid)
             sent, form = self._formats.prepare(server, kwargs)
             try:
-                result = super().__call__(prompt, messages=messages, **_to(server), **sent)
+                result = super().__call__(prompt, messages=messages, **self._to(server), **sent)
             except Exception as error:
                 if self._formats.refused(error, server, form, sent):  # asked again at once, in the form it takes
                     _report_failure(self.model)
@@ -158,7 +163,7 @@ class ServedLM(dspy.LM):
             server = await asyncio.to_thread(self._pool.lease, self.model, avoid)
             sent, form = self._formats.prepare(server, kwargs)
             try:
-                result = await super().acall(prompt, messages=messages, **_to(server), **sent)
+                result = await super().acall(prompt, messages=messages, **self._to(server), **sent)
             except Exception as error:
                 if self._formats.refused(error, server, form, sent):
                     _report_failure(self.model)
@@ -197,10 +202,6 @@ class ServedLM(dspy.LM):
             where = endpoint_key(server) if server else "the provider's default endpoint"
             listener(LMWait(self.model, where, failed, tries, seconds, reason))
         return seconds
-
-
-def _to(server: str) -> dict[str, str]:
-    return {"api_base": server} if server else {}
 
 
 def _say_what_was_tried(error: Exception, tries: int, timeout: float, timed_out: bool) -> None:
