@@ -26,6 +26,7 @@ from typing import Any
 import dspy
 from dspy.utils.exceptions import is_retryable_lm_error
 
+from rnr_dspy.models.connections import DEFAULT_CONNECTIONS, WiderEngines
 from rnr_dspy.models.reply_cache import endpoint_key, share_cache_between
 from rnr_dspy.models.response_format import StructuredOutput, StructuredOutputs
 from rnr_dspy.models.server_auth import explain_auth_error, sent_key
@@ -112,6 +113,7 @@ class ServedLM(dspy.LM):
         super().__init__(model, num_retries=0, timeout=timeout, api_base=servers[0] if servers else None, **kwargs)
         self.retries = num_retries
         self._pool = ServerPool(servers or [""], max_in_flight=max_in_flight)
+        self._engine_store = WiderEngines(max(max_in_flight or 0, DEFAULT_CONNECTIONS))
         share_cache_between(servers)  # replicas of one model answer alike: a reply cached from one serves all
         self._formats = StructuredOutputs(structured_output, served_at_api_base=bool(servers))
 
@@ -126,6 +128,10 @@ class ServedLM(dspy.LM):
 
     def dump_state(self) -> dict[str, Any]:
         return {**super().dump_state(), "num_retries": self.retries}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:  # a deep copy gets engines of its own, as wide
+        super().__setstate__(state)
+        self._engine_store = WiderEngines(max(self._pool.max_in_flight or 0, DEFAULT_CONNECTIONS))
 
     @property
     def endpoint(self) -> str:
@@ -202,6 +208,8 @@ class ServedLM(dspy.LM):
             where = endpoint_key(server) if server else "the provider's default endpoint"
             listener(LMWait(self.model, where, failed, tries, seconds, reason))
         return seconds
+
+
 
 
 def _say_what_was_tried(error: Exception, tries: int, timeout: float, timed_out: bool) -> None:

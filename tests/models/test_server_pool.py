@@ -129,3 +129,16 @@ def test_an_lm_of_several_servers_names_them_all():
     lm = make_lm("hosted_vllm/m", api_base="http://127.0.0.1:9/v1/,http://[::1]:10/v1", max_in_flight=4)
     assert lm.endpoint == "http://127.0.0.1:9/v1, http://[::1]:10/v1"
     assert lm._pool.max_in_flight == 4 and lm.kwargs["api_base"] == "http://127.0.0.1:9/v1/"
+
+
+def test_one_server_gets_more_requests_in_flight_than_the_http_engines_default_100():
+    from serve_fake_openai import TimedServer
+
+    with TimedServer(latency=1.0) as server:
+        lm = make_lm("hosted_vllm/fake", api_base=server.url, cache=False, timeout=60)
+        threads = [threading.Thread(target=lm, args=(f"q{index}",)) for index in range(160)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert server.requests == 160 and server.peak_in_flight > 120
