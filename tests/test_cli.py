@@ -12,7 +12,7 @@ runner = CliRunner()
 @pytest.fixture
 def engine(monkeypatch):
     engine = scripted_engine()
-    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.run.make_lm", lambda spec, **_: fake_lm(engine))
     return engine
 
 
@@ -106,7 +106,7 @@ def test_judge_lm_none_leaves_judge_only_rules_unknown_instead_of_failing(tmp_pa
 
     engine = scripted_engine()
     # The real factory for "none", which is not an LM spec: compile must not ask for it.
-    monkeypatch.setattr("rnr_dspy.compile.job.make_lm",
+    monkeypatch.setattr("rnr_dspy.compile.run.make_lm",
                         lambda spec, **_: make_lm(spec) if spec == "none" else fake_lm(engine))
     result = runner.invoke(app, ["compile", "--out", str(tmp_path), "--limit", "12", "--k", "3", "--judge-lm", "none",
                                  "--rule-source", "lm", "--optimizer", "none"])

@@ -13,7 +13,7 @@ FAILING_RESPONSE = {"response": "Well, here is a long and rambling answer that n
 @pytest.fixture
 def engine(monkeypatch):
     engine = scripted_engine()
-    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.run.make_lm", lambda spec, **_: fake_lm(engine))
     return engine
 
 
@@ -40,7 +40,7 @@ def _answer_by_demos(passes_with_demos, train_users):
 def _scripted(monkeypatch, tmp_path, passes_with_demos):
     trainset, _, _ = make_examples(config(tmp_path))
     engine = scripted_engine(response=_answer_by_demos(passes_with_demos, [e.user for e in trainset]))
-    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.run.make_lm", lambda spec, **_: fake_lm(engine))
     return engine
 
 
@@ -78,7 +78,7 @@ def test_a_tie_keeps_the_baseline(tmp_path, engine):
 
 def test_bootstrap_keeps_no_demo_from_a_failing_trace(tmp_path, monkeypatch):
     engine = scripted_engine(response=FAILING_RESPONSE)
-    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.run.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path))
     assert report.pass_rate_before == 0.0 and report.score_before < 1.0
     assert set(report.demos.values()) == {0}
@@ -86,7 +86,7 @@ def test_bootstrap_keeps_no_demo_from_a_failing_trace(tmp_path, monkeypatch):
 
 def test_unparsable_outputs_are_counted_per_stage_and_score_zero(tmp_path, monkeypatch):
     engine = scripted_engine(rules="not json")
-    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.run.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path, optimizer="none"))
     assert report.kept == "baseline" and report.kept_reason.startswith("optimizer none")
     assert report.before.failed_items == report.val_examples == 2
@@ -119,7 +119,7 @@ def test_invalid_checks_are_counted_and_their_rules_judged(tmp_path, monkeypatch
     rules = {"rules": [{"kind": "length", "text": "Be short.", "check": {"name": "max_words", "limit": 0}},
                        {"kind": "format", "text": "No commas.", "check": {"name": "no_commas"}}]}
     engine = scripted_engine(rules=rules, verdicts={"verdicts": [{"rule_id": "r1", "followed": True, "reason": "ok"}]})
-    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.compile.run.make_lm", lambda spec, **_: fake_lm(engine))
     report = run_compile(config(tmp_path, optimizer="none"))
     assert report.before.invalid_checks == report.val_examples
     assert report.per_kind_adherence["length"]["before"] == 1.0  # judged, since its check was refused
@@ -145,7 +145,7 @@ def test_engine_threads_reach_every_lm_the_stage_makes(tmp_path, monkeypatch):
         made.append(settings["engine_threads"])
         return fake_lm(engine)
 
-    monkeypatch.setattr("rnr_dspy.compile.job.make_lm", make)
+    monkeypatch.setattr("rnr_dspy.compile.run.make_lm", make)
     run_compile(config(tmp_path, engine_threads=3, optimizer="none", judge_lm="embedded"))
     assert made == [3, 3]  # the teacher and the judge
 

@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_engine import FakeEngine, fake_lm, scripted_engine
 
-import rnr_dspy.compile.job as compile_job
+import rnr_dspy.compile.run as compile_run
 import rnr_dspy.generate.pipeline as pipeline
 from rnr_dspy.cli import app
 
@@ -25,7 +25,7 @@ class SlowEngine(FakeEngine):
 def main(arguments: list[str]) -> None:
     engine = SlowEngine(scripted_engine().answers)
     engine.latency = float(arguments[0])
-    compile_job.make_lm = pipeline.make_lm = lambda spec, **_: fake_lm(engine)
+    compile_run.make_lm = pipeline.make_lm = lambda spec, **_: fake_lm(engine)
     app(arguments[1:])
 
 
