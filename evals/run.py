@@ -26,6 +26,7 @@ from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
 from rnr_dspy.evals.usage import EvalUsage
 from rnr_dspy.masking import mask_in
 from rnr_dspy.models.lm import make_lm
+from rnr_dspy.models.response_format import StructuredOutput
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from rnr_dspy.models.spec import ModelSpec
 from rnr_dspy.progress import Progress, ProgressEvent
@@ -66,6 +67,10 @@ class EvalConfig(BaseModel):
     num_retries: int = Field(DEFAULT_RETRIES, ge=0, le=20, description=(
         "Retries of a served model's request that timed out, was rate limited (429) or hit a server error (5xx), "
         "with backoff (a server's Retry-After is honoured up to 60 s)."), json_schema_extra=_LMS)
+    structured_output: StructuredOutput = Field("auto", description=(
+        "The response_format the judge's requests carry: auto (the JSON schema, and the form a server takes once it "
+        "refuses that), json_schema, json_object, or none (the JSON asked for in the prompt alone)."),
+        json_schema_extra=_LMS)
     seed: int = Field(0, description="Seed of the --limit sample.")
     follow_rules: int = Field(0, ge=0, le=16, description="Answer through FollowRules: each model held to the rules "
                               "it reads from the system prompt, up to N answers an item (0: its own answers).")
@@ -98,7 +103,8 @@ def build_tasks(config: EvalConfig) -> list[Task]:
     from rnr_dspy.evals.rnr_suite import rnr_task
 
     judge = (make_lm(config.judge_lm, api_base=config.api_base, api_key=config.api_key, cache=False,
-                     timeout=config.request_timeout, num_retries=config.num_retries)
+                     timeout=config.request_timeout, num_retries=config.num_retries,
+                     structured_output=config.structured_output)
              if config.judge_lm else None)
     if config.suite in ("rnr", "all"):
         tasks = [rnr_task(judge_lm=judge, limit=config.limit, seed=config.seed)]

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic.config import JsonDict
 
+from rnr_dspy.models.response_format import StructuredOutput
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 
 __all__ = ["LM_PANEL", "LMSettings"]
@@ -42,6 +43,10 @@ class LMSettings(BaseModel):
         "backoff of 1, 2, 4 s (a server's Retry-After is honoured up to 60 s); then the call counts as failed. "
         "After 3 calls in a row failed every try, the LM is not called again in that run."),
         json_schema_extra=LM_PANEL)
+    structured_output: StructuredOutput = Field("auto", description=(
+        "The response_format a served LM's requests carry: auto (the JSON schema, and the form a server takes once "
+        "it refuses that: json_object with the schema, plain json_object, none), json_schema, json_object, or none "
+        "(the JSON asked for in the prompt alone)."), json_schema_extra=LM_PANEL)
 
     @property
     def api_key_value(self) -> str | None:
@@ -51,4 +56,5 @@ class LMSettings(BaseModel):
     def lm_kwargs(self, **settings: Any) -> dict[str, Any]:
         """The keyword arguments of `make_lm` these settings give (the key unwrapped), `settings` on top."""
         return {"api_base": self.api_base, "api_key": self.api_key_value, "engine_threads": self.engine_threads,
-                "timeout": self.request_timeout, "num_retries": self.num_retries, **settings}
+                "timeout": self.request_timeout, "num_retries": self.num_retries,
+                "structured_output": self.structured_output, **settings}
