@@ -100,3 +100,14 @@ def test_the_refused_request_is_counted_as_a_failed_call_and_the_answer_comes_ba
                                                 seed_instructions=["How long should dough rise?"]).rules
     assert rules and failures == ["openai/served-teacher"]
     assert [body["response_format"]["type"] for body in server.bodies] == ["json_schema", "json_object"]
+
+
+def test_a_stage_setting_reaches_the_server(tmp_path):
+    with FakeOpenAIServer() as server:
+        recipe = Recipe(name="formats", out=tmp_path / "run", lm="hosted_vllm/served-teacher", stages=["generate"],
+                        isolate_stages=False,
+                        generate={"api_base": server.url, "limit": 3, "k": 3, "attempts": 1, "num_retries": 0,
+                                  "user_turns": False, "structured_output": "json_object"})
+        assert run_recipe(recipe)["generate"]["status"] == "done"
+    formats = [body["response_format"] for body in _structured(server)]
+    assert formats and all(f == {"type": "json_object"} for f in formats)
