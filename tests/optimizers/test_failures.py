@@ -61,3 +61,16 @@ def test_after_a_context_overflow_the_guarded_program_makes_no_more_calls():
         with pytest.raises(ContextOverflowError, match="--max-demos"):
             guarded(user="hi")
     assert len(calls) == 1
+
+
+def test_an_overflow_of_the_optimizers_own_call_is_seen_and_stops_the_program():
+    failures = FailedExamples()  # as a DSPy callback: MIPROv2's proposals are LM calls outside the program
+    failures.on_lm_end("call-1", None, ValueError("not an overflow"))
+    failures.raise_overflow()
+    failures.on_lm_end("call-2", None, dspy.utils.exceptions.ContextWindowExceededError(model="m"))
+    calls = []
+    guarded = failures.guard(dspy.Predict("question -> answer"))
+    guarded.program = lambda **inputs: calls.append(inputs)
+    with pytest.raises(ContextOverflowError, match="context_window"):
+        guarded(question="hi")
+    assert calls == []
