@@ -26,6 +26,8 @@ StructuredOutput = Literal["auto", "json_schema", "json_object", "none"]
 # The forms `auto` steps through, most constrained first.
 FORMS = ("json_schema", "json_object_schema", "json_object", "none")
 
+_WORDS = {"json_schema": "json_schema", "json_object_schema": "json_object with the schema",
+          "json_object": "plain json_object", "none": "no response_format (JSON asked for in the prompt)"}
 _logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _server_forms: dict[str, str] = {}  # the form a server was found to take, by endpoint (process-wide)
@@ -88,8 +90,8 @@ class StructuredOutputs:
                 return True
             following = FORMS[FORMS.index(form) + 1]
             _server_forms[key] = following
-        _logger.warning("%s refused response_format as %s; its requests now go out as %s (structured_output: auto)",
-                        key or "the provider", form, following)
+        _logger.warning("%s refused response_format as %s; its requests go out as %s from now on (structured_output: "
+                        "auto)", key or "the provider", _WORDS[form], _WORDS[following])
         return True
 
 
