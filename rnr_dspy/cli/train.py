@@ -18,10 +18,10 @@ from rnr_dspy.train import TrainConfig, TrainResult
 def train_command(config: TrainConfig) -> None:
     """Fine-tune a model on generated RNR data with TRL: SFT, DPO and GRPO on rule rewards, in any sequence."""
     result: TrainResult = run_stage("train", config, describe=_describe)
-    for stage in result.stages:
-        loss = f"{stage.final_loss:.4f}" if stage.final_loss is not None else "not logged"
-        out.print(f"{stage.stage}: {stage.rows} rows, {stage.steps} steps, final loss {loss}, "
-                  f"{stage.runtime_s:.0f} s")
+    for method in result.stages:
+        loss = f"{method.final_loss:.4f}" if method.final_loss is not None else "not logged"
+        out.print(f"{method.stage}: {method.rows} rows, {method.steps} steps, final loss {loss}, "
+                  f"{method.runtime_s:.0f} s")
     if result.skipped:
         left_out = ", ".join(f"{reason}: {count}" for reason, count in result.skipped.items())
         say(err, "rows left out —", left_out, "")

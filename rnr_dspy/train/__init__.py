@@ -3,7 +3,7 @@ on save. Heavy libraries (torch, transformers, trl) load only when training star
 
 from rnr_dspy.train.config import TrainConfig
 from rnr_dspy.train.data import DataError
-from rnr_dspy.train.stage import StageResult
-from rnr_dspy.train.trainer import OutputDirError, TrainResult, run_train
+from rnr_dspy.train.result import MethodResult, TrainResult
+from rnr_dspy.train.run import OutputDirError, run_train
 
-__all__ = ["DataError", "OutputDirError", "StageResult", "TrainConfig", "TrainResult", "run_train"]
+__all__ = ["DataError", "MethodResult", "OutputDirError", "TrainConfig", "TrainResult", "run_train"]

@@ -1,5 +1,5 @@
 """The model card (`README.md`) written next to a trained model, a `huggingface_hub.ModelCard`: Hub metadata, base
-model, data provenance and counts, the settings used, and the losses each stage ended with."""
+model, data provenance and counts, the settings used, and the losses each method ended with."""
 
 from __future__ import annotations
 
@@ -21,17 +21,17 @@ def model_card(result: Any, config: Any, settings: dict[str, Any] | None = None)
     """The card as a `huggingface_hub.ModelCard` (`.push_to_hub(repo)` uploads it with the model)."""
     from huggingface_hub import ModelCard, ModelCardData
 
-    stages = [stage.stage for stage in result.stages]
+    methods = [method.stage for method in result.stages]
     embedded = config.model == "embedded"
     run_dir = config.out.resolve().parent
     base_model = result.base_model if embedded else _shown(result.base_model, run_dir)
     # Only a Hub id belongs in `base_model` (a local path is named in the text); SmolLM2 is Apache-2.0.
     data = ModelCardData(base_model=result.base_model if embedded else None, library_name="transformers",
                          license="apache-2.0" if embedded else None, pipeline_tag="text-generation",
-                         tags=["rnr-dspy", "trl", *stages, *(["lora"] if config.lora else [])])
+                         tags=["rnr-dspy", "trl", *methods, *(["lora"] if config.lora else [])])
     lines = [f"# {config.out.name}", "",
              f"Fine-tuned from `{base_model}` ({_origin(config.model, run_dir)}) with rnr-dspy to follow roles and "
-             f"rules in system prompts: {' then '.join(s.upper() for s in stages)}"
+             f"rules in system prompts: {' then '.join(m.upper() for m in methods)}"
              + (", LoRA adapters merged into the weights." if config.lora else ", all weights trained."), "",
              "## Data", "", "| source | rows used |", "|---|---|"]
     lines += [f"| `{_shown(source, run_dir)}` | {count} |" for source, count in result.data_counts.items()]
@@ -40,7 +40,7 @@ def model_card(result: Any, config: Any, settings: dict[str, Any] | None = None)
     if result.too_long:
         lines += ["", f"Rows longer than max_length: {result.too_long} ({config.overlong})."]
     lines += ["", "## Training", "",
-              "| stage | rows | steps | mean train loss | final logged loss | tokens | seconds |",
+              "| method | rows | steps | mean train loss | final logged loss | tokens | seconds |",
               "|---|---|---|---|---|---|---|"]
     lines += [f"| {s.stage} | {s.rows} | {s.steps} | {_number(s.train_loss)} | {_number(s.final_loss)} | "
               f"{s.tokens if s.tokens is not None else '—'} | {s.runtime_s:.1f} |" for s in result.stages]

@@ -1,4 +1,4 @@
-"""What activation checkpointing and keeping freed memory in the heap (`rnr_dspy.train.stage`) cost and save with
+"""What activation checkpointing and keeping freed memory in the heap (`rnr_dspy.train.method`) cost and save with
 a recipe's training settings, on the rows a generate run made: seconds per optimizer step, peak RSS, minor page
 faults and system CPU time, each run in its own process: the recipe's settings, without checkpointing, and with
 glibc's default heap.

@@ -1,6 +1,6 @@
 """What DPO's reference pass (`precompute_ref_log_probs`, run while its trainer is built) costs in time and memory
 with glibc's default heap, as training runs it, and with freed memory kept in the heap, as training's steps run
-(`rnr_dspy.train.stage._heap_kept`): over the pairs a recipe's DPO steps reach, on the rows a generate run made,
+(`rnr_dspy.train.method._heap_kept`): over the pairs a recipe's DPO steps reach, on the rows a generate run made,
 from the model DPO starts from; seconds to build the trainer (loading and tokenizing included) and peak RSS, each
 run in its own process, stopped before the first step.
 

@@ -7,12 +7,11 @@ import yaml
 
 from rnr_dspy.train import TrainConfig
 from rnr_dspy.train.model_card import render_model_card
-from rnr_dspy.train.stage import StageResult
-from rnr_dspy.train.trainer import TrainResult
+from rnr_dspy.train.result import MethodResult, TrainResult
 
 
 def _result(base_model):
-    stage = StageResult(stage="sft", rows=6, steps=2, train_loss=1.5, final_loss=1.25, runtime_s=3.0, tokens=900,
+    stage = MethodResult(stage="sft", rows=6, steps=2, train_loss=1.5, final_loss=1.25, runtime_s=3.0, tokens=900,
                         log=[])
     return TrainResult(out=Path("runs/x/model"), base_model=base_model, stages=[stage],
                        data_counts={"runs/x/data/sft.jsonl": 6}, skipped={}, too_long=0, problems=[])

@@ -145,7 +145,7 @@ def test_a_dataset_without_usable_rows_is_an_error(tmp_path, tiny_model_dir):
 
 
 def test_the_data_is_checked_before_the_model_is_converted(tmp_path, monkeypatch):
-    from rnr_dspy.train import trainer
+    import rnr_dspy.train.run as trainer
 
     monkeypatch.setattr(trainer, "hf_model_dir", lambda spec: pytest.fail("the model was converted first"))
     write_jsonl(tmp_path / "empty.jsonl", [])

@@ -1,4 +1,4 @@
-"""One training stage: a TRL trainer over rows, the model saved as a plain Hugging Face directory.
+"""One training method (SFT, DPO or GRPO): a TRL trainer over rows, the model saved as a plain Hugging Face directory.
 
 The trainer loads the model from its directory itself (so `model_init_kwargs`, distributed placement and DPO's
 reference model all work as TRL intends). With LoRA the adapters are merged into the base weights before saving,
@@ -16,22 +16,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from rnr_dspy.progress import Progress, ProgressEvent
+from rnr_dspy.train.result import MethodResult
 
-__all__ = ["StageResult", "run_stage"]
-
-
-class StageResult(BaseModel):
-    stage: str
-    rows: int
-    steps: int
-    train_loss: float | None
-    final_loss: float | None
-    runtime_s: float
-    tokens: int | None
-    log: list[dict[str, Any]]
+__all__ = ["run_method"]
 
 
 @contextlib.contextmanager
@@ -40,7 +28,7 @@ def _heap_kept() -> Iterator[None]:
     it back to the system and faulting it in again page by page: glibc maps blocks over 32 MiB (a pass's logits)
     afresh each time. A kept heap fragments as micro-batches differ in length, so it has a bound (`_heap_bound`),
     checked after each step. Only training keeps it: DPO computes its reference log-probabilities while its
-    trainer is built, with no step between the passes for the bound to trim at. The heap is trimmed when the stage
+    trainer is built, with no step between the passes for the bound to trim at. The heap is trimmed when the method
     ends (`_release_memory`). What it costs and saves: docs/pages/results/train.md and
     `tests/benchmarks/bench_checkpointing.py`."""
     mallopt = _libc_function("mallopt")
@@ -98,9 +86,9 @@ def _heap_bound(limit: int) -> Any:
     return _Bound()
 
 
-def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: list[dict[str, Any]],
+def run_method(method: str, trainer_cls: type, model_dir: Path, args: Any, rows: list[dict[str, Any]],
               tokenizer: Any, save_to: Path, *, peft_config: Any = None, progress: Progress | None = None,
-              **trainer_kwargs: Any) -> StageResult:
+              **trainer_kwargs: Any) -> MethodResult:
     """Train `model_dir` on `rows` with `trainer_cls` (TRL's `SFTTrainer`, `DPOTrainer` or `GRPOTrainer`, which
     takes its `reward_funcs` from `trainer_kwargs`) and save it to `save_to`."""
     from datasets import Dataset
@@ -113,7 +101,7 @@ def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: l
         raise ConfigError("LoRA under FSDP is not supported: merging the adapters on save needs the whole model on "
                           "one process; train all weights under FSDP, or use LoRA with DDP")
     _quiet(trainer)
-    trainer.add_callback(_progress_callback(stage, progress))
+    trainer.add_callback(_progress_callback(method, progress))
     trainer.add_callback(_heap_bound(_HEAP_BOUND))
     try:
         with _heap_kept():
@@ -124,10 +112,10 @@ def run_stage(stage: str, trainer_cls: type, model_dir: Path, args: Any, rows: l
             raise
         raise hint from error
     _save(trainer, tokenizer, save_to)
-    log = [{"stage": stage, **entry} for entry in trainer.state.log_history]
+    log = [{"stage": method, **entry} for entry in trainer.state.log_history]  # the log's key, as ever
     losses = [entry["loss"] for entry in log if "loss" in entry]
     tokens = next((entry["num_tokens"] for entry in reversed(log) if "num_tokens" in entry), None)
-    result = StageResult(stage=stage, rows=len(rows), steps=trainer.state.global_step,
+    result = MethodResult(stage=method, rows=len(rows), steps=trainer.state.global_step,
                          train_loss=output.metrics.get("train_loss"), final_loss=losses[-1] if losses else None,
                          runtime_s=output.metrics.get("train_runtime", 0.0),
                          tokens=int(tokens) if tokens is not None else None, log=log)
@@ -184,7 +172,7 @@ def _quiet(trainer: Any) -> None:
     trainer.remove_callback(ProgressCallback)
 
 
-def _progress_callback(stage: str, progress: Progress | None) -> Any:
+def _progress_callback(method: str, progress: Progress | None) -> Any:
     from transformers import TrainerCallback
 
     class _Report(TrainerCallback):
@@ -193,7 +181,7 @@ def _progress_callback(stage: str, progress: Progress | None) -> Any:
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if progress is not None and state.is_world_process_zero:
-                progress(ProgressEvent(phase=stage, done=0, total=state.max_steps or None))
+                progress(ProgressEvent(phase=method, done=0, total=state.max_steps or None))
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             # A step that logs is reported from `on_log`, which the trainer calls after this: reported here, it
@@ -210,7 +198,7 @@ def _progress_callback(stage: str, progress: Progress | None) -> Any:
         def _report(self, state: Any) -> None:
             # The stats are the latest logged metrics (the loss, the learning rate, ...).
             if progress is not None and state.is_world_process_zero:
-                progress(ProgressEvent(phase=stage, done=state.global_step, total=state.max_steps or None,
+                progress(ProgressEvent(phase=method, done=state.global_step, total=state.max_steps or None,
                                        stats=self.latest))
 
     return _Report()

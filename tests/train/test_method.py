@@ -1,7 +1,7 @@
 import pytest
 
 from rnr_dspy.errors import RnrError
-from rnr_dspy.train.stage import _memory_hint
+from rnr_dspy.train.method import _memory_hint
 
 
 @pytest.mark.parametrize("message", [
@@ -35,7 +35,7 @@ def test_a_stage_frees_its_model_before_the_next_method_loads_its_own(tiny_model
 
     from trl import SFTTrainer
 
-    from rnr_dspy.train.stage import run_stage
+    from rnr_dspy.train.method import run_method
 
     models = []
 
@@ -45,14 +45,14 @@ def test_a_stage_frees_its_model_before_the_next_method_loads_its_own(tiny_model
             models.append(weakref.ref(self.model))
 
     args, rows = _sft_inputs(tmp_path, steps=1, batch=2, rows=2)
-    result = run_stage("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
+    result = run_method("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
     assert result.steps == 1 and models and models[0]() is None
 
 
 def test_freed_memory_stays_in_the_heap_while_a_stage_trains():
     import resource
 
-    from rnr_dspy.train import stage
+    from rnr_dspy.train import method as stage
 
     if stage._libc_function("mallopt") is None:
         pytest.skip("not glibc")
@@ -74,7 +74,7 @@ def test_freed_memory_stays_in_the_heap_while_a_stage_trains():
 
 def test_a_kept_heap_over_its_bound_is_handed_back_after_the_step():
     from rnr_dspy.peak_memory import resident_bytes
-    from rnr_dspy.train import stage
+    from rnr_dspy.train import method as stage
 
     if stage._libc_function("mallopt") is None or stage._libc_function("malloc_trim") is None:
         pytest.skip("not glibc")
@@ -95,14 +95,14 @@ def test_a_stage_trims_the_heap_after_a_step_only_over_the_bound(tiny_model_dir,
                                                                    monkeypatch, bound, trims):
     from trl import SFTTrainer
 
-    from rnr_dspy.train import stage
+    from rnr_dspy.train import method as stage
 
     monkeypatch.setattr(stage, "_HEAP_BOUND", bound)
     calls = []
     monkeypatch.setattr(stage, "_trim_heap", lambda: calls.append(1))
     monkeypatch.setattr(stage, "_release_memory", lambda: None)  # the trim at the stage's end is not counted
     args, rows = _sft_inputs(tmp_path, steps=2, batch=1, rows=2)
-    stage.run_stage("sft", SFTTrainer, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
+    stage.run_method("sft", SFTTrainer, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
     assert len(calls) == trims
 
 
@@ -114,7 +114,7 @@ def test_the_heap_is_kept_while_the_trainer_trains_not_while_it_is_built(tiny_mo
 
     from trl import SFTTrainer
 
-    from rnr_dspy.train import stage
+    from rnr_dspy.train import method as stage
 
     events = []
 
@@ -135,14 +135,14 @@ def test_the_heap_is_kept_while_the_trainer_trains_not_while_it_is_built(tiny_mo
 
     monkeypatch.setattr(stage, "_heap_kept", kept)
     args, rows = _sft_inputs(tmp_path, steps=1, batch=1, rows=1)
-    stage.run_stage("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
+    stage.run_method("sft", Recording, tiny_model_dir, args, rows, tiny_tokenizer, tmp_path / "out")
     assert events == ["built", "kept", "trains", "released"]
 
 
 @pytest.mark.parametrize(("processes", "share"), [(None, 8 * 2**30), ("1", 8 * 2**30), ("4", 2 * 2**30),
                                                   ("not a number", 8 * 2**30)])
 def test_the_kept_heap_bound_is_shared_by_the_training_processes_of_the_machine(monkeypatch, processes, share):
-    from rnr_dspy.train import stage
+    from rnr_dspy.train import method as stage
 
     if processes is None:
         monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)

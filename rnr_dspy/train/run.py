@@ -21,8 +21,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from rnr_dspy.atomic import write_json, write_text, write_yaml
 from rnr_dspy.errors import RnrError
 from rnr_dspy.masking import mask_credentials
@@ -40,10 +38,11 @@ from rnr_dspy.train.data import (
 )
 from rnr_dspy.train.grpo import grpo_rewards
 from rnr_dspy.train.lengths import fit_to_length
+from rnr_dspy.train.method import run_method
 from rnr_dspy.train.model_card import render_model_card
-from rnr_dspy.train.stage import StageResult, run_stage
+from rnr_dspy.train.result import TrainResult
 
-__all__ = ["EMBEDDED_BASE_MODEL", "OutputDirError", "TrainResult", "run_train"]
+__all__ = ["EMBEDDED_BASE_MODEL", "OutputDirError", "run_train"]
 
 # The embedded GGUF is this model, quantized to Q4_1; training starts from its de-quantized weights.
 EMBEDDED_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -51,18 +50,6 @@ EMBEDDED_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
 class OutputDirError(RnrError):
     """The output directory cannot be written."""
-
-
-class TrainResult(BaseModel):
-    out: Path
-    base_model: str
-    processes: int = 1
-    """Processes that trained together (`accelerate launch --num_processes N`)."""
-    stages: list[StageResult]
-    data_counts: dict[str, int]
-    skipped: dict[str, int]
-    too_long: int
-    problems: list[str]
 
 
 def run_train(config: TrainConfig, progress: Progress | None = None) -> TrainResult:
@@ -88,17 +75,17 @@ def run_train(config: TrainConfig, progress: Progress | None = None) -> TrainRes
         if method == "dpo":
             _keep_reachable(data, args, state.num_processes, config.seed)
     lora = config.lora_arguments() if config.lora else None
-    stages, model_dir = [], base
+    results, model_dir = [], base
     with _quiet_libraries():
         for index, (method, args, data, extra) in enumerate(plans):
             save_to = config.out if index == len(plans) - 1 else config.out / method
-            stages.append(run_stage(method, _TRAINERS[method](), model_dir, args, data.rows, tokenizer, save_to,
-                                    peft_config=lora, progress=progress, **extra))
+            results.append(run_method(method, _TRAINERS[method](), model_dir, args, data.rows, tokenizer, save_to,
+                                      peft_config=lora, progress=progress, **extra))
             model_dir = save_to
     sets = [data for _, _, data, _ in plans]
     result = TrainResult(
         out=config.out, base_model=EMBEDDED_BASE_MODEL if config.model == "embedded" else str(base),
-        processes=state.num_processes, stages=stages,
+        processes=state.num_processes, stages=results,
         data_counts={key: value for data in sets for key, value in data.counts().items()},
         skipped=dict(sum((data.skipped for data in sets), Counter())), too_long=sum(data.too_long for data in sets),
         problems=[problem for data in sets for problem in data.problems],
@@ -181,8 +168,8 @@ def _write_reports(result: TrainResult, config: TrainConfig) -> None:
     for checkpoints in (*(out / "checkpoints" / method for method in config.method), out / "checkpoints"):
         if checkpoints.is_dir() and not any(checkpoints.iterdir()):
             checkpoints.rmdir()  # the trainers create them even when they save no checkpoint
-    write_text(out / "train_log.jsonl", "".join(json.dumps(entry) + "\n" for stage in result.stages
-                                                for entry in stage.log))
+    write_text(out / "train_log.jsonl", "".join(json.dumps(entry) + "\n" for method in result.stages
+                                                for entry in method.log))
     settings = config.recorded_settings()  # builds every method's TRL config: once, for the file and the card
     write_yaml(out / "train_config.yaml", settings)
     write_json(out / "train_report.json", result.model_dump(mode="json", exclude={"stages": {"__all__": {"log"}}}))
