@@ -76,7 +76,7 @@ def _counts(store: RunStore, prompts: list[PromptRecord], sft: list[dict[str, An
         attempt.system_prompt: attempt.rules for record in prompts for attempt in record.attempts if attempt.rules}
     judged = status["passed"] + status["failed"]
     as_written = sum((chosen := record.chosen()) is not None and chosen.method == "sampled" for record in prompts)
-    failed_stages = sum(r["status"] == "error" for r in store.records(keys=keys) if r["stage"] != "prompt")
+    failed_stages = sum(r["stage"] != "prompt" for r in store.records(keys=keys, status="error"))
     return {
         "prompts": len(prompts), "judged": judged, "passed": status["passed"], "failed": status["failed"],
         "errors": status["error"] + failed_stages,

@@ -25,7 +25,7 @@ from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.export import write_datasets
 from rnr_dspy.generate.failures import is_transient, should_redo
 from rnr_dspy.generate.outside import OtherThemes, OutsideIndex
-from rnr_dspy.generate.records import PromptRecord, Provenance, SystemRecord, TurnsRecord
+from rnr_dspy.generate.records import GroupRecord, Outcome, PromptRecord, Provenance, SystemRecord, TurnsRecord
 from rnr_dspy.generate.result import GenerateResult
 from rnr_dspy.generate.run_dir import claim_run_dir
 from rnr_dspy.generate.seeds import prepare_groups
@@ -43,6 +43,7 @@ from rnr_dspy.tracking import Ledger, ParseTracker
 __all__ = ["run_generate"]
 
 _FIRST_ERRORS = 3
+_COUNTS_FILE = "data/counts.json"  # the datasets' counts, and the record lines they were exported from
 
 
 class GenerateProgress(BaseModel):
@@ -102,8 +103,7 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
         variants = [(group, rule_set) for group in groups for rule_set in range(config.rule_sets)]
         for _ in parallel_map(lambda variant: run.group(*variant), variants, config.num_threads):
             pass
-    counts = write_datasets(store, config.out / "data", config, seed_report, push_to_hub=config.push_to_hub,
-                            keys=run.reached())
+    counts = _exported(config, store) or _export(config, store, seed_report, run.reached())
     result = GenerateResult.model_validate({
         **counts, **run.failures(), "seeds": seed_report, "parse": parses.summary(),
         "torn_lines_dropped": store.torn_lines,
@@ -114,6 +114,23 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
     ledger.write(wall_seconds=result.this_run["wall_seconds"])
     write_json(config.out / "generate_report.json", result.model_dump(mode="json"))
     return result
+
+
+def _exported(config: GenerateConfig, store: RunStore) -> dict[str, Any] | None:
+    """The counts of the datasets an earlier run exported from this very record (none appended since), if any."""
+    try:
+        exported = json.loads((config.out / _COUNTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    same = store.appended == 0 and exported.get("records") == store.index.lines and config.push_to_hub is None
+    return exported.get("counts") if same else None
+
+
+def _export(config: GenerateConfig, store: RunStore, seed_report: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    counts = write_datasets(store, config.out / "data", config, seed_report, push_to_hub=config.push_to_hub,
+                            keys=keys)
+    write_json(config.out / _COUNTS_FILE, {"records": store.index.lines, "counts": counts})
+    return counts
 
 
 def _system_settings(config: GenerateConfig) -> list[Any]:
@@ -154,6 +171,11 @@ class _Run:
         instructions = [seed.prompt for seed in seeds]
         system_key = content_hash("system", instructions, provenance.model_dump(), _system_settings(self.config),
                                   *([rule_set] if rule_set else []))
+        done = self._done(content_hash("group", system_key))
+        if done is not None:
+            self._reached.update([*done.keys, done.key])
+            self.count(*done.outcomes, skipped=len(seeds) + self.config.turns_per_group - len(done.outcomes))
+            return
         memo = _StoreMemo(self, provenance, system_key)
         lm = dspy.settings.lm
         if rule_set:  # another sample of the LM's stages: its rules (when it writes them) and turns differ too
@@ -165,12 +187,25 @@ class _Run:
                 self.program(instructions=instructions, theme=seeds[0].theme or "", seed=system_key, memo=memo,
                              outside=self._outside(seeds))
         except _SystemStepError:
-            for _ in instructions:
-                self._count("error")
+            self.count(*["error"] * len(instructions))
             memo.counted += len(instructions)
             with self._lock:
                 self._failed_groups += 1
-        self._count(None, skipped=len(seeds) + self.config.turns_per_group - memo.counted)
+        else:
+            marker = GroupRecord(key=content_hash("group", system_key), keys=memo.keys, outcomes=memo.outcomes)
+            self.store.append(marker.model_dump(mode="json"))
+            self._reached.add(marker.key)
+        self.count(skipped=len(seeds) + self.config.turns_per_group - memo.counted)
+
+    def _done(self, key: str) -> GroupRecord | None:
+        """The group's record when its flow went through and none of its records is to be generated again."""
+        if key not in self.store:
+            return None
+        marker = GroupRecord.model_validate(self.store.get(key))
+        entries = [self.store.entry(record) for record in marker.keys]
+        redo = any(entry is None or (entry.status == "error" and (self.config.retry_failed or entry.transient))
+                   for entry in entries)
+        return None if redo else marker
 
     def _outside(self, seeds: list[Seed]) -> OtherThemes:
         """The requests of every theme the group has none of (candidates for its out-of-scope turn)."""
@@ -183,18 +218,12 @@ class _Run:
     def failures(self) -> dict[str, Any]:
         """What failed among the records this run reached: the first errors, the rows missing (failed prompts, and
         a failed group's turns) of those set out, and the failures only `retry_failed` generates again."""
-        failed = [record for record in self.store.records(keys=self.reached()) if record["status"] == "error"]
+        failed = self.store.records(keys=self.reached(), status="error")
         unanswered_turns = self.config.turns_per_group * self._failed_groups
         return {"first_errors": [f"{record['stage']}: {record['error']}" for record in failed][:_FIRST_ERRORS],
                 "missing_rows": self.state.errors + unanswered_turns,
                 "planned_rows": self.state.total + unanswered_turns,
                 "needs_retry_failed": sum(not is_transient(record["error"]) for record in failed)}
-
-    def count_prompt(self, record: PromptRecord) -> None:
-        if record.status == "error":
-            self._count("error")
-        else:
-            self._count("passed" if record.chosen() is not None else "failed")
 
     def stage(self, model: type[Any], key: str, work: Callable[[], dict[str, Any]], **fields: Any) -> Any:
         """The stored record of `key`, or a new one from `work()` (its LM error recorded, not raised)."""
@@ -224,10 +253,10 @@ class _Run:
             if self._progress is not None:
                 self._progress(self.state.model_copy())
 
-    def _count(self, outcome: str | None, skipped: int = 0) -> None:
+    def count(self, *outcomes: Outcome, skipped: int = 0) -> None:
         with self._lock:
             self.state.waiting = None
-            if outcome is not None:
+            for outcome in outcomes:
                 self.state.done += 1
                 field = {"passed": "passed", "failed": "failed", "error": "errors"}[outcome]
                 setattr(self.state, field, getattr(self.state, field) + 1)
@@ -248,6 +277,8 @@ class _StoreMemo:
     def __init__(self, run: _Run, provenance: Provenance, system_key: str) -> None:
         self.run, self.provenance, self.system_key = run, provenance, system_key
         self.counted = 0
+        self.keys: list[str] = []  # of the records the group's flow reached
+        self.outcomes: list[Outcome] = []  # of its prompts, in the order they were answered
         self._lock = threading.Lock()  # a group's prompts are answered on several threads
 
     def __call__(self, step: str, work: Callable[[], Any], inputs: dict[str, Any]) -> Any:
@@ -260,14 +291,20 @@ class _StoreMemo:
 
         record = self.run.stage(SystemRecord, self.system_key, fields, provenance=self.provenance,
                                 instructions=instructions)
+        self._keep(record.key)
         if record.status != "ok":
             raise _SystemStepError(record.error)
         return SystemPrompt(role=record.role, rules=record.rules)
+
+    def _keep(self, key: str) -> None:
+        with self._lock:
+            self.keys.append(key)
 
     def _turns(self, work: Callable[[], list[tuple[TurnType, str]]],
                system: SystemPrompt) -> list[tuple[TurnType, str]]:
         record = self.run.stage(TurnsRecord, content_hash("turns", self.system_key), lambda: {"turns": work()},
                                 system_key=self.system_key)
+        self._keep(record.key)
         return record.turns
 
     def _answer(self, work: Callable[[], Answer], system: SystemPrompt, turn_type: TurnType, user: str) -> Answer:
@@ -277,7 +314,11 @@ class _StoreMemo:
         record = self.run.stage(PromptRecord, key, lambda: {"attempts": work().attempts},
                                 system_key=self.system_key, provenance=self.provenance, turn_type=turn_type,
                                 system_prompt=system_prompt, rules=system.rules, user=user)
+        outcome: Outcome = ("error" if record.status == "error" else
+                            "passed" if record.chosen() is not None else "failed")
         with self._lock:
             self.counted += 1
-        self.run.count_prompt(record)
+            self.keys.append(record.key)
+            self.outcomes.append(outcome)
+        self.run.count(outcome)
         return Answer(turn_type=turn_type, user=user, attempts=record.attempts, error=record.error)

@@ -38,6 +38,7 @@ class RecordIndex:
         self.path = path
         self.entries = entries
         self.torn_lines = torn_lines
+        self.lines = len(entries)  # record lines indexed (a superseded record's too)
         self._handle: IO[bytes] | None = None
 
     @classmethod
@@ -52,6 +53,7 @@ class RecordIndex:
         with path.open("r+b" if path.exists() else "wb") as handle:
             handle.truncate(index_bytes)  # lines that disagree with the record go; it is read from there
         index = cls(path, entries, torn)
+        index.lines = lines
         for key, entry in _scan(record, covered, lines, damaged):
             index.add(key, entry)
         return index
@@ -59,6 +61,7 @@ class RecordIndex:
     def add(self, key: str, entry: Entry) -> None:
         """Record `entry` as the latest of `key` (the caller serializes calls)."""
         self.entries[key] = entry  # a key superseded keeps its first place
+        self.lines += 1
         if self._handle is None:
             self._handle = self.path.open("ab")
         self._handle.write(entry.line(key))

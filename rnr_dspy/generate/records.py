@@ -11,9 +11,10 @@ from rnr_dspy.answer import Attempt, chosen_attempt
 from rnr_dspy.quality import response_problems
 from rnr_dspy.rules import Rule, TurnType, decide
 
-__all__ = ["Attempt", "PromptRecord", "Provenance", "SystemRecord", "TurnsRecord"]
+__all__ = ["Attempt", "GroupRecord", "Outcome", "PromptRecord", "Provenance", "SystemRecord", "TurnsRecord"]
 
 Status = Literal["ok", "passed", "failed", "error"]
+Outcome = Literal["passed", "failed", "error"]
 
 
 class Provenance(BaseModel):
@@ -44,6 +45,17 @@ class TurnsRecord(BaseModel):
     turns: list[tuple[TurnType, str]] = []
     error: str | None = None
     tries: int = 1
+
+
+class GroupRecord(BaseModel):
+    """A group's flow went through: the keys of its records and each prompt's outcome, so that a resumed run
+    passes over the group without reading them, while none of them is to be generated again."""
+
+    stage: Literal["group"] = "group"
+    key: str
+    status: Literal["ok"] = "ok"
+    keys: list[str]
+    outcomes: list[Outcome]
 
 
 class PromptRecord(BaseModel):

@@ -97,15 +97,19 @@ class RunStore:
                 self._synced = max(self._synced, synced)
                 self._synced_changed.notify_all()
 
-    def records(self, stage: str | None = None, keys: Collection[str] | None = None) -> list[dict[str, Any]]:
-        """The latest record of every key (of `keys` only, when given), in the order keys first appeared."""
-        return list(self.iter_records(stage, keys))
+    def records(self, stage: str | None = None, keys: Collection[str] | None = None,
+                status: str | None = None) -> list[dict[str, Any]]:
+        """The latest record of every key (of `keys` only, when given; of a stage, a status), in the order keys
+        first appeared."""
+        return list(self.iter_records(stage, keys, status))
 
-    def iter_records(self, stage: str | None = None, keys: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+    def iter_records(self, stage: str | None = None, keys: Collection[str] | None = None,
+                     status: str | None = None) -> Iterator[dict[str, Any]]:
         """`records`, read from disk one at a time."""
         with self._lock:
             chosen = [entry for key, entry in self.index.entries.items()
-                      if (stage is None or entry.stage == stage) and (keys is None or key in keys)]
+                      if (stage is None or entry.stage == stage) and (status is None or entry.status == status)
+                      and (keys is None or key in keys)]
         for entry in chosen:
             yield self._read(entry)
 
