@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from rnr_dspy.compile import CompileConfig
 from rnr_dspy.config import build_config
 from rnr_dspy.errors import ConfigError
-from rnr_dspy.evals.run import EvalConfig
+from rnr_dspy.evals import EvalConfig
 from rnr_dspy.generate import GenerateConfig
 from rnr_dspy.train import TrainConfig
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from rnr_dspy.evals import EvalConfig, run_eval
 from rnr_dspy.evals.log import read_log
-from rnr_dspy.evals.run import EvalConfig, run_eval
 from rnr_dspy.evals.task import Sample
 
 pytestmark = pytest.mark.embedded

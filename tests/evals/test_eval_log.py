@@ -32,8 +32,8 @@ def test_a_file_that_is_not_an_eval_log_is_named_with_what_is_wrong(tmp_path, co
 
 def test_the_logged_settings_hold_no_password_from_a_server_address(tmp_path, monkeypatch):
     import rnr_dspy.evals.run as run_module
+    from rnr_dspy.evals import EvalConfig, run_eval
     from rnr_dspy.evals.rnr_suite import rnr_task
-    from rnr_dspy.evals.run import EvalConfig, run_eval
 
     monkeypatch.setattr(run_module, "make_generator", lambda spec, **_: echo_generator())
     config = EvalConfig(models=["openai/model"], out=tmp_path, api_base="http://me:SECRET@127.0.0.1:1/v1")
