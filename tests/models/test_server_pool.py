@@ -142,3 +142,12 @@ def test_one_server_gets_more_requests_in_flight_than_the_http_engines_default_1
         for thread in threads:
             thread.join()
     assert server.requests == 160 and server.peak_in_flight > 120
+
+
+def test_a_stage_config_takes_several_servers_as_a_list_or_comma_separated_and_a_bound_per_server():
+    from rnr_dspy.generate import GenerateConfig
+
+    config = GenerateConfig(lm="hosted_vllm/m", api_base=["http://a:8000/v1", "http://b:8000/v1"], max_in_flight=64)
+    assert config.lm_kwargs()["api_base"] == "http://a:8000/v1,http://b:8000/v1"
+    lm = make_lm(config.lm, **config.lm_kwargs())
+    assert lm._pool.urls == ["http://a:8000/v1", "http://b:8000/v1"] and lm._pool.max_in_flight == 64
