@@ -37,7 +37,7 @@ RECORD_FILE = "generated.jsonl"
 # counts as determining the data: a run is refused rather than mixed.
 NOT_DATA = frozenset({"out", "api_base", "api_key", "num_threads", "engine_batch", "retry_failed", "push_to_hub",
                       "force_new", "request_timeout", "num_retries", "accept_program_settings",
-                      "structured_output"})
+                      "structured_output", "max_in_flight"})
 
 
 # Named as a flag and as a setting: a recipe's generate stage takes settings, not flags.

@@ -9,7 +9,7 @@ import pytest
 from rnr_dspy.composed_turns import composed_turns
 from rnr_dspy.data import Seed, group_seeds
 from rnr_dspy.generate.outside import OutsideIndex
-from rnr_dspy.generate.pipeline import _Run
+from rnr_dspy.generate.run import _Run
 from rnr_dspy.rules import Rule, SystemPrompt
 
 SYSTEM = SystemPrompt(role="You are a coach.", rules=[

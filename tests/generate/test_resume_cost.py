@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-import rnr_dspy.generate.pipeline as pipeline
+import rnr_dspy.generate.run as pipeline
 import rnr_dspy.generate.store as store_module
 import rnr_dspy.generate.themes as themes
 from rnr_dspy.generate import GenerateConfig, run_generate
