@@ -130,7 +130,7 @@ def stage_configs(recipe: Recipe) -> dict[Stage, Any]:
         "train": {"data": [out / "generate"], "out": out / "model", "model": recipe.student, "overwrite": True},
         "eval": {"models": _eval_models(recipe), "out": out / "eval"},
     }
-    return {stage: validate_config(STAGE_SPECS[stage].config_class(),
+    return {stage: validate_config(STAGE_SPECS[stage].config,
                                    {**wiring[stage], **{key: value for key, value in getattr(recipe, stage).items()
                                                         if key != "launch"}},
                                    prefix=f"recipe {recipe.name}: {stage}.")

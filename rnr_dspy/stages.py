@@ -1,53 +1,43 @@
-"""The four stages, one shape: `rnr_dspy.<stage>` exposes `<Stage>Config` and
-`run_<stage>(config, progress=None) -> <Stage>Result` (pydantic). The CLI and the recipe runner find a stage here
-and call it the same way.
+"""The four stages, one shape: `rnr_dspy.<stage>` exposes `<Stage>Config` (`config.py`),
+`run_<stage>(config, progress=None)` (`run.py`) and `<Stage>Result` (`result.py`), each a pydantic model but the
+runner. The CLI and the recipe runner call a stage through `STAGES`, its imported objects; a test that replaces a
+runner patches `STAGES[stage].run`, which both call.
 
 Example:
-    >>> spec = STAGES["generate"]
-    >>> spec.config_class().__name__
+    >>> STAGES["generate"].config.__name__
     'GenerateConfig'
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from rnr_dspy.progress import Progress
+from rnr_dspy.compile import CompileConfig, CompileResult, run_compile
+from rnr_dspy.evals import EvalConfig, EvalResult, run_eval
+from rnr_dspy.generate import GenerateConfig, GenerateResult, run_generate
+from rnr_dspy.train import TrainConfig, TrainResult, run_train
 
 __all__ = ["STAGES", "Stage", "StageSpec"]
 
 Stage = Literal["compile", "generate", "train", "eval"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class StageSpec:
     name: Stage
-    module: str
-    config: str
-    result: str
-
-    @property
-    def runner_name(self) -> str:
-        return f"run_{self.name}"
-
-    def config_class(self) -> type[BaseModel]:
-        return getattr(importlib.import_module(self.module), self.config)
-
-    def result_class(self) -> type[BaseModel]:
-        return getattr(importlib.import_module(self.module), self.result)
-
-    def run(self, config: BaseModel, progress: Progress | None = None) -> Any:
-        """`run_<stage>(config, progress)`, looked up at call time (so a patched runner is the one called)."""
-        return getattr(importlib.import_module(self.module), self.runner_name)(config, progress=progress)
+    config: type[BaseModel]
+    run: Callable[..., Any]
+    """`run_<stage>(config, progress=None) -> result`."""
+    result: type[BaseModel]
 
 
 STAGES: dict[Stage, StageSpec] = {
-    "compile": StageSpec("compile", "rnr_dspy.compile", "CompileConfig", "CompileResult"),
-    "generate": StageSpec("generate", "rnr_dspy.generate", "GenerateConfig", "GenerateResult"),
-    "train": StageSpec("train", "rnr_dspy.train", "TrainConfig", "TrainResult"),
-    "eval": StageSpec("eval", "rnr_dspy.evals", "EvalConfig", "EvalResult"),
+    "compile": StageSpec("compile", CompileConfig, run_compile, CompileResult),
+    "generate": StageSpec("generate", GenerateConfig, run_generate, GenerateResult),
+    "train": StageSpec("train", TrainConfig, run_train, TrainResult),
+    "eval": StageSpec("eval", EvalConfig, run_eval, EvalResult),
 }

@@ -61,14 +61,14 @@ def ci_recipe(tmp_path, tiny_model_dir, monkeypatch):
 
 def test_a_ci_sized_recipe_runs_end_to_end_and_resumes_after_an_interruption(ci_recipe, monkeypatch):
     path, engine = ci_recipe
-    import rnr_dspy.evals as evals
+    from rnr_dspy.stages import STAGES
 
-    real_eval = evals.run_eval
+    real_eval = STAGES["eval"].run
 
     def interrupted(config, **_):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(evals, "run_eval", interrupted)
+    monkeypatch.setattr(STAGES["eval"], "run", interrupted)
     recipe = load_recipe(path)
     seen = []
     with pytest.raises(KeyboardInterrupt):
@@ -79,7 +79,7 @@ def test_a_ci_sized_recipe_runs_end_to_end_and_resumes_after_an_interruption(ci_
     assert list(state) == ["compile", "generate", "train"]
     calls = len(engine.requests)
 
-    monkeypatch.setattr(evals, "run_eval", real_eval)
+    monkeypatch.setattr(STAGES["eval"], "run", real_eval)
     result = CliRunner().invoke(app, ["run", str(path)])
     assert result.exit_code == 0, result.output
     assert "compile: skipped" in result.output and "eval: done" in result.output
@@ -175,10 +175,10 @@ def test_the_recorded_recipe_holds_no_password_from_a_server_address(tmp_path, m
 def test_a_generate_stage_with_rows_missing_is_not_done_and_says_what_finishes_it(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    import rnr_dspy.generate as generate
+    from rnr_dspy.stages import STAGES
 
     unfinished = SimpleNamespace(missing_rows=3, planned_rows=8, first_errors=["prompt: LMServerError: down"])
-    monkeypatch.setattr(generate, "run_generate", lambda config, progress=None: unfinished)
+    monkeypatch.setattr(STAGES["generate"], "run", lambda config, progress=None: unfinished)
     recipe = load_recipe("embedded-smollm2", out=tmp_path / "run").model_copy(
         update={"stages": ["generate"], "isolate_stages": False})
     with pytest.raises(RnrError, match=r"3 of 8 rows missing .*LMServerError: down.*run the same command again"):

@@ -1,57 +1,23 @@
 """The `rnr-dspy` command line: each command builds its stage's config from `--config FILE` and flags made from
-the config's fields, calls one library function, and renders the result. Commands live one per module; this
-module holds the app and what they share.
+the config's fields, calls one library function, and renders the result. Commands live one per module, what
+they share in `rnr_dspy.cli.common`; this module builds the app from them.
 
 Exit codes: 0 done; 1 a runtime error (a seed file that does not load, an LM that does not answer, a run that
 produced nothing); 2 a usage error (an unknown option or setting, a wrong value, from a flag or the config file;
 nothing is written); 130 interrupted (Ctrl-C; the run resumes when the same command runs again).
-
-Everything the user or an LM wrote (seed ids, column names, errors, prompts) is printed literally: the consoles
-interpret no Rich markup, and styles are applied to `Text` objects only.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
-from collections.abc import Callable
 from importlib import metadata
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
-from typer.core import TyperCommand, TyperGroup
 
-from rnr_dspy.cli.display import ProgressDisplay, describe_stats
-from rnr_dspy.errors import ConfigError, RnrError
-from rnr_dspy.stages import STAGES, Stage
+from rnr_dspy.cli import check, compile, evaluate, generate, run, train, view
+from rnr_dspy.cli.common import Command, Group, out
 
-__all__ = ["app", "err", "fail", "guarded", "out", "run_stage", "say", "usage_error"]
-
-err = Console(stderr=True, markup=False, highlight=False)
-out = Console(markup=False, highlight=False)
-
-
-class _SwitchesTakeNoValue:
-    """A switch (`--help`, `--dry-run`) is listed without a `<bool>` beside it."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)  # type: ignore[misc]
-        for param in params:
-            if getattr(param, "is_flag", False) and param.metavar is None:
-                param.metavar = ""
-        return params
-
-
-class Command(_SwitchesTakeNoValue, TyperCommand):
-    pass
-
-
-class Group(_SwitchesTakeNoValue, TyperGroup):
-    pass
-
+__all__ = ["app"]
 
 app = typer.Typer(cls=Group, no_args_is_help=True, help="Teach LLMs to follow roles and rules (RNR) with DSPy.")
 
@@ -68,68 +34,8 @@ def main(version: Annotated[bool, typer.Option("--version", help="Print the vers
     """Teach LLMs to follow roles and rules (RNR) with DSPy."""
 
 
-def say(console: Console, label: str, text: str, style: str = "bold") -> None:
-    """`label` styled, then `text` exactly as it is."""
-    console.print(Text.assemble((label, style), " " if label else "", text), soft_wrap=True)
-
-
-def usage_error(message: str) -> NoReturn:
-    say(err, "error:", message, "red")
-    raise typer.Exit(code=2)
-
-
-def fail(message: str, label: str = "error:") -> NoReturn:
-    say(err, label, message, "red")
-    raise typer.Exit(code=1)
-
-
-def guarded(call: Callable[[], Any], resume: str = "") -> Any:
-    """`call()`, with the library's errors mapped to messages and exit codes; Ctrl-C exits 130 at once."""
-    try:
-        return call()
-    except KeyboardInterrupt:
-        _interrupted(resume)
-    except ConfigError as error:
-        usage_error(str(error))
-    except RnrError as error:
-        fail(str(error))
-    except Exception as error:
-        from dspy.utils.exceptions import LMError
-
-        if isinstance(error, LMError):
-            fail(str(error), "LM error:")
-        raise
-
-
-def run_stage(stage: Stage, config: Any, describe: Callable[[dict[str, Any]], str] = describe_stats,
-              resume: str = "") -> Any:
-    """`run_<stage>(config, progress)` with its progress on stderr (bars on a terminal, lines otherwise)."""
-
-    def call() -> Any:
-        with ProgressDisplay(err, describe) as display:
-            return STAGES[stage].run(config, progress=display)
-
-    return guarded(call, resume)
-
-
-def _interrupted(resume: str) -> NoReturn:
-    say(err, "interrupted", resume or "(exit code 130)", "yellow")
-    sys.stdout.flush()
-    sys.stderr.flush()
-    workers = [thread for thread in threading.enumerate() if thread is not threading.main_thread()
-               and thread.is_alive() and not thread.daemon]
-    if not workers:
-        raise typer.Exit(code=130)
-    # A worker thread may be inside an LM call, and the interpreter would wait for it at exit: that wait made
-    # Ctrl-C take 45 s and more. What the workers finished is on disk already, so the process ends here.
-    os._exit(130)
-
-
-# Each command module registers itself on `app` when imported.
-from rnr_dspy.cli import check as _check  # noqa: E402, F401
-from rnr_dspy.cli import compile as _compile  # noqa: E402, F401
-from rnr_dspy.cli import evaluate as _evaluate  # noqa: E402, F401
-from rnr_dspy.cli import generate as _generate  # noqa: E402, F401
-from rnr_dspy.cli import run as _run  # noqa: E402, F401
-from rnr_dspy.cli import train as _train  # noqa: E402, F401
-from rnr_dspy.cli import view as _view  # noqa: E402, F401
+for _name, _command in (("check", check.check_command), ("compile", compile.compile_command),
+                        ("eval", evaluate.eval_command), ("report", evaluate.report_command),
+                        ("generate", generate.generate_command), ("run", run.run_command),
+                        ("train", train.train_command), ("view", view.view_command)):
+    app.command(_name, cls=Command)(_command)

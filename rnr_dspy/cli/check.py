@@ -11,13 +11,12 @@ from typing import Annotated, Any
 
 import typer
 
-from rnr_dspy.cli import Command, app, err, fail, guarded, out, say, usage_error
+from rnr_dspy.cli.common import err, fail, guarded, out, say, usage_error
 from rnr_dspy.cli.display import ProgressDisplay, describe_stats
 
 _SHOWN = 20  # broken rows listed on the console (all of them are in --json)
 
 
-@app.command("check", cls=Command)
 def check_command(
     path: Annotated[Path, typer.Argument(help="JSONL of conversations: messages (system, user, assistant) or "
                                          "system/user/assistant fields; with --model, the assistant turn is not "

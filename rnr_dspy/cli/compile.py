@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from rnr_dspy.cli import app, guarded, out, run_stage, say
+from rnr_dspy.cli.common import guarded, out, run_stage, say
 from rnr_dspy.cli.stage_command import stage_command
 from rnr_dspy.compile import CompileConfig, CompileResult
 from rnr_dspy.teacher_config import TeacherStageConfig
@@ -18,7 +18,7 @@ from rnr_dspy.teacher_config import TeacherStageConfig
 RESUME = "(exit code 130); run the same command again: the LM calls already made are replayed from DSPy's cache"
 
 
-@stage_command(app, "compile")
+@stage_command("compile")
 def compile_command(
     config: CompileConfig,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the first group's prompts; call no LM.",

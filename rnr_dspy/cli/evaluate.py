@@ -10,14 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
-from rnr_dspy.cli import Command, app, err, guarded, out, run_stage, say, usage_error
+from rnr_dspy.cli.common import err, guarded, out, run_stage, say, usage_error
 from rnr_dspy.cli.stage_command import stage_command
 from rnr_dspy.evals import EvalConfig, EvalResult
 from rnr_dspy.evals.comparable import differences
 from rnr_dspy.evals.usage import describe_usage
 
 
-@stage_command(app, "eval")
+@stage_command("eval")
 def eval_command(config: EvalConfig) -> None:
     """Evaluate one or more models on the role-and-rule benchmark and/or IFEval; write a log, report and plot."""
     log: EvalResult = run_stage("eval", config)
@@ -37,7 +37,6 @@ def eval_command(config: EvalConfig) -> None:
     say(out, "wrote", ", ".join(str(path) for path in written), "")
 
 
-@app.command("report", cls=Command)
 def report_command(
     log_paths: Annotated[list[Path], typer.Argument(
         help="Eval logs (log.json). Several are merged into one comparison, the first log's first model the "

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from rnr_dspy.cli import app, err, fail, guarded, out, run_stage, say
+from rnr_dspy.cli.common import err, fail, guarded, out, run_stage, say
 from rnr_dspy.cli.stage_command import stage_command
 from rnr_dspy.generate import GenerateConfig, GenerateResult
 
@@ -19,7 +19,7 @@ RESUME = "(exit code 130); run the same command again to resume: the finished ro
 _SHOWN_PROBLEMS = 3
 
 
-@stage_command(app, "generate")
+@stage_command("generate")
 def generate_command(
     config: GenerateConfig,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the first groups' prompts; call no LM.",

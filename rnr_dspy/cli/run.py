@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from rnr_dspy.cli import Command, app, err, guarded, out, say
+from rnr_dspy.cli.common import err, guarded, out, say
 from rnr_dspy.cli.display import ProgressDisplay
 from rnr_dspy.recipe import STAGES
 
 
-@app.command("run", cls=Command)
 def run_command(
     recipe: Annotated[str, typer.Argument(help="A recipe YAML file, or a shipped recipe: embedded-smollm2, "
                                           "teacher-vllm-7b.")],

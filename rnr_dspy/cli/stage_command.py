@@ -1,7 +1,8 @@
 """`@stage_command("compile")`: a command whose options are its stage config's fields (see `rnr_dspy.cli.flags`)
 plus `--config FILE` and what the command itself adds (`--dry-run`, ...).
 
-The decorated function receives the validated config first, then its own options:
+The decorated function receives the validated config first, then its own options; the decorator returns the
+command function Typer registers (`rnr_dspy.cli` does, under the stage's name):
 
     @stage_command("generate")
     def generate_command(config: GenerateConfig, dry_run: Annotated[bool, typer.Option(...)] = False) -> None:
@@ -31,10 +32,8 @@ CONFIG_OPTION = typer.Option("--config", help="YAML file of settings (any field 
                              "given on the command line override it.", exists=True, dir_okay=False)
 
 
-def stage_command(app: typer.Typer, stage: Stage) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    from rnr_dspy.cli import Command
-
-    cls = STAGES[stage].config_class()
+def stage_command(stage: Stage) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    cls = STAGES[stage].config
     flags = config_flags(cls)
 
     def register(body: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,8 +56,7 @@ def stage_command(app: typer.Typer, stage: Stage) -> Callable[[Callable[..., Any
             *(flag.parameter() for flag in flags),
         ])
         command.__name__, command.__doc__ = body.__name__, body.__doc__
-        app.command(stage, cls=Command)(command)
-        return body
+        return command
 
     return register
 
@@ -66,7 +64,7 @@ def stage_command(app: typer.Typer, stage: Stage) -> Callable[[Callable[..., Any
 def config_from_flags(cls: type[BaseModel], flags: list[Flag], config_file: Path | None,
                       values: dict[str, Any]) -> Any:
     """The config: the file's settings, then the flags in `values` (the ones given) on top."""
-    from rnr_dspy.cli import usage_error
+    from rnr_dspy.cli.common import usage_error
     from rnr_dspy.errors import ConfigError
 
     given = {flag.path for flag in flags if flag.param in values}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnr_dspy.cli import app, err, out, run_stage, say
+from rnr_dspy.cli.common import err, out, run_stage, say
 from rnr_dspy.cli.stage_command import stage_command
 from rnr_dspy.train import TrainConfig, TrainResult
 
 
-@stage_command(app, "train")
+@stage_command("train")
 def train_command(config: TrainConfig) -> None:
     """Fine-tune a model on generated RNR data with TRL: SFT, DPO and GRPO on rule rewards, in any sequence."""
     result: TrainResult = run_stage("train", config, describe=_describe)

@@ -10,10 +10,9 @@ from typing import Annotated
 
 import typer
 
-from rnr_dspy.cli import Command, app, guarded, out, say
+from rnr_dspy.cli.common import guarded, out, say
 
 
-@app.command("view", cls=Command)
 def view_command(
     run_dir: Annotated[Path, typer.Argument(help="A generate run, an eval run, or a recipe run (rnr-dspy run) "
                                             "holding both.", exists=True, file_okay=False)],

@@ -27,15 +27,13 @@ MAPPING_SAMPLES = {"sft_config": ("max_steps=3", {"max_steps": 3}), "dpo_config"
 @pytest.fixture
 def captured(monkeypatch):
     """The config each stage would run with (the stage itself does not run)."""
-    import importlib
-
     seen = {}
     for stage, spec in STAGES.items():
         def capture(config, progress=None, stage=stage):
             seen[stage] = config
             raise typer.Exit(0)
 
-        monkeypatch.setattr(importlib.import_module(spec.module), spec.runner_name, capture)
+        monkeypatch.setattr(spec, "run", capture)
     return seen
 
 
@@ -57,7 +55,7 @@ def fields(cls, prefix=()):
 
 
 ALL_FIELDS = [(stage, path, field) for stage, spec in STAGES.items()
-              for path, field in fields(spec.config_class())]
+              for path, field in fields(spec.config)]
 
 
 def flag_name(path):
@@ -229,7 +227,7 @@ def test_defaults_come_from_the_config(captured):
         result = runner.invoke(app, [stage, *REQUIRED.get(stage, [])])
         assert result.exit_code == 0, result.output
         # Defaults as the config resolves them (a weak teacher's defaults included), the required fields given.
-        resolved = spec.config_class().model_validate({"data": ["runs/x"]} if stage == "train" else {})
-        defaults = {name: getattr(resolved, name) for name, field in spec.config_class().model_fields.items()
+        resolved = spec.config.model_validate({"data": ["runs/x"]} if stage == "train" else {})
+        defaults = {name: getattr(resolved, name) for name, field in spec.config.model_fields.items()
                     if field.get_default() is not PydanticUndefined and name not in ("data",)}
         assert {name: getattr(captured[stage], name) for name in defaults} == defaults
