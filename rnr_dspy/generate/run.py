@@ -1,6 +1,6 @@
 """`rnr-dspy generate` as a library call: seeds → groups → role and rules → user turns → judged responses → data.
 
-Every stage's result is appended to `generated.jsonl` under a content hash of its inputs before the next stage
+Every step's result is appended to `generated.jsonl` under a content hash of its inputs before the next step
 runs, so a run resumes where it stopped and a finished run makes no LM call. An LM failure becomes a record with
 its error; a later run generates it again when a new try may clear it (`rnr_dspy.generate.failures`), any failure
 with `retry_failed`.
@@ -178,7 +178,7 @@ class _Run:
             return
         memo = _StoreMemo(self, provenance, system_key)
         lm = dspy.settings.lm
-        if rule_set:  # another sample of the LM's stages: its rules (when it writes them) and turns differ too
+        if rule_set:  # another sample of the LM's steps: its rules (when it writes them) and turns differ too
             # Seeded from the group, so that another run of the same settings draws the same sample.
             lm = lm.copy(rollout_id=rule_set, temperature=max(lm.kwargs.get("temperature") or 0.0, 0.7),
                          seed=sampling_seed(self.config.seed, system_key, rule_set))
@@ -225,7 +225,7 @@ class _Run:
                 "planned_rows": self.state.total + unanswered_turns,
                 "needs_retry_failed": sum(not is_transient(record["error"]) for record in failed)}
 
-    def stage(self, model: type[Any], key: str, work: Callable[[], dict[str, Any]], **fields: Any) -> Any:
+    def step(self, model: type[Any], key: str, work: Callable[[], dict[str, Any]], **fields: Any) -> Any:
         """The stored record of `key`, or a new one from `work()` (its LM error recorded, not raised)."""
         stored = self.store.get(key)
         if stored is not None and not should_redo(stored, retry_failed=self.config.retry_failed):
@@ -289,7 +289,7 @@ class _StoreMemo:
             system = work()
             return {"role": system.role, "rules": system.rules, "system_prompt": system.render()}
 
-        record = self.run.stage(SystemRecord, self.system_key, fields, provenance=self.provenance,
+        record = self.run.step(SystemRecord, self.system_key, fields, provenance=self.provenance,
                                 instructions=instructions)
         self._keep(record.key)
         if record.status != "ok":
@@ -302,7 +302,7 @@ class _StoreMemo:
 
     def _turns(self, work: Callable[[], list[tuple[TurnType, str]]],
                system: SystemPrompt) -> list[tuple[TurnType, str]]:
-        record = self.run.stage(TurnsRecord, content_hash("turns", self.system_key), lambda: {"turns": work()},
+        record = self.run.step(TurnsRecord, content_hash("turns", self.system_key), lambda: {"turns": work()},
                                 system_key=self.system_key)
         self._keep(record.key)
         return record.turns
@@ -311,7 +311,7 @@ class _StoreMemo:
         system_prompt = system.render()
         key = content_hash("prompt", system_prompt, user, turn_type, self.provenance.model_dump(),
                            _answer_settings(self.run.config))
-        record = self.run.stage(PromptRecord, key, lambda: {"attempts": work().attempts},
+        record = self.run.step(PromptRecord, key, lambda: {"attempts": work().attempts},
                                 system_key=self.system_key, provenance=self.provenance, turn_type=turn_type,
                                 system_prompt=system_prompt, rules=system.rules, user=user)
         outcome: Outcome = ("error" if record.status == "error" else
