@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import threading
 from collections import defaultdict
 from pathlib import Path
@@ -14,7 +15,27 @@ from dspy.utils.usage_tracker import UsageTracker
 
 from rnr_dspy.usage_log import UsageLog
 
-__all__ = ["Ledger", "ParseTracker"]
+__all__ = ["Ledger", "ParseTracker", "stage_name"]
+
+
+def stage_name(signature: Any) -> str:
+    """The name of the stage a signature asks for: its class name, or, for the copy DSPy makes when a program is
+    loaded (a `StringSignature` with the saved instructions), the project signature with the same fields."""
+    name = getattr(signature, "__name__", str(signature))
+    if name != "StringSignature":
+        return name
+    return _signature_names().get(_fields(signature), name)
+
+
+def _fields(signature: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(getattr(signature, "input_fields", ())), tuple(getattr(signature, "output_fields", ()))
+
+
+@functools.cache
+def _signature_names() -> dict[tuple[tuple[str, ...], tuple[str, ...]], str]:
+    import rnr_dspy.signatures as signatures
+
+    return {_fields(getattr(signatures, name)): name for name in signatures.__all__}
 
 
 class ParseTracker(BaseCallback):
@@ -36,7 +57,7 @@ class ParseTracker(BaseCallback):
         self._outermost.call_id = call_id
         signature = inputs.get("signature")
         with self._lock:
-            self._stage_of_call[call_id] = getattr(signature, "__name__", str(signature))
+            self._stage_of_call[call_id] = stage_name(signature)
 
     def on_adapter_parse_end(self, call_id: str, outputs: Any, exception: BaseException | None = None) -> None:
         if getattr(self._outermost, "call_id", None) != call_id:

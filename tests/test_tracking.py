@@ -58,3 +58,17 @@ def test_the_ledger_prices_every_call_of_a_run_longer_than_dspys_history():
 def test_the_ledger_does_not_charge_calls_made_before_it_started():
     base_lm.record_history(_Client(), {"uuid": "earlier", "cost": 5.0})
     assert Ledger().summary()["cost_usd"] is None
+
+
+def test_stages_of_a_loaded_program_keep_their_names():
+    # Loading a compiled program gives each predictor a StringSignature copy carrying the saved instructions.
+    saved = RNRProgram()
+    loaded = RNRProgram()
+    loaded.load_state(saved.dump_state())
+    assert {p.signature.__name__ for p in loaded.predictors()} == {"StringSignature"}
+    tracker = ParseTracker()
+    usage = Ledger()
+    with dspy.context(lm=fake_lm(scripted_engine()), adapter=StructuredAdapter(), callbacks=[tracker],
+                      usage_tracker=usage):
+        loaded(instructions=["How do I sear a steak?"])
+    assert set(tracker.summary()) == {"GenerateRole", "GenerateRules", "JudgeRuleAdherence", "RespondFollowingRules"}
