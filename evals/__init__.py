@@ -9,8 +9,9 @@ from rnr_dspy.evals.report import render_report, write_report
 from rnr_dspy.evals.result import EvalResult
 from rnr_dspy.evals.rnr_suite import load_rnr_items, rnr_task
 from rnr_dspy.evals.rule_scorer import rule_scorer
-from rnr_dspy.evals.run import build_tasks, evaluate, run_eval
+from rnr_dspy.evals.run import evaluate, run_eval
 from rnr_dspy.evals.solvers import LMGenerator, make_generator
+from rnr_dspy.evals.suites import build_tasks
 from rnr_dspy.evals.task import Generation, Sample, Score, ScoredSample, SuiteError, Task
 
 __all__ = [

@@ -10,12 +10,12 @@ from pydantic.config import JsonDict
 from rnr_dspy.config import OutDir
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.evals.solvers import Backend
+from rnr_dspy.evals.suites import SUITES
 from rnr_dspy.models.settings import LM_PANEL, LMSettings
 from rnr_dspy.models.spec import ModelSpec
 
-__all__ = ["SUITES", "EvalConfig"]
+__all__ = ["EvalConfig"]
 
-SUITES = ("rnr", "ifeval", "all")
 _SUITES: JsonDict = {"panel": "Suites"}
 
 
@@ -27,7 +27,7 @@ class EvalConfig(LMSettings):
                               description="Models under test, the first is the baseline: embedded, local:PATH (a "
                               "Hugging Face dir or a .gguf), or provider/model.", json_schema_extra=LM_PANEL)
     out: OutDir = Field(Path("runs/eval"), description="Directory for log.json, report.md and plot.png.")
-    suite: str = Field("rnr", description="rnr, ifeval, all, or a path to a suite file (.jsonl).",
+    suite: str = Field("rnr", description=f"{', '.join(SUITES)}, or a path to a suite file (.jsonl).",
                        json_schema_extra=_SUITES)
     limit: int | None = Field(None, ge=1, description="Use a seeded sample of N items of each suite, spread over its "
                               "splits, domains and turn types (IFEval: instruction groups), not the first N.",

@@ -10,7 +10,6 @@ Your own suite is a `Task`: `evaluate(my_task, make_generator("embedded"))` retu
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from rnr_dspy.evals.comparable import answer_settings
 from rnr_dspy.evals.config import EvalConfig
@@ -19,31 +18,13 @@ from rnr_dspy.evals.like_for_like import comparable_specs
 from rnr_dspy.evals.log import ModelRun, SuiteLog, write_log
 from rnr_dspy.evals.result import EvalResult
 from rnr_dspy.evals.solvers import Generator, make_generator
-from rnr_dspy.evals.task import ScoredSample, SuiteError, Task
+from rnr_dspy.evals.suites import build_tasks
+from rnr_dspy.evals.task import ScoredSample, Task
 from rnr_dspy.evals.usage import EvalUsage
 from rnr_dspy.masking import mask_in
-from rnr_dspy.models.lm import make_lm
 from rnr_dspy.progress import Progress, ProgressEvent
 
-__all__ = ["build_tasks", "evaluate", "run_eval"]
-
-def build_tasks(config: EvalConfig) -> list[Task]:
-    from rnr_dspy.evals.rnr_suite import rnr_task
-
-    judge = make_lm(config.judge_lm, **config.lm_kwargs(cache=False)) if config.judge_lm else None
-    if config.suite in ("rnr", "all"):
-        tasks = [rnr_task(judge_lm=judge, limit=config.limit, seed=config.seed)]
-    elif config.suite == "ifeval":
-        tasks = []
-    elif Path(config.suite).suffix == ".jsonl":
-        tasks = [rnr_task(config.suite, judge_lm=judge, limit=config.limit, seed=config.seed)]
-    else:
-        raise SuiteError(f"unknown suite {config.suite!r}: use rnr, ifeval, all, or a path to a .jsonl suite file")
-    if config.suite in ("ifeval", "all"):
-        from rnr_dspy.evals.ifeval_suite import ifeval_task
-
-        tasks.append(ifeval_task(limit=config.limit, seed=config.seed))
-    return tasks
+__all__ = ["evaluate", "run_eval"]
 
 
 def evaluate(task: Task, generator: Generator, progress: Progress | None = None, label: str = "",
