@@ -1,6 +1,7 @@
-"""The fake OpenAI-compatible server as a process of its own (benchmarks): each answer takes `--latency` seconds
-whatever else is in flight, like a batching server with room to spare. Prints its URL, serves until SIGTERM, then
-prints `{"requests": N, "peak_in_flight": M}`. Usage: serve_fake_openai.py [--latency SECONDS]"""
+"""The fake OpenAI-compatible server as a process of its own (benchmarks): each answer takes `--latency` seconds,
+at most `--capacity` requests at a time (a server's batch; the rest queue), by default whatever else is in flight.
+Prints its URL, serves until SIGTERM, then prints `{"requests": N, "peak_in_flight": M}` (M: requests being
+answered at once). Usage: serve_fake_openai.py [--latency SECONDS] [--capacity N]"""
 
 import argparse
 import http.server
@@ -17,14 +18,21 @@ from fake_openai_server import FakeOpenAIServer
 
 
 class TimedServer(FakeOpenAIServer):
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float, capacity: int | None = None) -> None:
         http.server.ThreadingHTTPServer.request_queue_size = 4096  # hundreds of connections open at once
         super().__init__()
         self.wait = latency
+        self._batch = threading.BoundedSemaphore(capacity) if capacity else None
         self.in_flight = self.peak_in_flight = 0
         self._count = threading.Lock()
 
     def _healthy(self, body):
+        if self._batch is None:
+            return self._answer(body)
+        with self._batch:
+            return self._answer(body)
+
+    def _answer(self, body):
         with self._count:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
@@ -39,7 +47,9 @@ class TimedServer(FakeOpenAIServer):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.0)
-    server = TimedServer(parser.parse_args().latency)
+    parser.add_argument("--capacity", type=int, default=None)
+    args = parser.parse_args()
+    server = TimedServer(args.latency, args.capacity)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with server:
