@@ -72,6 +72,14 @@ class GenerateConfig(TeacherStageConfig):
         values["answer"] = answer
         return values
 
+    def answer_settings_added(self) -> dict[str, Any]:
+        """The answer settings beyond those earlier versions had (`LEGACY_ANSWER_KEYS`, the seed) that differ from
+        generate's defaults: they join a run's recorded settings and its prompts' keys only then, so adding one to
+        `AnswerSettings` leaves the runs made before it resumable."""
+        now = self.answer.model_dump(mode="json", exclude={"seed", *LEGACY_ANSWER_KEYS.values()})
+        defaults = type(self.answer)(**_generate_answering().model_dump(exclude={"seed"})).model_dump(mode="json")
+        return {name: value for name, value in now.items() if value != defaults[name]}
+
     def model_post_init(self, context: Any) -> None:
         super().model_post_init(context)
         if "seed" not in self.answer.model_fields_set:  # one run seed, unless the answers are given their own

@@ -21,7 +21,7 @@ from rnr_dspy.answer import Answer
 from rnr_dspy.atomic import write_json
 from rnr_dspy.data import Seed
 from rnr_dspy.errors import ConfigError, SeedError
-from rnr_dspy.generate.config import GenerateConfig
+from rnr_dspy.generate.config import LEGACY_ANSWER_KEYS, GenerateConfig
 from rnr_dspy.generate.export import write_datasets
 from rnr_dspy.generate.failures import is_transient, should_redo
 from rnr_dspy.generate.outside import OtherThemes, OutsideIndex
@@ -139,11 +139,16 @@ def _system_settings(config: GenerateConfig) -> list[Any]:
 
 
 def _answer_settings(config: GenerateConfig) -> list[Any]:
-    """The settings a prompt's answer is keyed by: every answer setting but the seed (a run of another seed is
-    another run: `rnr_dspy.generate.run_dir`), whether a judge decides, and the responder prompt where it is not the
-    teacher's default (left out there, so the keys of runs made before it was part of them stay theirs)."""
-    settings = [*config.answer.model_dump(mode="json", exclude={"seed"}).values(), not config.use_judge]
-    return settings if config.is_default("responder_prompt") else [*settings, config.responder_prompt]
+    """The settings a prompt's answer is keyed by: the answer settings (not the seed: a run of another seed is
+    another run, `rnr_dspy.generate.run_dir`), whether a judge decides, and the responder prompt. A setting the keys
+    of earlier versions left out joins them only where it is not its default (the responder prompt: the teacher's;
+    an answer setting added later: generate's), so that those runs' rows stay theirs."""
+    answer = config.answer.model_dump(mode="json")
+    settings = [*(answer[name] for name in LEGACY_ANSWER_KEYS.values()), not config.use_judge]
+    if not config.is_default("responder_prompt"):
+        settings.append(config.responder_prompt)
+    added = config.answer_settings_added()
+    return [*settings, added] if added else settings
 
 
 def _as_events(progress: Progress | None) -> Callable[[GenerateProgress], None] | None:

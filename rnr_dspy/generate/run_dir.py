@@ -66,6 +66,7 @@ def data_settings(config: GenerateConfig) -> dict[str, Any]:
     settings |= {legacy: answer[name] for legacy, name in LEGACY_ANSWER_KEYS.items()}
     if answer["seed"] != config.seed:
         settings["answer_seed"] = answer["seed"]
+    settings |= {f"answer.{name}": value for name, value in config.answer_settings_added().items()}
     settings["seeds"] = _source_hash(config.seeds)
     if config.program is not None:
         settings["program"] = _file_hash(config.program)

@@ -46,3 +46,17 @@ def test_the_recorded_run_settings_are_those_of_earlier_versions():
     assert content_hash(data_settings(GenerateConfig())) == "4f4790c14e8909e2e4f3"
     assert content_hash(data_settings(GenerateConfig(lm="x/y", attempts=2))) == "e3371db1cb3893931b23"
     assert data_settings(GenerateConfig(answer={"attempts": 2})) == data_settings(GenerateConfig(attempts=2))
+
+
+def test_an_answer_setting_added_later_keys_a_prompt_only_off_its_default():
+    from rnr_dspy.answer import AnswerSettings
+    from rnr_dspy.generate.run import _answer_settings
+
+    class Later(AnswerSettings):  # AnswerSettings with a setting added
+        top_k: int = 0
+
+    base = GenerateConfig(lm="fake/model")
+    same = GenerateConfig(lm="fake/model", answer=Later(**base.answer.model_dump()))
+    other = GenerateConfig(lm="fake/model", answer=Later(**base.answer.model_dump(), top_k=5))
+    assert _answer_settings(same) == _answer_settings(base) != _answer_settings(other)
+    assert data_settings(same) == data_settings(base) != data_settings(other)
