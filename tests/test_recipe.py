@@ -30,6 +30,25 @@ def test_the_embedded_recipe_teaches_answers_that_end_before_eval_cuts_them_off(
     assert configs["generate"].answer.max_tokens < configs["eval"].max_tokens
 
 
+def test_program_and_teacher_settings_are_given_once_for_compile_and_generate(tmp_path):
+    configs = stage_configs(load_recipe("embedded-smollm2", out=tmp_path))
+    compiled, generating = configs["compile"], configs["generate"]
+    assert compiled.program_settings() == generating.program_settings()  # the program generate runs is compiled's
+    assert (compiled.rule_source, compiled.judge_lm, compiled.max_tokens) == ("sampled", "none", 384)
+    assert generating.max_tokens == 384 and generating.answer.attempts == 1
+
+
+def test_a_stage_setting_beats_the_shared_one_and_a_shared_key_must_be_one(tmp_path):
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "program": {"rule_source": "sampled"},
+                                    "generate": {"rule_source": "lm"}}))
+    configs = stage_configs(load_recipe(path))
+    assert (configs["compile"].rule_source, configs["generate"].rule_source) == ("sampled", "lm")
+    path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "teacher": {"attempts": 2}}))
+    with pytest.raises(ConfigError, match="not a teacher setting: attempts"):
+        load_recipe(path)
+
+
 def test_an_unknown_recipe_lists_the_shipped_ones():
     with pytest.raises(ConfigError, match="embedded-smollm2, teacher-vllm-7b"):
         load_recipe("no-such-recipe")
