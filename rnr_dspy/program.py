@@ -21,6 +21,7 @@ from rnr_dspy.answer import Answer, AnswerSettings, answer_under_rules
 from rnr_dspy.composed_roles import composed_role
 from rnr_dspy.composed_turns import COMPOSED_TURNS, composed_turns
 from rnr_dspy.errors import ConfigError
+from rnr_dspy.models.settings import LM_PANEL
 from rnr_dspy.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge, UserTurnGenerator
 from rnr_dspy.parallel import parallel_map
 from rnr_dspy.rules import SystemPrompt, TurnType
@@ -51,7 +52,7 @@ class ProgramSettings(BaseModel):
 
     judge_lm: str | None = Field(None, description="Judge LM spec for rules without a check (default: the teacher); "
                                  "none: no judge, such rules stay unknown (so only fully checkable prompts pass).",
-                                 json_schema_extra={"panel": "Language models"})
+                                 json_schema_extra=LM_PANEL)
     checks_only: bool = Field(False, description="Rules are registry checks only (ChooseRuleChecks), each decided by "
                               "code: for a weak teacher, whose free-text rules and judgements are noise.")
     role_source: RoleSource = Field(
