@@ -16,12 +16,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from rnr_dspy.errors import RnrError
 from rnr_dspy.evals.conversations import Conversation, read_conversations
 from rnr_dspy.evals.metrics import Metric, mean_metric, ratio_metric
 from rnr_dspy.masking import mask_credentials
+from rnr_dspy.models.settings import LMSettings
 from rnr_dspy.progress import Progress, ProgressEvent
 from rnr_dspy.rules import Rule, RuleVerdict, decidable, decide, tally
 from rnr_dspy.rules.reading import read_system_prompt
@@ -29,8 +30,9 @@ from rnr_dspy.rules.reading import read_system_prompt
 __all__ = ["CheckConfig", "CheckReport", "RowCheck", "check_conversations"]
 
 
-class CheckConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CheckConfig(LMSettings):
+    """The conversations to check, the model that answers them (if any) and the judge; the connection to served
+    models is `LMSettings`."""
 
     path: Path = Field(description="JSONL of conversations (messages, or system/user/assistant fields).")
     model: str | None = Field(None, description="A model to answer each system + user turn (its answers are "
@@ -40,8 +42,6 @@ class CheckConfig(BaseModel):
     judge_lm: str | None = Field(None, description="Judge LM for rules no checker reads (unset: they stay unknown).")
     max_tokens: int = Field(512, ge=1, description="Longest answer of the model, in tokens.")
     concurrency: int = Field(4, ge=1, le=256, description="Conversations answered at once.")
-    api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
-    api_key: str | None = Field(None, exclude=True, repr=False, description="API key of the server.")
 
 
 class RowCheck(BaseModel):
@@ -106,7 +106,9 @@ def _answer_with_model(config: CheckConfig, judge_lm: object) -> Answer:
 
     # The eval's LM generator: a GGUF engine sized to decode the concurrent conversations together.
     generator = make_generator(config.model or "embedded", backend="lm", batch_size=config.concurrency,
-                               max_tokens=config.max_tokens, api_base=config.api_base, api_key=config.api_key)
+                               max_tokens=config.max_tokens, api_base=config.api_base,
+                               api_key=config.api_key_value, timeout=config.request_timeout,
+                               num_retries=config.num_retries, engine_threads=config.engine_threads)
     follow = FollowRules(generator.lm, attempts=max(1, config.follow_rules), judge_lm=judge_lm)  # type: ignore[arg-type]
     written = _check_written(_judge(judge_lm) if judge_lm else None)
 
@@ -152,7 +154,7 @@ def check_conversations(config: CheckConfig, progress: Progress | None = None) -
     if config.judge_lm:
         from rnr_dspy.models.lm import make_lm
 
-        judge_lm = make_lm(config.judge_lm, api_base=config.api_base, api_key=config.api_key, cache=False)
+        judge_lm = make_lm(config.judge_lm, **config.lm_kwargs(cache=False))
     answer = (_answer_with_model(config, judge_lm) if config.model else
               _check_written(_judge(judge_lm) if judge_lm else None))
     rows: list[RowCheck] = []
