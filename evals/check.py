@@ -21,11 +21,11 @@ from pydantic import BaseModel, Field
 from rnr_dspy.errors import RnrError
 from rnr_dspy.evals.conversations import Conversation, read_conversations
 from rnr_dspy.evals.metrics import Metric, mean_metric, ratio_metric
-from rnr_dspy.masking import mask_credentials
 from rnr_dspy.models.settings import LMSettings
-from rnr_dspy.progress import Progress, ProgressEvent
 from rnr_dspy.rules import Rule, RuleVerdict, decidable, decide, tally
 from rnr_dspy.rules.reading import read_system_prompt
+from rnr_dspy.runtime.masking import mask_credentials
+from rnr_dspy.runtime.progress import Progress, ProgressEvent
 
 __all__ = ["CheckConfig", "CheckReport", "RowCheck", "check_conversations"]
 
@@ -101,8 +101,8 @@ def _check_written(judge: Callable[..., list[RuleVerdict]] | None) -> Answer:
 
 def _answer_with_model(config: CheckConfig, judge_lm: object) -> Answer:
     from rnr_dspy.evals.solvers import make_generator
-    from rnr_dspy.follow_hint import ask_with_hint
-    from rnr_dspy.follow_rules import FollowRules
+    from rnr_dspy.program.follow_hint import ask_with_hint
+    from rnr_dspy.program.follow_rules import FollowRules
 
     # The eval's LM generator: a GGUF engine sized to decode the concurrent conversations together.
     generator = make_generator(config.model or "embedded", backend="lm", batch_size=config.concurrency,
@@ -129,7 +129,7 @@ def _answer_with_model(config: CheckConfig, judge_lm: object) -> Answer:
 
 
 def _judge(judge_lm: object) -> Callable[..., list[RuleVerdict]]:
-    from rnr_dspy.modules import RuleJudge
+    from rnr_dspy.program.modules import RuleJudge
 
     judge = RuleJudge(judge_lm=judge_lm)  # type: ignore[arg-type]
 

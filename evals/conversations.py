@@ -16,8 +16,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from rnr_dspy.jsonl import read_jsonl
 from rnr_dspy.rules import TurnType
+from rnr_dspy.runtime.jsonl import read_jsonl
 
 __all__ = ["Conversation", "read_conversations"]
 

@@ -12,8 +12,8 @@ import time
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.evals.solvers import Generator, LMGenerator
 from rnr_dspy.evals.task import Generation, Sample
-from rnr_dspy.follow_rules import FollowRules
-from rnr_dspy.masking import mask_credentials
+from rnr_dspy.program.follow_rules import FollowRules
+from rnr_dspy.runtime.masking import mask_credentials
 
 __all__ = ["FollowRulesGenerator", "following_rules"]
 

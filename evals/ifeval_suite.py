@@ -22,7 +22,7 @@ from typing import Any
 from rnr_dspy.evals.metrics import Metric, Unit, grouped, ratio_metric, units_of
 from rnr_dspy.evals.sampling import spread_sample
 from rnr_dspy.evals.task import Sample, Score, ScoredSample, SuiteError, Task
-from rnr_dspy.jsonl import LineProblem, read_jsonl
+from rnr_dspy.runtime.jsonl import LineProblem, read_jsonl
 
 __all__ = ["ifeval_metrics", "ifeval_scorer", "ifeval_task", "ifeval_units", "load_ifeval"]
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rnr_dspy.atomic import write_text
 from rnr_dspy.errors import RnrError, validation_problems
 from rnr_dspy.evals.comparable import answer_settings, differences, item_differences
 from rnr_dspy.evals.metrics import Metric
 from rnr_dspy.evals.task import ScoredSample
+from rnr_dspy.runtime.atomic import write_text
 
 __all__ = ["LOG_VERSION", "EvalLog", "LogError", "ModelRun", "SuiteLog", "merge_logs", "read_log", "write_log"]
 

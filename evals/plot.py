@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.atomic import staged
 from rnr_dspy.evals.log import EvalLog, SuiteLog
 from rnr_dspy.evals.metrics import Metric
+from rnr_dspy.runtime.atomic import staged
 
 __all__ = ["ITEM_METRICS", "plot_figure", "write_plot"]
 

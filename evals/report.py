@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rnr_dspy.atomic import write_text
 from rnr_dspy.evals.comparable import differences, model_letter
 from rnr_dspy.evals.log import EvalLog, ModelRun, SuiteLog
 from rnr_dspy.evals.metrics import Delta, Metric, paired_delta
 from rnr_dspy.evals.splits import LABELS, SPLIT_METRICS, SPLITS, by_split, metric_name
 from rnr_dspy.evals.task import ScoredSample
+from rnr_dspy.runtime.atomic import write_text
 
 __all__ = ["failures", "render_report", "write_report"]
 

@@ -22,8 +22,8 @@ from rnr_dspy.evals.rule_scorer import rule_scorer
 from rnr_dspy.evals.sampling import spread_sample
 from rnr_dspy.evals.splits import SPLITS, Split, metric_name, split_of
 from rnr_dspy.evals.task import Sample, ScoredSample, SuiteError, Task
-from rnr_dspy.jsonl import LineProblem, read_jsonl
 from rnr_dspy.rules import Rule, TurnType, render_system_prompt
+from rnr_dspy.runtime.jsonl import LineProblem, read_jsonl
 
 __all__ = ["BenchItem", "load_rnr_items", "rnr_metrics", "rnr_task", "rnr_units", "shipped_bench_path"]
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import dspy
 
-from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.evals.task import Sample, Score, Scorer
-from rnr_dspy.modules import RuleJudge
+from rnr_dspy.program.adapter import StructuredAdapter
+from rnr_dspy.program.modules import RuleJudge
 from rnr_dspy.rules import Rule, RuleVerdict, decide, tally
 
 __all__ = ["item_passed", "rule_scorer"]

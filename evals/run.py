@@ -21,8 +21,8 @@ from rnr_dspy.evals.solvers import Generator, make_generator
 from rnr_dspy.evals.suites import build_tasks
 from rnr_dspy.evals.task import ScoredSample, Task
 from rnr_dspy.evals.usage import EvalUsage
-from rnr_dspy.masking import mask_in
-from rnr_dspy.progress import Progress, ProgressEvent
+from rnr_dspy.runtime.masking import mask_in
+from rnr_dspy.runtime.progress import Progress, ProgressEvent
 
 __all__ = ["evaluate", "run_eval"]
 

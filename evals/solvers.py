@@ -26,12 +26,12 @@ from dspy.lm15 import Config, Message, Request
 
 from rnr_dspy.errors import LMSpecError
 from rnr_dspy.evals.task import Generation, Sample
-from rnr_dspy.masking import mask_credentials
 from rnr_dspy.models.llama_native import gguf_file_type
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from rnr_dspy.models.spec import ModelSpec
-from rnr_dspy.parallel import parallel_map
+from rnr_dspy.runtime.masking import mask_credentials
+from rnr_dspy.runtime.parallel import parallel_map
 
 __all__ = ["Backend", "Generator", "LMGenerator", "make_generator"]
 

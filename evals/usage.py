@@ -1,5 +1,5 @@
 """What an eval spent on LMs: the calls, failed calls and tokens of each model's answers and of the judge's
-verdicts, counted as generate counts them (`rnr_dspy.tracking.Ledger`), kept in the log per model.
+verdicts, counted as generate counts them (`rnr_dspy.runtime.tracking.Ledger`), kept in the log per model.
 
 Example:
     >>> usage = EvalUsage()
@@ -18,7 +18,7 @@ from typing import Any, Literal
 import dspy
 
 from rnr_dspy.models.served import reporting_lm_failures
-from rnr_dspy.tracking import Ledger
+from rnr_dspy.runtime.tracking import Ledger
 
 __all__ = ["EvalUsage", "describe_usage"]
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from rnr_dspy.optimizers.context import is_context_overflow, overflow_error
 from rnr_dspy.optimizers.metrics import combined_score, judged_rules
 from rnr_dspy.optimizers.rule_quality import RuleSetQuality, rule_set_quality
-from rnr_dspy.parallel import parallel_map
-from rnr_dspy.progress import Progress, ProgressEvent
 from rnr_dspy.rules import Rule, RuleVerdict, tally
+from rnr_dspy.runtime.parallel import parallel_map
+from rnr_dspy.runtime.progress import Progress, ProgressEvent
 
 __all__ = ["EvalSummary", "evaluate_program"]
 
@@ -44,7 +44,7 @@ def evaluate_program(program: dspy.Module, examples: list[dspy.Example], *, num_
                      progress: Progress | None = None, phase: str = "evaluate") -> EvalSummary:
     """Run `program` on every example. An item whose output did not parse scores 0 and is listed in `errors`; a
     prompt that outgrew the LM's context raises `ContextOverflowError`, naming the settings to change; other errors
-    (an unreachable LM) propagate. Ctrl-C stops it at once (see `rnr_dspy.parallel`)."""
+    (an unreachable LM) propagate. Ctrl-C stops it at once (see `rnr_dspy.runtime.parallel`)."""
 
     def run(example: dspy.Example) -> _Item:
         try:

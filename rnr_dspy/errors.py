@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rnr_dspy.masking import mask_credentials
+from rnr_dspy.runtime.masking import mask_credentials
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError

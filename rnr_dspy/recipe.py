@@ -25,15 +25,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from rnr_dspy.atomic import write_json, write_yaml
 from rnr_dspy.config import read_config_file, validate_config
 from rnr_dspy.errors import ConfigError, RnrError
-from rnr_dspy.hashing import content_hash
-from rnr_dspy.launch_failure import run_launched
 from rnr_dspy.models.spec import ModelSpec
 from rnr_dspy.models.to_gguf import GGUFType
-from rnr_dspy.peak_memory import PeakMeter, run_measured
-from rnr_dspy.progress import Progress
+from rnr_dspy.runtime.atomic import write_json, write_yaml
+from rnr_dspy.runtime.hashing import content_hash
+from rnr_dspy.runtime.launch_failure import run_launched
+from rnr_dspy.runtime.peak_memory import PeakMeter, run_measured
+from rnr_dspy.runtime.progress import Progress
 from rnr_dspy.stages import STAGES as STAGE_SPECS
 from rnr_dspy.stages import Stage
 
@@ -89,7 +89,7 @@ class Recipe(BaseModel):
     @classmethod
     def _shared_settings(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         from rnr_dspy.models.settings import LMSettings
-        from rnr_dspy.program import ProgramSettings
+        from rnr_dspy.program.rnr_program import ProgramSettings
 
         valid = (set(ProgramSettings.model_fields) if info.field_name == "program"
                  else {*LMSettings.model_fields, "engine_batch", "temperature", "max_tokens"})

@@ -9,9 +9,9 @@ from typing import Any
 from pydantic import Field
 from pydantic.config import JsonDict
 
-from rnr_dspy.data import SHIPPED_SEEDS, SeedColumns
 from rnr_dspy.models.settings import LM_PANEL, LMSettings
-from rnr_dspy.program import ProgramSettings
+from rnr_dspy.program.rnr_program import ProgramSettings
+from rnr_dspy.seeds.data import SHIPPED_SEEDS, SeedColumns
 
 __all__ = ["SEED_PANEL", "TeacherStageConfig"]
 

@@ -6,8 +6,8 @@ import pytest
 from fake_engine import fake_lm, scripted_engine
 from pydantic import ValidationError
 
-from rnr_dspy.answer import AnswerSettings, answer_under_rules
-from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
+from rnr_dspy.program.answer import AnswerSettings, answer_under_rules
+from rnr_dspy.program.modules import RuleFollowingResponder, RuleJudge
 from rnr_dspy.rules import Rule
 
 OFF_TOPIC_ANSWER = ("Monday: a lentil soup. Tuesday: a grain bowl with roasted vegetables. Wednesday: a pasta salad "

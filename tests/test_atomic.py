@@ -5,8 +5,8 @@ import stat
 import pytest
 import yaml
 
-from rnr_dspy import atomic
-from rnr_dspy.atomic import staged, write_json, write_text, write_yaml
+from rnr_dspy.runtime import atomic
+from rnr_dspy.runtime.atomic import staged, write_json, write_text, write_yaml
 
 
 def leftovers(folder):

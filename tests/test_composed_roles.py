@@ -1,8 +1,8 @@
 import dspy
 import pytest
 
-from rnr_dspy.composed_roles import ROLE_TEMPLATES, composed_role
-from rnr_dspy.program import RNRProgram
+from rnr_dspy.program.composed_roles import ROLE_TEMPLATES, composed_role
+from rnr_dspy.program.rnr_program import RNRProgram
 
 
 def test_a_composed_role_names_the_theme_as_its_subject_and_is_drawn_from_the_seed():

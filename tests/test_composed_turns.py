@@ -1,4 +1,4 @@
-from rnr_dspy.composed_turns import OUT_OF_SCOPE_TURNS, TEMPTATIONS, composed_turns
+from rnr_dspy.program.composed_turns import OUT_OF_SCOPE_TURNS, TEMPTATIONS, composed_turns
 from rnr_dspy.rules import Rule, SystemPrompt
 
 GROUP = ["How do I descale a kettle?", "What is the best way to store fresh herbs?"]

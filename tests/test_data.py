@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from rnr_dspy.data import Seed, SeedColumns, SeedSet, group_seeds, load_seeds
 from rnr_dspy.errors import RnrError, SeedError
+from rnr_dspy.seeds.data import Seed, SeedColumns, SeedSet, group_seeds, load_seeds
 
 
 def write_jsonl(path, rows):

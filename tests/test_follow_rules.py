@@ -8,8 +8,8 @@ import pytest
 from dspy.lm15 import Request
 from fake_engine import FakeEngine, fake_lm
 
-from rnr_dspy.follow_rules import FollowRules, rules_reward
-from rnr_dspy.modules import RuleFollowingResponder
+from rnr_dspy.program.follow_rules import FollowRules, rules_reward
+from rnr_dspy.program.modules import RuleFollowingResponder
 
 SYSTEM = ("You are Ava, the support assistant of Acme Bikes.\n\nRules:\n1. Answer in at most 12 words.\n"
           "2. Never use commas.\n3. Be warm.")
@@ -118,7 +118,7 @@ def test_attempts_below_one_are_refused() -> None:
 
 
 def test_a_reader_with_an_lm_fallback_reads_what_the_deterministic_reader_cannot() -> None:
-    from rnr_dspy.modules import RuleReader
+    from rnr_dspy.program.modules import RuleReader
 
     system = "You are Ava.\n\nRules:\n1. Keep it comma-free.\n2. Be warm.\n3. Answer in at most 12 words."
     picks = iter([{"check": {"name": "no_commas"}}, {"check": None}])
@@ -136,7 +136,7 @@ def test_a_reader_with_an_lm_fallback_reads_what_the_deterministic_reader_cannot
 
 
 def test_an_lm_pick_that_is_no_valid_check_leaves_the_rule_to_a_judge() -> None:
-    from rnr_dspy.modules import RuleReader
+    from rnr_dspy.program.modules import RuleReader
 
     engine = FakeEngine({"check": {"check": {"name": "max_words", "limit": -3}}})
     with dspy.context(lm=fake_lm(engine)):

@@ -9,7 +9,7 @@ from llama_cpp import LlamaGrammar
 from pydantic import BaseModel, Field, TypeAdapter
 
 from rnr_dspy.errors import LMSpecError
-from rnr_dspy.grammar import grammar_for
+from rnr_dspy.models.grammar import grammar_for
 from rnr_dspy.rules import Rule
 from rnr_dspy.rules.checkers import AnyCheck
 from rnr_dspy.signatures import GenerateRole, GenerateRules, JudgeRuleAdherence, RespondFollowingRules

@@ -14,7 +14,7 @@ import yaml
 from dspy.utils.exceptions import AdapterParseError
 
 from rnr_dspy import RNRProgram, Rule, RuleJudge, RuleVerdict, make_lm, render_system_prompt
-from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.program.adapter import StructuredAdapter
 from rnr_dspy.signatures import GenerateRole, GenerateRules, RespondFollowingRules
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")

@@ -1,6 +1,6 @@
 import codecs
 
-from rnr_dspy.jsonl import LineProblem, cut_torn_last_line, read_jsonl
+from rnr_dspy.runtime.jsonl import LineProblem, cut_torn_last_line, read_jsonl
 
 
 def read(path):

@@ -7,11 +7,11 @@ import textwrap
 
 import pytest
 
-import rnr_dspy.launch_failure as launch_failure
 import rnr_dspy.recipe as recipe_module
+import rnr_dspy.runtime.launch_failure as launch_failure
 from rnr_dspy.errors import RnrError
-from rnr_dspy.launch_failure import run_launched, worker_killed
 from rnr_dspy.recipe import Launch
+from rnr_dspy.runtime.launch_failure import run_launched, worker_killed
 
 # What torchrun prints (under accelerate launch) when the kernel killed one of its workers; then it exits 1.
 TORCHRUN_KILLED = """\

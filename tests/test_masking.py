@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from rnr_dspy.masking import CredentialFilter, mask_credentials, mask_in, mask_library_logs
+from rnr_dspy.runtime.masking import CredentialFilter, mask_credentials, mask_in, mask_library_logs
 
 
 @pytest.mark.parametrize(("text", "masked"), [

@@ -8,7 +8,7 @@ from dspy.utils.exceptions import AdapterParseError
 from fake_engine import PASSING_RESPONSE, RULES, fake_lm, scripted_engine
 
 from rnr_dspy import RNRProgram, RoleGenerator, Rule, RuleFollowingResponder, RuleGenerator, RuleJudge
-from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.program.adapter import StructuredAdapter
 
 INSTRUCTIONS = ["Why rest a steak after cooking?", "How do I make a pan sauce?"]
 
@@ -130,7 +130,7 @@ def test_a_reply_that_breaks_a_declared_constraint_is_a_parse_error_not_a_role()
 def test_every_module_answers_on_dspys_async_path():
     import asyncio
 
-    from rnr_dspy.program import RNRProgram
+    from rnr_dspy.program.rnr_program import RNRProgram
 
     async def run_all(lm):
         with dspy.context(lm=lm, adapter=StructuredAdapter()):
@@ -202,7 +202,7 @@ def test_a_rule_set_with_duplicate_question_or_copied_rules_is_rejected(rules, p
 def test_user_turns_without_words_are_rejected():
     from fake_engine import TURNS
 
-    from rnr_dspy.modules import UserTurnGenerator
+    from rnr_dspy.program.modules import UserTurnGenerator
 
     engine = scripted_engine(in_scope={**TURNS, "adversarial": "7.8,9.10,11.11,12.12,13.13"})
     with pytest.raises(AdapterParseError, match="user turns rejected: adversarial has fewer than 3 words"):

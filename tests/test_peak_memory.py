@@ -2,7 +2,7 @@
 
 import sys
 
-from rnr_dspy.peak_memory import PeakMeter, run_measured
+from rnr_dspy.runtime.peak_memory import PeakMeter, run_measured
 
 MIB = 2**20
 
@@ -67,7 +67,8 @@ def test_a_terminated_runner_ends_the_stage_it_runs_instead_of_orphaning_it(tmp_
 
     started = tmp_path / "stage.pid"
     stage = f"import os, time; open({str(started)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
-    runner = subprocess.Popen([sys.executable, "-c", "import sys; from rnr_dspy.peak_memory import run_measured; "
+    runner = subprocess.Popen([sys.executable, "-c", "import sys; "
+                               "from rnr_dspy.runtime.peak_memory import run_measured; "
                                f"sys.exit(run_measured([sys.executable, '-c', {stage!r}])[0])"])
     deadline = time.monotonic() + 30
     while not (started.exists() and started.read_text()) and time.monotonic() < deadline:

@@ -140,7 +140,7 @@ def test_a_distributed_train_stage_is_launched_and_the_other_stages_run_once(tmp
         return commands.append(command) or (0, 300 * 2**20)
 
     monkeypatch.setattr(recipe_module, "run_measured", measured)
-    monkeypatch.setattr("rnr_dspy.launch_failure.run_measured", measured)  # the launched stage's
+    monkeypatch.setattr("rnr_dspy.runtime.launch_failure.run_measured", measured)  # the launched stage's
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump({"name": "x", "out": str(tmp_path / "run"), "stages": ["compile", "generate",
                                                                                           "train"],

@@ -2,8 +2,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from rnr_dspy.program.schema_text import describe_schema
 from rnr_dspy.rules import Rule
-from rnr_dspy.schema_text import describe_schema
 
 
 class Leaf(BaseModel):

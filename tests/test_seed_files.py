@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from rnr_dspy.data import load_seeds
 from rnr_dspy.errors import SeedError
+from rnr_dspy.seeds.data import load_seeds
 
 
 def problems_of(seeds):

@@ -19,9 +19,9 @@ def test_compile_and_generate_run_against_a_server_without_a_key(tmp_path, monke
     with FakeOpenAIServer() as server:
         served = {"api_base": server.url.replace("127.0.0.1", "me:SECRET-PW@127.0.0.1"), "num_retries": 0}
         recipe = Recipe(name="served", out=tmp_path / "run", lm="hosted_vllm/served-teacher",
-                        stages=["compile", "generate"], isolate_stages=False,
+                        stages=["compile", "generate"], isolate_stages=False, program={"user_turns": False},
                         compile={"api_base": server.url, "limit": 12, "k": 3, "train_size": 2, "val_size": 1,
-                                 "optimizer": "none", "user_turns": False},
+                                 "optimizer": "none"},
                         generate={"api_base": server.url, "limit": 6, "k": 3, "attempts": 1})
         state = run_recipe(recipe)
         assert {stage: state[stage]["status"] for stage in state} == {"compile": "done", "generate": "done"}

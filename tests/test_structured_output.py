@@ -8,10 +8,10 @@ import dspy
 import pytest
 from fake_openai_server import FakeOpenAIServer, output_field
 
-from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.models.lm import make_lm
 from rnr_dspy.models.response_format import forget_servers
 from rnr_dspy.models.served import reporting_lm_failures
+from rnr_dspy.program.adapter import StructuredAdapter
 from rnr_dspy.recipe import Recipe, run_recipe
 from rnr_dspy.signatures import GenerateRules
 

@@ -3,8 +3,9 @@ from dspy.clients import base_lm
 from fake_engine import fake_lm, scripted_engine
 
 from rnr_dspy import RNRProgram
-from rnr_dspy.adapter import StructuredAdapter
-from rnr_dspy.tracking import Ledger, ParseTracker
+from rnr_dspy.program.adapter import StructuredAdapter
+from rnr_dspy.program.parses import ParseTracker
+from rnr_dspy.runtime.tracking import Ledger
 
 
 def run_program(engine, tracker):

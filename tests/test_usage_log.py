@@ -7,8 +7,8 @@ import textwrap
 
 from dspy.clients import base_lm
 
-from rnr_dspy.tracking import Ledger
-from rnr_dspy.usage_log import UsageLog, summarize_usage
+from rnr_dspy.runtime.tracking import Ledger
+from rnr_dspy.runtime.usage_log import UsageLog, summarize_usage
 
 CALL = {"prompt_tokens": 10, "completion_tokens": 5}
 
@@ -31,7 +31,7 @@ def test_a_killed_runs_calls_count_in_every_later_total(tmp_path):
     script = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from rnr_dspy.tracking import Ledger
+        from rnr_dspy.runtime.tracking import Ledger
         ledger = Ledger(Path({str(tmp_path / "usage.json")!r}))
         for _ in range(123):
             ledger.add_usage("hosted/model", {CALL!r})

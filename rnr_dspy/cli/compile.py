@@ -46,8 +46,8 @@ def compile_command(
 def print_prompts(config: TeacherStageConfig, instructions: list[str], user: str) -> None:
     """Every step's prompt for one group, printed as it is (no markup is interpreted): the program the stage would
     run (`config.make_program`, its compiled `--program` loaded where the config has one), under its adapter."""
-    from rnr_dspy.dry_run import render_prompts
-    from rnr_dspy.program import load_program
+    from rnr_dspy.program.dry_run import render_prompts
+    from rnr_dspy.program.rnr_program import load_program
 
     program = config.make_program(None)
     compiled = getattr(config, "program", None)

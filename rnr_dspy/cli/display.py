@@ -26,7 +26,7 @@ from rich.progress import (
 from rich.text import Text
 
 from rnr_dspy.cli.quiet import library_output_as_notes
-from rnr_dspy.progress import ProgressEvent
+from rnr_dspy.runtime.progress import ProgressEvent
 
 __all__ = ["ProgressDisplay", "describe_stats"]
 

@@ -15,21 +15,22 @@ from typing import Any, Literal
 
 import dspy
 
-from rnr_dspy.atomic import staged, write_json
 from rnr_dspy.compile.config import CompileConfig
 from rnr_dspy.compile.result import CompileResult
-from rnr_dspy.data import group_seeds, load_seeds
 from rnr_dspy.errors import SeedError
-from rnr_dspy.hashing import content_hash
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.optimizers.context import check_fits
 from rnr_dspy.optimizers.evaluate import EvalSummary, evaluate_program
 from rnr_dspy.optimizers.failures import FailedExamples
 from rnr_dspy.optimizers.metrics import rnr_feedback, rnr_score
 from rnr_dspy.optimizers.presets import Preset, compile_program
-from rnr_dspy.program import save_program
-from rnr_dspy.progress import Progress, ProgressEvent
-from rnr_dspy.tracking import Ledger, ParseTracker
+from rnr_dspy.program.parses import ParseTracker
+from rnr_dspy.program.rnr_program import save_program
+from rnr_dspy.runtime.atomic import staged, write_json
+from rnr_dspy.runtime.hashing import content_hash
+from rnr_dspy.runtime.progress import Progress, ProgressEvent
+from rnr_dspy.runtime.tracking import Ledger
+from rnr_dspy.seeds.data import group_seeds, load_seeds
 
 __all__ = ["choose_program", "make_examples", "run_compile"]
 

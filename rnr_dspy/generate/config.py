@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from rnr_dspy.answer import AnswerSettings
 from rnr_dspy.config import OutDir
+from rnr_dspy.program.answer import AnswerSettings
 from rnr_dspy.teacher_config import TeacherStageConfig
 
 __all__ = ["LEGACY_ANSWER_KEYS", "GenerateConfig"]

@@ -10,14 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.atomic import write_lines, write_text
 from rnr_dspy.generate.card import dataset_card
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.store import RunStore
-from rnr_dspy.masking import mask_credentials
 from rnr_dspy.rules import TURN_TYPES
 from rnr_dspy.rules.census import rule_census
+from rnr_dspy.runtime.atomic import write_lines, write_text
+from rnr_dspy.runtime.masking import mask_credentials
 
 __all__ = ["write_datasets"]
 

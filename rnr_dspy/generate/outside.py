@@ -10,7 +10,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from typing import overload
 
-from rnr_dspy.data import Seed
+from rnr_dspy.seeds.data import Seed
 
 __all__ = ["OtherThemes", "OutsideIndex"]
 

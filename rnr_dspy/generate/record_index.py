@@ -14,7 +14,7 @@ from typing import IO
 
 from rnr_dspy.errors import RnrError
 from rnr_dspy.generate.failures import is_transient
-from rnr_dspy.jsonl import cut_torn_last_line
+from rnr_dspy.runtime.jsonl import cut_torn_last_line
 
 __all__ = ["Entry", "RecordIndex"]
 

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from rnr_dspy.answer import Attempt, chosen_attempt
-from rnr_dspy.quality import response_problems
+from rnr_dspy.program.answer import Attempt, chosen_attempt
+from rnr_dspy.program.quality import response_problems
 from rnr_dspy.rules import Rule, TurnType, decide
 
 __all__ = ["Attempt", "GroupRecord", "Outcome", "PromptRecord", "Provenance", "SystemRecord", "TurnsRecord"]

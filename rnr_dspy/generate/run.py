@@ -17,9 +17,6 @@ from typing import Any
 import dspy
 from pydantic import BaseModel, Field
 
-from rnr_dspy.answer import Answer
-from rnr_dspy.atomic import write_json
-from rnr_dspy.data import Seed
 from rnr_dspy.errors import ConfigError, SeedError
 from rnr_dspy.generate.config import LEGACY_ANSWER_KEYS, GenerateConfig
 from rnr_dspy.generate.export import write_datasets
@@ -31,14 +28,18 @@ from rnr_dspy.generate.run_dir import claim_run_dir
 from rnr_dspy.generate.seeds import prepare_groups
 from rnr_dspy.generate.store import RunStore
 from rnr_dspy.generate.themes import THEMES_FILE
-from rnr_dspy.hashing import content_hash, sampling_seed
 from rnr_dspy.models.lm import lm_id, make_lm
 from rnr_dspy.models.served import LMWait, reporting_lm_failures, reporting_lm_waits
-from rnr_dspy.parallel import parallel_map
-from rnr_dspy.program import RNRProgram, load_program
-from rnr_dspy.progress import Progress, ProgressEvent
+from rnr_dspy.program.answer import Answer
+from rnr_dspy.program.parses import ParseTracker
+from rnr_dspy.program.rnr_program import RNRProgram, load_program
 from rnr_dspy.rules import SystemPrompt, TurnType
-from rnr_dspy.tracking import Ledger, ParseTracker
+from rnr_dspy.runtime.atomic import write_json
+from rnr_dspy.runtime.hashing import content_hash, sampling_seed
+from rnr_dspy.runtime.parallel import parallel_map
+from rnr_dspy.runtime.progress import Progress, ProgressEvent
+from rnr_dspy.runtime.tracking import Ledger
+from rnr_dspy.seeds.data import Seed
 
 __all__ = ["run_generate"]
 

@@ -23,9 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.data import SHIPPED_SEEDS
 from rnr_dspy.errors import RnrError
 from rnr_dspy.generate.config import LEGACY_ANSWER_KEYS, GenerateConfig
+from rnr_dspy.seeds.data import SHIPPED_SEEDS
 
 __all__ = ["RunDirError", "claim_run_dir", "data_settings"]
 

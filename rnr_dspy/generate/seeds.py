@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.data import Seed, group_seeds, load_seeds
 from rnr_dspy.generate.config import GenerateConfig
 from rnr_dspy.generate.contamination import EvalOverlap, shipped_eval_prompts
 from rnr_dspy.generate.themes import stored_tfidf_themes, tfidf_themes
+from rnr_dspy.seeds.data import Seed, group_seeds, load_seeds
 
 __all__ = ["MAX_PROBLEMS_REPORTED", "prepare_groups", "tfidf_themes"]
 

@@ -21,7 +21,7 @@ from typing import Any
 from rnr_dspy.errors import RnrError
 from rnr_dspy.generate.failures import is_transient
 from rnr_dspy.generate.record_index import Entry, RecordIndex
-from rnr_dspy.masking import mask_credentials
+from rnr_dspy.runtime.masking import mask_credentials
 
 __all__ = ["RunStore"]
 

@@ -15,8 +15,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.atomic import write_json
-from rnr_dspy.data import Seed
+from rnr_dspy.runtime.atomic import write_json
+from rnr_dspy.seeds.data import Seed
 
 __all__ = ["DENSE_LIMIT_BYTES", "THEMES_FILE", "cluster_labels", "stored_tfidf_themes", "tfidf_themes"]
 

@@ -2,7 +2,7 @@
 
 It follows DSPy 3.4's engine contract (`complete(Request) -> Response`), is safe to share between threads (their
 requests are decoded together, see `rnr_dspy.models.scheduler`), fills token usage, and constrains decoding to
-the output format the request asks for (see `rnr_dspy.grammar`), so a small model's structured replies parse.
+the output format the request asks for (see `rnr_dspy.models.grammar`), so a small model's structured replies parse.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 from dspy.lm15 import Message, Request, Response, Usage, response_to_events
 
-from rnr_dspy.grammar import grammar_for
 from rnr_dspy.models.completion import Completion, CompletionJob
+from rnr_dspy.models.grammar import grammar_for
 from rnr_dspy.models.llama_native import NativeLlama
 from rnr_dspy.models.sampling import REPEAT_PENALTY, SamplingParams
 from rnr_dspy.models.scheduler import BatchScheduler

@@ -14,7 +14,6 @@ from typing import Any
 import dspy
 
 from rnr_dspy.errors import LMSpecError
-from rnr_dspy.masking import mask_credentials, mask_library_logs
 from rnr_dspy.models.engine import AsyncLlamaCppEngine, LlamaCppEngine
 from rnr_dspy.models.model_table import memoize_model_info
 from rnr_dspy.models.reply_cache import use_reply_cache
@@ -23,6 +22,7 @@ from rnr_dspy.models.served import DEFAULT_RETRIES, DEFAULT_TIMEOUT, ServedLM
 from rnr_dspy.models.server_auth import key_settings, refuse_credentials_in_url
 from rnr_dspy.models.server_pool import split_api_base
 from rnr_dspy.models.spec import EMBEDDED_MODEL_FILE, ModelSpec, embedded_model_path
+from rnr_dspy.runtime.masking import mask_credentials, mask_library_logs
 
 __all__ = ["EMBEDDED_MODEL_FILE", "embedded_model_path", "lm_id", "make_lm"]
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from dspy.utils.exceptions import LMAuthError
 
 from rnr_dspy.errors import LMSpecError
-from rnr_dspy.masking import mask_credentials
+from rnr_dspy.runtime.masking import mask_credentials
 
 __all__ = ["NO_KEY", "explain_auth_error", "key_settings", "refuse_credentials_in_url", "sent_key"]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from rnr_dspy.errors import LMSpecError
-from rnr_dspy.masking import mask_credentials
+from rnr_dspy.runtime.masking import mask_credentials
 
 __all__ = ["EMBEDDED_MODEL_FILE", "EMBEDDED_MODEL_NAME", "ModelKind", "ModelSpec", "embedded_model_path"]
 

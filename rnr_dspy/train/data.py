@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from rnr_dspy.errors import RnrError
-from rnr_dspy.jsonl import LineProblem, read_jsonl
+from rnr_dspy.runtime.jsonl import LineProblem, read_jsonl
 
 __all__ = ["DataError", "DataSet", "load_dpo_rows", "load_prompt_rows", "load_sft_rows", "mix_ift", "resolve_files"]
 
@@ -166,8 +166,8 @@ def load_prompt_rows(paths: list[Path]) -> DataSet:
 
 def mix_ift(data: DataSet, source: str, ratio: float, seed: int) -> int:
     """Add about `ratio` IFT rows per RNR row from `source`, sampled without replacement; returns how many."""
-    from rnr_dspy.data import load_seeds
     from rnr_dspy.errors import SeedError
+    from rnr_dspy.seeds.data import load_seeds
 
     try:
         seeds = load_seeds(source)

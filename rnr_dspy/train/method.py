@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.progress import Progress, ProgressEvent
+from rnr_dspy.runtime.progress import Progress, ProgressEvent
 from rnr_dspy.train.result import MethodResult
 
 __all__ = ["run_method"]
@@ -76,7 +76,7 @@ def _heap_bound(limit: int) -> Any:
     the heap is kept between steps while it stays under, and handed back once when it grows past."""
     from transformers import TrainerCallback
 
-    from rnr_dspy.peak_memory import resident_bytes
+    from rnr_dspy.runtime.peak_memory import resident_bytes
 
     class _Bound(TrainerCallback):
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:

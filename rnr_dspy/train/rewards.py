@@ -64,8 +64,8 @@ class RuleReward:
                         turn_type: TurnType) -> list[RuleVerdict]:
         if self.judge_lm is None or all(rule.checkable for rule in parsed):
             return decide(parsed, response, turn_type=turn_type)
-        from rnr_dspy.adapter import StructuredAdapter
-        from rnr_dspy.modules import RuleJudge
+        from rnr_dspy.program.adapter import StructuredAdapter
+        from rnr_dspy.program.modules import RuleJudge
 
         system = next((turn["content"] for turn in prompt if turn["role"] == "system"), "")
         user = next((turn["content"] for turn in reversed(prompt) if turn["role"] == "user"), "")

@@ -21,11 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.atomic import write_json, write_text, write_yaml
 from rnr_dspy.errors import RnrError
-from rnr_dspy.masking import mask_credentials
 from rnr_dspy.models.convert import hf_model_dir
-from rnr_dspy.progress import Progress
+from rnr_dspy.runtime.atomic import write_json, write_text, write_yaml
+from rnr_dspy.runtime.masking import mask_credentials
+from rnr_dspy.runtime.progress import Progress
 from rnr_dspy.train.config import TrainConfig
 from rnr_dspy.train.data import (
     DataError,

@@ -11,12 +11,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rnr_dspy.answer import Attempt, best_attempt
 from rnr_dspy.errors import RnrError, validation_problems
 from rnr_dspy.generate.records import PromptRecord
 from rnr_dspy.generate.run_dir import RECORD_FILE
-from rnr_dspy.jsonl import read_jsonl
+from rnr_dspy.program.answer import Attempt, best_attempt
 from rnr_dspy.rules import Rule, RuleVerdict, decide
+from rnr_dspy.runtime.jsonl import read_jsonl
 
 __all__ = ["data_view", "prompt_rows", "word_diff"]
 

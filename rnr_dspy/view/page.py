@@ -20,9 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.atomic import write_text
 from rnr_dspy.errors import RnrError
 from rnr_dspy.generate.run_dir import RECORD_FILE
+from rnr_dspy.runtime.atomic import write_text
 
 __all__ = ["VIEW_FILE", "RunSources", "ViewError", "embed_json", "find_sources", "render_page", "write_view"]
 

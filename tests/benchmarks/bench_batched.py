@@ -25,9 +25,9 @@ from contextlib import contextmanager
 
 from dspy.lm15 import Config, Message, Request
 
-from rnr_dspy.grammar import grammar_for
 from rnr_dspy.models import scheduler
 from rnr_dspy.models.engine import LlamaCppEngine
+from rnr_dspy.models.grammar import grammar_for
 from rnr_dspy.models.lm import embedded_model_path
 from rnr_dspy.models.sampling import TokenSampler
 

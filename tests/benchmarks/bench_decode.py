@@ -18,7 +18,7 @@ import time
 from dspy.lm15 import Config, Message, Request
 from llama_cpp import Llama, LlamaGrammar
 
-from rnr_dspy.grammar import _json_schema_grammar
+from rnr_dspy.models.grammar import _json_schema_grammar
 from rnr_dspy.models.lm import embedded_model_path, make_lm
 
 PROMPT = "Write a short story about a lighthouse keeper who finds a message in a bottle."

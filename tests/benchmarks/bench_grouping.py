@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from rnr_dspy.data import Seed
 from rnr_dspy.generate.themes import stored_tfidf_themes
+from rnr_dspy.seeds.data import Seed
 
 
 def _seeds(count: int) -> list[Seed]:

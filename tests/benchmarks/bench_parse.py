@@ -17,8 +17,8 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 
 from rnr_dspy import RNRProgram, load_seeds, make_lm
-from rnr_dspy.adapter import StructuredAdapter
-from rnr_dspy.tracking import ParseTracker
+from rnr_dspy.program.adapter import StructuredAdapter
+from rnr_dspy.program.parses import ParseTracker
 
 
 def main() -> None:

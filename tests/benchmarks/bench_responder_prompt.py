@@ -15,8 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rnr_dspy.atomic import write_yaml
 from rnr_dspy.recipe import load_recipe, stage_configs
+from rnr_dspy.runtime.atomic import write_yaml
 
 
 def _run(responder_prompt: str, limit: int, out: Path) -> dict[str, object]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 def run_arm(script: str, config: dict, work: Path, name: str, keep_heap: bool) -> tuple[dict, float]:
     """The result `script`'s child wrote for `config`, and its peak RSS in GB."""
-    from rnr_dspy.peak_memory import run_measured
+    from rnr_dspy.runtime.peak_memory import run_measured
 
     config_file, result_file = work / f"{name}.json", work / f"{name}.result.json"
     config_file.write_text(json.dumps(config))

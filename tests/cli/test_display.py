@@ -5,7 +5,7 @@ import io
 from rich.console import Console
 
 from rnr_dspy.cli.display import ProgressDisplay, describe_stats
-from rnr_dspy.progress import ProgressEvent
+from rnr_dspy.runtime.progress import ProgressEvent
 
 
 def _show(events, interval, terminal=False):

@@ -8,7 +8,7 @@ import tqdm
 from rich.console import Console
 
 from rnr_dspy.cli.display import ProgressDisplay
-from rnr_dspy.progress import ProgressEvent
+from rnr_dspy.runtime.progress import ProgressEvent
 
 
 def test_library_bars_and_warnings_do_not_interleave_with_the_progress_lines(capsys):

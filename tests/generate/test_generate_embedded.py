@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rnr_dspy.cli import app
-from rnr_dspy.quality import FORMAT_MARKERS
+from rnr_dspy.program.quality import FORMAT_MARKERS
 
 pytestmark = pytest.mark.embedded
 

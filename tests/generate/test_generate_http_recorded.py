@@ -51,9 +51,9 @@ def test_generate_over_http_records_every_stage_and_writes_trl_rows(tmp_path, ht
 
 @pytest.mark.vcr
 def test_real_responses_are_sampled_judged_and_repaired_over_http(tmp_path, vcr):
-    from rnr_dspy.adapter import StructuredAdapter
-    from rnr_dspy.answer import AnswerSettings, answer_under_rules
-    from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
+    from rnr_dspy.program.adapter import StructuredAdapter
+    from rnr_dspy.program.answer import AnswerSettings, answer_under_rules
+    from rnr_dspy.program.modules import RuleFollowingResponder, RuleJudge
     from rnr_dspy.rules import normalize_rules, render_system_prompt
 
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)

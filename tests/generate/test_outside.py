@@ -6,11 +6,11 @@ import random
 
 import pytest
 
-from rnr_dspy.composed_turns import composed_turns
-from rnr_dspy.data import Seed, group_seeds
 from rnr_dspy.generate.outside import OutsideIndex
 from rnr_dspy.generate.run import _Run
+from rnr_dspy.program.composed_turns import composed_turns
 from rnr_dspy.rules import Rule, SystemPrompt
+from rnr_dspy.seeds.data import Seed, group_seeds
 
 SYSTEM = SystemPrompt(role="You are a coach.", rules=[
     Rule(id="r1", kind="length", text="Be brief.", check={"name": "max_words", "limit": 40})])

@@ -5,8 +5,8 @@ import dspy
 import pytest
 from fake_engine import PASSING_RESPONSE, RULES, TURNS
 
-from rnr_dspy.composed_turns import OUT_OF_SCOPE_TURNS
 from rnr_dspy.generate import GenerateConfig, run_generate
+from rnr_dspy.program.composed_turns import OUT_OF_SCOPE_TURNS
 from rnr_dspy.rules import HELD_OUT, REGISTRY
 
 
@@ -164,7 +164,7 @@ def test_sampled_rules_need_no_lm_and_are_all_checkable(tmp_path, engine):
 
 
 def test_generate_runs_the_programs_own_forward(tmp_path, engine, monkeypatch):
-    from rnr_dspy.program import RNRProgram
+    from rnr_dspy.program.rnr_program import RNRProgram
 
     calls = []
     forward = RNRProgram.forward
@@ -179,7 +179,7 @@ def test_generate_runs_the_programs_own_forward(tmp_path, engine, monkeypatch):
 
 
 def test_a_compiled_programs_demo_changes_the_prompt_generate_sends(tmp_path, engine):
-    from rnr_dspy.program import RNRProgram
+    from rnr_dspy.program.rnr_program import RNRProgram
 
     program = RNRProgram()
     demo = {"seed_instructions": ["How do I fold dumplings?"], "role": "You are a dumpling folding tutor for cooks."}

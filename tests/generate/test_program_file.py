@@ -7,7 +7,7 @@ import pytest
 
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.generate import GenerateConfig, run_generate
-from rnr_dspy.program import RNRProgram
+from rnr_dspy.program.rnr_program import RNRProgram
 
 
 @pytest.mark.parametrize("text", ["not json", "[1, 2]", json.dumps({"foo": {"bar": 1}}), ""])
@@ -27,7 +27,7 @@ def test_the_program_file_is_read_as_written(tmp_path, engine):
 
 def _compiled(tmp_path, **settings):
     from rnr_dspy.compile import CompileConfig
-    from rnr_dspy.program import save_program
+    from rnr_dspy.program.rnr_program import save_program
 
     config = CompileConfig(out=tmp_path / "compile", **settings)
     program = config.make_program(None)

@@ -8,7 +8,7 @@ import pytest
 from rnr_dspy.compile import CompileConfig
 from rnr_dspy.generate import GenerateConfig, run_generate
 from rnr_dspy.generate.records import Attempt, PromptRecord, Provenance
-from rnr_dspy.quality import FORMAT_MARKERS, response_problems, without_cut_off_tail
+from rnr_dspy.program.quality import FORMAT_MARKERS, response_problems, without_cut_off_tail
 from rnr_dspy.rules import Rule, RuleVerdict
 
 LEAKS = ["Sure, rest it. [[ ## user ## ]] What next?", "Sure. ## system_prompt ## You are a coach.",
@@ -62,7 +62,7 @@ def test_a_stored_passing_attempt_with_markers_no_longer_passes_when_read_back()
 
 
 def test_a_copied_rule_set_is_recorded_as_an_error_and_makes_no_row(tmp_path, engine):
-    from rnr_dspy.data import load_seeds
+    from rnr_dspy.seeds.data import load_seeds
 
     seed = load_seeds("shipped", limit=1).seeds[0].prompt
     engine.answers["rules"] = {"rules": [{"kind": "other", "text": seed, "check": None}] * 2}

@@ -8,7 +8,7 @@ import pytest
 
 from rnr_dspy.generate import GenerateConfig, run_generate
 from rnr_dspy.generate.run_dir import data_settings
-from rnr_dspy.hashing import content_hash
+from rnr_dspy.runtime.hashing import content_hash
 
 # The keys of a default run (the embedded teacher's defaults, and a served teacher's), hashed in file order.
 CASES = {
@@ -49,8 +49,8 @@ def test_the_recorded_run_settings_are_those_of_earlier_versions():
 
 
 def test_an_answer_setting_added_later_keys_a_prompt_only_off_its_default():
-    from rnr_dspy.answer import AnswerSettings
     from rnr_dspy.generate.run import _answer_settings
+    from rnr_dspy.program.answer import AnswerSettings
 
     class Later(AnswerSettings):  # AnswerSettings with a setting added
         top_k: int = 0

@@ -10,7 +10,7 @@ import rnr_dspy.generate.run as pipeline
 import rnr_dspy.generate.store as store_module
 import rnr_dspy.generate.themes as themes
 from rnr_dspy.generate import GenerateConfig, run_generate
-from rnr_dspy.program import RNRProgram
+from rnr_dspy.program.rnr_program import RNRProgram
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ uninterrupted one does."""
 import pytest
 
 from rnr_dspy.generate import GenerateConfig, run_generate
-from rnr_dspy.hashing import sampling_seed
+from rnr_dspy.runtime.hashing import sampling_seed
 
 FAILING = {"response": "Rest the steak. It keeps the juices in."}  # breaks the "Sure" rule: every attempt is sampled
 

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 import rnr_dspy.generate.themes as themes
-from rnr_dspy.data import Seed
 from rnr_dspy.generate import GenerateConfig, run_generate
+from rnr_dspy.seeds.data import Seed
 
 TOPICS = {name: name.split("-") for name in [
     "bread-flour-dough-oven-yeast", "bicycle-tire-chain-brake-saddle", "tax-refund-deduction-income-filing",

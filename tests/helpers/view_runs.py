@@ -1,7 +1,7 @@
 """Generate records written by hand: one prompt per way a row is made, and prompts whose texts are markup."""
 
-from rnr_dspy.answer import Attempt
 from rnr_dspy.generate.records import PromptRecord, Provenance
+from rnr_dspy.program.answer import Attempt
 from rnr_dspy.rules import Rule, decide, render_system_prompt
 
 ROLE = "You are a cooking coach."

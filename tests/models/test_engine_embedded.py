@@ -8,7 +8,7 @@ import pytest
 from dspy.lm15 import Config, Message, Request
 
 from rnr_dspy import Rule, make_lm
-from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.program.adapter import StructuredAdapter
 from rnr_dspy.signatures import GenerateRole, GenerateRules, JudgeRuleAdherence
 
 pytestmark = pytest.mark.embedded

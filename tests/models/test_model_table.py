@@ -45,8 +45,8 @@ def test_each_caller_gets_its_own_copy():
 @pytest.mark.parametrize(("model", "sent"), [("hosted_vllm/my-self-served-model", "json_schema"),
                                              ("openai/my-self-served-model", "json_schema")])
 def test_a_self_served_model_gets_the_response_schema(model, sent):
-    from rnr_dspy.adapter import StructuredAdapter
-    from rnr_dspy.modules import RoleGenerator
+    from rnr_dspy.program.adapter import StructuredAdapter
+    from rnr_dspy.program.modules import RoleGenerator
 
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     with FakeOpenAIServer() as server:

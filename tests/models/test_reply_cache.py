@@ -7,9 +7,9 @@ from dspy.clients.cache import Cache
 from dspy.utils.exceptions import AdapterParseError
 from fake_openai_server import FakeOpenAIServer
 
-from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.models.lm import make_lm
 from rnr_dspy.models.reply_cache import ReplyCache, endpoint_key, use_reply_cache
+from rnr_dspy.program.adapter import StructuredAdapter
 from rnr_dspy.signatures import GenerateRole
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])

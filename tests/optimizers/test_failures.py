@@ -6,10 +6,10 @@ import pytest
 from fake_engine import fake_lm, scripted_engine
 
 from rnr_dspy import RNRProgram
-from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.optimizers import compile_program
 from rnr_dspy.optimizers.context import ContextOverflowError
 from rnr_dspy.optimizers.failures import FailedExamples
+from rnr_dspy.program.adapter import StructuredAdapter
 
 from .test_presets import trainset
 

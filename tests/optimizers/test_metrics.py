@@ -1,8 +1,8 @@
 import dspy
 import pytest
 
-from rnr_dspy.answer import Answer
 from rnr_dspy.optimizers.metrics import judged_rules, rule_adherence
+from rnr_dspy.program.answer import Answer
 from rnr_dspy.rules import Rule, RuleVerdict
 
 SHORT = Rule(id="r1", text="Use at most 3 words.", kind="length", check={"name": "max_words", "limit": 3})

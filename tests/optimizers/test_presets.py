@@ -3,9 +3,9 @@ import pytest
 from fake_engine import fake_lm, scripted_engine
 
 from rnr_dspy import RNRProgram
-from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.optimizers import Preset, compile_program, rnr_feedback, rnr_score
+from rnr_dspy.program.adapter import StructuredAdapter
 
 INSTRUCTION_GROUPS = [["How do I sear a steak?", "What oil for frying?"], ["How do I boil eggs?", "Soft or hard?"],
                       ["Best knife for herbs?", "How to sharpen?"], ["Freeze bread?", "Thaw it how?"]]

@@ -8,10 +8,10 @@ import pytest
 from fake_engine import FakeEngine, fake_lm
 
 from rnr_dspy import RuleJudge
-from rnr_dspy.adapter import StructuredAdapter
 from rnr_dspy.evals.rule_scorer import rule_scorer
 from rnr_dspy.evals.task import Sample
 from rnr_dspy.optimizers.metrics import rnr_feedback, rule_adherence
+from rnr_dspy.program.adapter import StructuredAdapter
 from rnr_dspy.rules import Rule, tally
 
 REFUSAL = "Sorry, I only help with cooking."

@@ -73,7 +73,7 @@ def test_freed_memory_stays_in_the_heap_while_a_stage_trains():
 
 
 def test_a_kept_heap_over_its_bound_is_handed_back_after_the_step():
-    from rnr_dspy.peak_memory import resident_bytes
+    from rnr_dspy.runtime.peak_memory import resident_bytes
     from rnr_dspy.train import method as stage
 
     if stage._libc_function("mallopt") is None or stage._libc_function("malloc_trim") is None:

@@ -1,83 +1,19 @@
-"""Count what a run costs (calls, tokens, price per LM) and how often each stage's output parsed."""
+"""Count what a run costs: calls, tokens and price per LM (`Ledger`)."""
 
 from __future__ import annotations
 
 import datetime
-import functools
 import threading
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from dspy.clients import base_lm
-from dspy.utils.callback import BaseCallback
 from dspy.utils.usage_tracker import UsageTracker
 
-from rnr_dspy.usage_log import UsageLog
+from rnr_dspy.runtime.usage_log import UsageLog
 
-__all__ = ["Ledger", "ParseTracker", "stage_name"]
-
-
-def stage_name(signature: Any) -> str:
-    """The name of the stage a signature asks for: its class name, or, for the copy DSPy makes when a program is
-    loaded (a `StringSignature` with the saved instructions), the project signature with the same fields."""
-    name = getattr(signature, "__name__", str(signature))
-    if name != "StringSignature":
-        return name
-    return _signature_names().get(_fields(signature), name)
-
-
-def _fields(signature: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return tuple(getattr(signature, "input_fields", ())), tuple(getattr(signature, "output_fields", ()))
-
-
-@functools.cache
-def _signature_names() -> dict[tuple[tuple[str, ...], tuple[str, ...]], str]:
-    import rnr_dspy.signatures as signatures
-
-    return {_fields(getattr(signatures, name)): name for name in signatures.__all__}
-
-
-class ParseTracker(BaseCallback):
-    """Per signature (stage): how many LM replies were parsed, and how many failed to parse."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._outermost = threading.local()
-        self._stage_of_call: dict[str, str] = {}
-        self.parsed: dict[str, int] = defaultdict(int)
-        self.failed: dict[str, int] = defaultdict(int)
-        self.examples: dict[str, list[str]] = defaultdict(list)
-
-    def on_adapter_parse_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
-        # DSPy wraps `parse` once per adapter class, so an adapter subclass that calls its parent's parse reports
-        # nested parses of one reply: only the outermost one counts.
-        if getattr(self._outermost, "call_id", None) is not None:
-            return
-        self._outermost.call_id = call_id
-        signature = inputs.get("signature")
-        with self._lock:
-            self._stage_of_call[call_id] = stage_name(signature)
-
-    def on_adapter_parse_end(self, call_id: str, outputs: Any, exception: BaseException | None = None) -> None:
-        if getattr(self._outermost, "call_id", None) != call_id:
-            return
-        self._outermost.call_id = None
-        with self._lock:
-            stage = self._stage_of_call.pop(call_id)
-            self.parsed[stage] += 1
-            if exception is not None:
-                self.failed[stage] += 1
-                if len(self.examples[stage]) < 3:
-                    self.examples[stage].append(str(exception)[:300])
-
-    def summary(self) -> dict[str, dict[str, Any]]:
-        return {
-            stage: {"replies": total, "parse_failures": self.failed[stage],
-                    "parse_success": round(1 - self.failed[stage] / total, 4) if total else None,
-                    "failure_examples": self.examples[stage]}
-            for stage, total in sorted(self.parsed.items())
-        }
+__all__ = ["Ledger"]
 
 
 class Ledger(UsageTracker):

@@ -6,8 +6,8 @@ from typing import Any
 
 import dspy
 
-from rnr_dspy.adapter import StructuredAdapter
-from rnr_dspy.program import RNRProgram
+from rnr_dspy.program.adapter import StructuredAdapter
+from rnr_dspy.program.rnr_program import RNRProgram
 
 __all__ = ["render_prompts"]
 

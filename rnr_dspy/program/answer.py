@@ -11,13 +11,13 @@ from typing import Any, Literal
 import dspy
 from pydantic import BaseModel, ConfigDict, Field
 
-from rnr_dspy.hashing import sampling_seed
-from rnr_dspy.masking import mask_credentials
-from rnr_dspy.modules import RuleFollowingResponder, RuleJudge
-from rnr_dspy.quality import response_problems, without_cut_off_tail
+from rnr_dspy.program.modules import RuleFollowingResponder, RuleJudge
+from rnr_dspy.program.quality import response_problems, without_cut_off_tail
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decide, render_system_prompt
 from rnr_dspy.rules.hindsight import hindsight_rules
 from rnr_dspy.rules.repair import repair
+from rnr_dspy.runtime.hashing import sampling_seed
+from rnr_dspy.runtime.masking import mask_credentials
 
 __all__ = ["Answer", "AnswerSettings", "Attempt", "answer_under_rules", "best_attempt", "chosen_attempt"]
 
@@ -45,7 +45,7 @@ class Attempt(BaseModel):
     method: Literal["sampled", "repaired", "hindsight"] = "sampled"
     # Why the quality gate failed it whatever its verdicts (prompt-format markers, unasked-for JSON).
     problems: list[str] = []
-    # The unfinished last sentence dropped from the sampled response (`rnr_dspy.quality.without_cut_off_tail`).
+    # The unfinished last sentence dropped from the sampled response (`rnr_dspy.program.quality.without_cut_off_tail`).
     dropped_tail: str | None = None
     # A hindsight attempt answers under its own rules.
     rules: list[Rule] | None = None

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from rnr_dspy.masking import mask_in
+from rnr_dspy.runtime.masking import mask_in
 
 __all__ = ["staged", "write_json", "write_lines", "write_text", "write_yaml"]
 

@@ -16,17 +16,17 @@ import dspy
 from dspy.utils.exceptions import AdapterParseError
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from rnr_dspy.adapter import StructuredAdapter
-from rnr_dspy.answer import Answer, AnswerSettings, answer_under_rules
-from rnr_dspy.composed_roles import composed_role
-from rnr_dspy.composed_turns import COMPOSED_TURNS, composed_turns
 from rnr_dspy.errors import ConfigError
 from rnr_dspy.models.settings import LM_PANEL
-from rnr_dspy.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge, UserTurnGenerator
-from rnr_dspy.parallel import parallel_map
+from rnr_dspy.program.adapter import StructuredAdapter
+from rnr_dspy.program.answer import Answer, AnswerSettings, answer_under_rules
+from rnr_dspy.program.composed_roles import composed_role
+from rnr_dspy.program.composed_turns import COMPOSED_TURNS, composed_turns
+from rnr_dspy.program.modules import RoleGenerator, RuleFollowingResponder, RuleGenerator, RuleJudge, UserTurnGenerator
+from rnr_dspy.program.weak_teacher import WEAK_TEACHERS, apply_weak_teacher_defaults
 from rnr_dspy.rules import SystemPrompt, TurnType
 from rnr_dspy.rules.sampling import sample_rules
-from rnr_dspy.weak_teacher import WEAK_TEACHERS, apply_weak_teacher_defaults
+from rnr_dspy.runtime.parallel import parallel_map
 
 __all__ = ["Memo", "ProgramSettings", "RNRProgram", "RoleSource", "RuleSource", "load_program", "run_step",
            "save_program"]
@@ -45,7 +45,7 @@ class ProgramSettings(BaseModel):
     program compile optimizes is the one generate runs, and `program.json` records them (`save_program`).
 
     Settings left unset default by the teacher (`lm`, a field of the stage config): a weak one's
-    (`rnr_dspy.weak_teacher`) take the code-decided sources, else the LM's.
+    (`rnr_dspy.program.weak_teacher`) take the code-decided sources, else the LM's.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -135,13 +135,13 @@ class RNRProgram(dspy.Module):
         judge_lm: the LM that judges rules without a check (default: the LM in the DSPy context).
         use_judge: False leaves rules without a check unknown (a weak model's judgement is noise).
         checks_only: the LM only chooses registry checks; every rule is decided by code.
-        role_source: "lm" (the program writes the role) or "composed" (`rnr_dspy.composed_roles`: a role naming the
-            group's theme, without an LM; the program's where the theme names no subject).
+        role_source: "lm" (the program writes the role) or "composed" (`rnr_dspy.program.composed_roles`: a role
+            naming the group's theme, without an LM; the program's where the theme names no subject).
         rule_source: "lm" (the program writes the rules) or "sampled" (compatible registry rules drawn without
             an LM, seeded by `seed`).
         user_turns: also generate and answer in-scope, adversarial and out-of-scope user turns.
         turn_source: "lm" (the program writes the turns; where they do not parse, composed ones take their place)
-            or "composed" (`rnr_dspy.composed_turns`, without an LM).
+            or "composed" (`rnr_dspy.program.composed_turns`, without an LM).
         answering: how each prompt is answered (samples, repair, hindsight rules).
 
     Example:

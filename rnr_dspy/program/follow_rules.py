@@ -23,7 +23,7 @@ from typing import Any
 
 import dspy
 
-from rnr_dspy.follow_hint import aask_with_hint, ask_with_hint
+from rnr_dspy.program.follow_hint import aask_with_hint, ask_with_hint
 from rnr_dspy.rules import Rule, RuleVerdict, TurnType, decidable, decide, tally
 from rnr_dspy.rules.reading import read_rules
 from rnr_dspy.rules.repair import repair
@@ -146,7 +146,7 @@ class FollowRules(dspy.Module):
         """The judge and its inputs when some verdict is unknown and there is a judge LM, else None."""
         if self.judge_lm is None or not any(verdict.followed is None for verdict in prediction.verdicts):
             return None
-        from rnr_dspy.modules import RuleJudge
+        from rnr_dspy.program.modules import RuleJudge
 
         return RuleJudge(judge_lm=self.judge_lm), {
             "system_prompt": system_prompt, "user": user, "response": prediction.response,

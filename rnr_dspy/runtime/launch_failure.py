@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from rnr_dspy.peak_memory import run_measured
+from rnr_dspy.runtime.peak_memory import run_measured
 
 __all__ = ["oom_kills", "run_launched", "worker_killed"]
 

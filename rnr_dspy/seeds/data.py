@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from rnr_dspy.errors import SeedError
-from rnr_dspy.seed_files import FORMATS, file_rows
+from rnr_dspy.seeds.files import FORMATS, file_rows
 
 __all__ = ["SHIPPED_SEEDS", "Seed", "SeedColumns", "SeedProblem", "SeedSet", "group_seeds", "load_seeds"]
 

@@ -19,8 +19,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from rnr_dspy.atomic import write_json
-from rnr_dspy.jsonl import LineProblem, cut_torn_last_line, read_jsonl
+from rnr_dspy.runtime.atomic import write_json
+from rnr_dspy.runtime.jsonl import LineProblem, cut_torn_last_line, read_jsonl
 
 __all__ = ["UsageLog", "summarize_usage"]
 

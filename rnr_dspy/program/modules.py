@@ -1,5 +1,5 @@
-"""The RNR stages as thin DSPy modules: role, rules, user turns, response, verdicts. `rnr_dspy.program` composes
-them into the per-group flow.
+"""The RNR stages as thin DSPy modules: role, rules, user turns, response, verdicts.
+`rnr_dspy.program.rnr_program` composes them into the per-group flow.
 
 Each module holds its outputs to its signature's constraints (a role's opening and length, 2-5 rules, none
 repeated) whichever adapter parsed them, and raises `AdapterParseError` otherwise; with no adapter in the DSPy
@@ -17,7 +17,7 @@ from typing import Any
 import dspy
 from dspy.utils.exceptions import AdapterParseError
 
-from rnr_dspy.adapter import StructuredAdapter, check_outputs
+from rnr_dspy.program.adapter import StructuredAdapter, check_outputs
 from rnr_dspy.rules import (
     TURN_TYPES,
     Rule,

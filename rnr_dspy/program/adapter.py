@@ -13,7 +13,7 @@
   teacher otherwise copies the field markers ("[[ ## user ## ]]") into its answers. The signature's instructions
   are not sent then: the system prompt is the instruction.
 - Outputs are named, not templated (small models copy a `{"response": "{response}"}` placeholder verbatim), and
-  typed outputs are described as compact types rather than raw JSON schema (see `rnr_dspy.schema_text`).
+  typed outputs are described as compact types rather than raw JSON schema (see `rnr_dspy.program.schema_text`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dspy.utils.exceptions import AdapterParseError
 
 from rnr_dspy.errors import describe_validation_error
 from rnr_dspy.models.reply_cache import forgetting_unparsed_replies, use_reply_cache
-from rnr_dspy.schema_text import describe_schema
+from rnr_dspy.program.schema_text import describe_schema
 
 __all__ = ["StructuredAdapter", "check_outputs"]
 

@@ -14,7 +14,7 @@ from typing import Any
 import dspy
 from dspy.lm15 import Config, Message, Request
 
-from rnr_dspy.adapter import StructuredAdapter
+from rnr_dspy.program.adapter import StructuredAdapter
 
 __all__ = ["aask_with_hint", "ask_with_hint"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rnr_dspy.errors import SeedError
-from rnr_dspy.jsonl import LineProblem, json_type, read_jsonl
+from rnr_dspy.runtime.jsonl import LineProblem, json_type, read_jsonl
 
 __all__ = ["FORMATS", "Problem", "file_rows"]
 
