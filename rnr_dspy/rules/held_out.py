@@ -7,29 +7,12 @@ unless asked (`include_held_out=True`); no LM is offered them (`rnr_dspy.rules.c
 
 from __future__ import annotations
 
+from rnr_dspy.rules.checkers import REGISTRY
+
 __all__ = ["HELD_OUT", "is_held_out"]
 
-HELD_OUT: frozenset[str] = frozenset({
-    "words_between",            # length
-    "max_line_characters",      # counting
-    "checklist",                # lists
-    "qa_pairs",                 # layout
-    "blockquote",               # markdown
-    "yaml_mapping",             # data formats
-    "csv_table",                # data formats
-    "last_word",                # keyword placement
-    "keyword_every_paragraph",  # keyword placement
-    "min_questions",            # sentences
-    "no_dashes",                # punctuation
-    "emoji_count",              # typography
-    "title_case_headings",      # case
-    "script_only",              # language and script
-    "we_voice",                 # persona and voice
-    "refusal_redirect",         # scope and refusal
-    "ends_with_question",       # ordering
-    "bookend_word",             # repetition
-    "unit_system",              # numbers and units
-})
+HELD_OUT: frozenset[str] = frozenset(name for name, checker in REGISTRY.items() if checker.held_out)
+"""The checkers whose class says `held_out = True`: about a fifth of the registry, across kinds."""
 
 
 def is_held_out(name: str) -> bool:

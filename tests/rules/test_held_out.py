@@ -50,3 +50,18 @@ def test_a_value_a_checker_reads_off_outside_its_range_is_no_hindsight_rule():
                 "https://example.com/track/" + "a1b2c3" * 15 + " data online.")
     rules = hindsight_rules(response, [], "seed", total=6)
     assert rules and all(rule.check.name != "ends_with" and rule.check.evaluate(response).followed for rule in rules)
+
+
+def test_the_held_out_and_offered_checkers_are_those_of_earlier_versions():
+    # Both sets are now attributes of the checker classes (`held_out`, `lm_choice`); the data depends on them.
+    assert sorted(HELD_OUT) == [
+        "blockquote", "bookend_word", "checklist", "csv_table", "emoji_count", "ends_with_question",
+        "keyword_every_paragraph", "last_word", "max_line_characters", "min_questions", "no_dashes", "qa_pairs",
+        "refusal_redirect", "script_only", "title_case_headings", "unit_system", "we_voice", "words_between",
+        "yaml_mapping"]
+    assert LM_CHOICES == (
+        "include_keywords", "forbidden_words", "keyword_frequency", "placeholders", "postscript", "max_words",
+        "min_words", "max_sentences", "min_sentences", "max_characters", "starts_with", "ends_with", "no_commas",
+        "all_lowercase", "bullet_list", "no_exclamation", "quoted", "all_uppercase", "capital_words",
+        "response_language", "title", "highlights", "mentions_name", "sign_off", "refusal_phrase", "numbered_list",
+        "bullet_count", "paragraphs", "sections", "json_response")

@@ -55,14 +55,10 @@ def _union(names: tuple[str, ...]) -> Any:
 
 AnyCheck = _union(tuple(REGISTRY))
 
-# The checks an LM chooses from, in the order its schema lists them: the first 30 checkers, whose schema the
-# embedded model's constrained decoding and prompts were measured with. Every other type reaches training data
+# The checks an LM chooses from, in the order its schema lists them (each checker's `lm_choice`): the embedded
+# model's constrained decoding and prompts were measured with this list. Every other type reaches training data
 # through the sampler and hindsight rules; no held-out type is ever offered.
-LM_CHOICES: tuple[str, ...] = (
-    "include_keywords", "forbidden_words", "keyword_frequency", "placeholders", "postscript", "max_words",
-    "min_words", "max_sentences", "min_sentences", "max_characters", "starts_with", "ends_with", "no_commas",
-    "all_lowercase", "bullet_list", "no_exclamation", "quoted", "all_uppercase", "capital_words",
-    "response_language", "title", "highlights", "mentions_name", "sign_off", "refusal_phrase", "numbered_list",
-    "bullet_count", "paragraphs", "sections", "json_response",
-)
+_OFFERED = [name for name, checker in REGISTRY.items() if checker.lm_choice is not None]
+LM_CHOICES: tuple[str, ...] = tuple(sorted(_OFFERED,
+                                           key=lambda name: REGISTRY[name].lm_choice or 0))
 LMCheck = _union(LM_CHOICES)

@@ -122,6 +122,12 @@ class Checker(BaseModel):
     if TYPE_CHECKING:
         name: str  # each registered subclass declares its own `name: Literal[...]` field
 
+    held_out: ClassVar[bool] = False
+    """Held out of generation: the sampler, hindsight rules and LMs never use it, so an evaluation on it measures
+    whether a model learned to follow rules it was never trained on."""
+    lm_choice: ClassVar[int | None] = None
+    """Its place among the checks an LM may choose (`LM_CHOICES`, the order its schema lists them); None: not
+    offered."""
     kind: ClassVar[str] = "format"
     # True where a response can satisfy only one value of the check (one opening, one language, …): two rules
     # with the same exclusive checker and different parameters contradict each other.

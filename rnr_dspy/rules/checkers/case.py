@@ -57,6 +57,7 @@ def _capitalise_first(text: str) -> str:
 
 class AllLowercase(Checker):
     name: Literal["all_lowercase"] = "all_lowercase"
+    lm_choice: ClassVar[int | None] = 13
     family: ClassVar[str | None] = "case"
     repair_order: ClassVar[int] = 32
     kind: ClassVar[str] = "style"
@@ -86,6 +87,7 @@ class AllLowercase(Checker):
 
 class AllUppercase(Checker):
     name: Literal["all_uppercase"] = "all_uppercase"
+    lm_choice: ClassVar[int | None] = 17
     family: ClassVar[str | None] = "case"
     repair_order: ClassVar[int] = 33
     kind: ClassVar[str] = "style"
@@ -112,6 +114,7 @@ class AllUppercase(Checker):
 
 class CapitalWords(Checker):
     name: Literal["capital_words"] = "capital_words"
+    lm_choice: ClassVar[int | None] = 18
     family: ClassVar[str | None] = "case"
     relation: Relation
     count: int = Field(ge=0, le=1000)
@@ -187,6 +190,7 @@ class SentenceCase(Checker):
 
 class TitleCaseHeadings(Checker):
     name: Literal["title_case_headings"] = "title_case_headings"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "case"
     repair_order: ClassVar[int] = 35
     kind: ClassVar[str] = "style"

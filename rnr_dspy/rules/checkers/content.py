@@ -48,6 +48,7 @@ def cut_sentences_with(text: str, patterns: list[re.Pattern[str]]) -> str:
 
 class IncludeKeywords(Checker):
     name: Literal["include_keywords"] = "include_keywords"
+    lm_choice: ClassVar[int | None] = 0
     family: ClassVar[str | None] = "keywords"
     keywords: list[Word] = Field(min_length=1, max_length=10)
     kind: ClassVar[str] = "content"
@@ -75,6 +76,7 @@ class IncludeKeywords(Checker):
 
 class ForbiddenWords(Checker):
     name: Literal["forbidden_words"] = "forbidden_words"
+    lm_choice: ClassVar[int | None] = 1
     family: ClassVar[str | None] = "banned_words"
     repair_order: ClassVar[int] = 13
     words: list[Word] = Field(min_length=1, max_length=10)
@@ -106,6 +108,7 @@ class ForbiddenWords(Checker):
 
 class KeywordFrequency(Checker):
     name: Literal["keyword_frequency"] = "keyword_frequency"
+    lm_choice: ClassVar[int | None] = 2
     family: ClassVar[str | None] = "keywords"
     keyword: Word
     relation: Relation
@@ -139,6 +142,7 @@ class KeywordFrequency(Checker):
 
 class Placeholders(Checker):
     name: Literal["placeholders"] = "placeholders"
+    lm_choice: ClassVar[int | None] = 3
     family: ClassVar[str | None] = "placeholders"
     min_count: int = Field(ge=1, le=100)
     kind: ClassVar[str] = "content"

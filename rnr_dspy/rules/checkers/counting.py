@@ -47,6 +47,7 @@ class MaxLines(Checker):
 
 class MaxLineCharacters(Checker):
     name: Literal["max_line_characters"] = "max_line_characters"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "line_width"
     repair_order: ClassVar[int] = 70
     limit: int = Field(ge=20, le=1000)

@@ -31,6 +31,7 @@ def _reject_constant(constant: str) -> Any:
 
 class JsonResponse(Checker):
     name: Literal["json_response"] = "json_response"
+    lm_choice: ClassVar[int | None] = 29
     family: ClassVar[str | None] = "form"
     required_keys: list[Word] = Field(default_factory=list, max_length=10)
     draws: ClassVar[Draws] = {"required_keys": field_names(1, 3)}
@@ -70,6 +71,7 @@ class JsonResponse(Checker):
 
 class YamlMapping(Checker):
     name: Literal["yaml_mapping"] = "yaml_mapping"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "form"
     required_keys: list[Word] = Field(min_length=1, max_length=10)
     draws: ClassVar[Draws] = {"required_keys": field_names(2, 4)}
@@ -102,6 +104,7 @@ class YamlMapping(Checker):
 
 class CsvTable(Checker):
     name: Literal["csv_table"] = "csv_table"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "form"
     columns: list[Word] = Field(min_length=2, max_length=8)
     min_rows: int = Field(ge=1, le=50)

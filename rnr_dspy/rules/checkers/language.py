@@ -54,6 +54,7 @@ _PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "
 
 class ResponseLanguage(Checker):
     name: Literal["response_language"] = "response_language"
+    lm_choice: ClassVar[int | None] = 19
     family: ClassVar[str | None] = "language"
     language: LanguageCode
     exclusive: ClassVar[bool] = True
@@ -86,6 +87,7 @@ class ResponseLanguage(Checker):
 
 class ScriptOnly(Checker):
     name: Literal["script_only"] = "script_only"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "language"
     script: Script
     kind: ClassVar[str] = "language"

@@ -28,6 +28,7 @@ def leading_sentences(response: str, fits: Callable[[str], bool]) -> str | None:
 
 class MaxWords(Checker):
     name: Literal["max_words"] = "max_words"
+    lm_choice: ClassVar[int | None] = 5
     family: ClassVar[str | None] = "length"
     repair_order: ClassVar[int] = 10
     limit: int = Field(ge=1, le=5000)
@@ -63,6 +64,7 @@ class MaxWords(Checker):
 
 class MinWords(Checker):
     name: Literal["min_words"] = "min_words"
+    lm_choice: ClassVar[int | None] = 6
     family: ClassVar[str | None] = "length"
     limit: int = Field(ge=1, le=5000)
     kind: ClassVar[str] = "length"
@@ -95,6 +97,7 @@ class MinWords(Checker):
 
 class WordsBetween(Checker):
     name: Literal["words_between"] = "words_between"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "length"
     repair_order: ClassVar[int] = 10
     kind: ClassVar[str] = "length"
@@ -133,6 +136,7 @@ class WordsBetween(Checker):
 
 class MaxSentences(Checker):
     name: Literal["max_sentences"] = "max_sentences"
+    lm_choice: ClassVar[int | None] = 7
     family: ClassVar[str | None] = "length"
     repair_order: ClassVar[int] = 11
     limit: int = Field(ge=1, le=200)
@@ -171,6 +175,7 @@ class MaxSentences(Checker):
 
 class MinSentences(Checker):
     name: Literal["min_sentences"] = "min_sentences"
+    lm_choice: ClassVar[int | None] = 8
     family: ClassVar[str | None] = "length"
     limit: int = Field(ge=1, le=200)
     kind: ClassVar[str] = "length"
@@ -205,6 +210,7 @@ class MinSentences(Checker):
 
 class MaxCharacters(Checker):
     name: Literal["max_characters"] = "max_characters"
+    lm_choice: ClassVar[int | None] = 9
     family: ClassVar[str | None] = "length"
     repair_order: ClassVar[int] = 12
     limit: int = Field(ge=1, le=50_000)

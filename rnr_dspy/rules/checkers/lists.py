@@ -48,6 +48,7 @@ class _ListShape(Checker):
 
 class BulletList(_ListShape):
     name: Literal["bullet_list"] = "bullet_list"
+    lm_choice: ClassVar[int | None] = 14
     repair_order: ClassVar[int] = 20
     min_items: int = Field(default=2, ge=1, le=50)
     draws: ClassVar[Draws] = {"min_items": between(2, 4)}
@@ -78,6 +79,7 @@ class BulletList(_ListShape):
 
 class NumberedList(_ListShape):
     name: Literal["numbered_list"] = "numbered_list"
+    lm_choice: ClassVar[int | None] = 25
     repair_order: ClassVar[int] = 21
     min_items: int = Field(default=2, ge=1, le=50)
     draws: ClassVar[Draws] = {"min_items": between(2, 5)}
@@ -113,6 +115,7 @@ class NumberedList(_ListShape):
 
 class BulletCount(_ListShape):
     name: Literal["bullet_count"] = "bullet_count"
+    lm_choice: ClassVar[int | None] = 26
     repair_order: ClassVar[int] = 22
     count: int = Field(ge=1, le=50)
     exclusive: ClassVar[bool] = True
@@ -138,6 +141,7 @@ class BulletCount(_ListShape):
 
 class Checklist(_ListShape):
     name: Literal["checklist"] = "checklist"
+    held_out: ClassVar[bool] = True
     repair_order: ClassVar[int] = 24
     min_items: int = Field(ge=1, le=50)
     draws: ClassVar[Draws] = {"min_items": between(2, 5)}

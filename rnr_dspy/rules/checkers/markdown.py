@@ -33,6 +33,7 @@ _MARKUP = {
 
 class Title(Checker):
     name: Literal["title"] = "title"
+    lm_choice: ClassVar[int | None] = 20
     family: ClassVar[str | None] = "title"
     style: Literal["angle_brackets", "heading"] = "angle_brackets"
     draws: ClassVar[Draws] = {"style": one_of(["angle_brackets", "heading"])}
@@ -63,6 +64,7 @@ class Title(Checker):
 
 class Highlights(Checker):
     name: Literal["highlights"] = "highlights"
+    lm_choice: ClassVar[int | None] = 21
     family: ClassVar[str | None] = "highlights"
     min_count: int = Field(ge=1, le=50)
     draws: ClassVar[Draws] = {"min_count": between(1, 3)}
@@ -90,6 +92,7 @@ class Highlights(Checker):
 
 class Blockquote(Checker):
     name: Literal["blockquote"] = "blockquote"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "blockquote"
     min_lines: int = Field(ge=1, le=20)
     draws: ClassVar[Draws] = {"min_lines": between(1, 2)}

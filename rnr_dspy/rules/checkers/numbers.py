@@ -137,6 +137,7 @@ class MinNumbers(Checker):
 
 class UnitSystem(Checker):
     name: Literal["unit_system"] = "unit_system"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "units"
     system: Literal["metric", "imperial"]
     kind: ClassVar[str] = "content"

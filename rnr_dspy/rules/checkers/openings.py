@@ -17,6 +17,7 @@ _TRAILING = "\"'”’)]*_ \t\n"
 
 class StartsWith(Checker):
     name: Literal["starts_with"] = "starts_with"
+    lm_choice: ClassVar[int | None] = 10
     family: ClassVar[str | None] = "opening"
     repair_order: ClassVar[int] = 41
     phrase: Phrase
@@ -49,6 +50,7 @@ class StartsWith(Checker):
 
 class EndsWith(Checker):
     name: Literal["ends_with"] = "ends_with"
+    lm_choice: ClassVar[int | None] = 11
     family: ClassVar[str | None] = "ending"
     repair_order: ClassVar[int] = 61
     phrase: Phrase
@@ -79,6 +81,7 @@ class EndsWith(Checker):
 
 class Postscript(Checker):
     name: Literal["postscript"] = "postscript"
+    lm_choice: ClassVar[int | None] = 4
     family: ClassVar[str | None] = "ending"
     repair_order: ClassVar[int] = 60
     marker: Marker = "P.S."
@@ -169,6 +172,7 @@ class RestateQuestion(Checker):
 
 class EndsWithQuestion(Checker):
     name: Literal["ends_with_question"] = "ends_with_question"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "ending"
     repair_order: ClassVar[int] = 63
     wordings: ClassVar[Wordings] = {

@@ -17,6 +17,7 @@ _PLURAL = re.compile(r"(?<!\w)(?:we|us|our|ours|ourselves)(?!\w)", re.IGNORECASE
 
 class MentionsName(Checker):
     name: Literal["mentions_name"] = "mentions_name"
+    lm_choice: ClassVar[int | None] = 22
     family: ClassVar[str | None] = "opening"
     repair_order: ClassVar[int] = 40
     persona: Phrase
@@ -42,6 +43,7 @@ class MentionsName(Checker):
 
 class SignOff(Checker):
     name: Literal["sign_off"] = "sign_off"
+    lm_choice: ClassVar[int | None] = 23
     family: ClassVar[str | None] = "ending"
     repair_order: ClassVar[int] = 62
     phrase: Phrase
@@ -114,6 +116,7 @@ class NoFirstPerson(Checker):
 
 class WeVoice(Checker):
     name: Literal["we_voice"] = "we_voice"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "voice"
     kind: ClassVar[str] = "persona"
     wordings: ClassVar[Wordings] = {

@@ -67,6 +67,7 @@ class FirstWord(Checker):
 
 class LastWord(Checker):
     name: Literal["last_word"] = "last_word"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "ending"
     exclusive: ClassVar[bool] = True
     word: SingleWord
@@ -93,6 +94,7 @@ class LastWord(Checker):
 
 class KeywordEveryParagraph(Checker):
     name: Literal["keyword_every_paragraph"] = "keyword_every_paragraph"
+    held_out: ClassVar[bool] = True
     keyword: Word
     kind: ClassVar[str] = "content"
     literal_fields: ClassVar[tuple[str, ...]] = ("keyword",)

@@ -25,6 +25,7 @@ def _count(pattern: re.Pattern[str], response: str) -> int:
 
 class NoCommas(Checker):
     name: Literal["no_commas"] = "no_commas"
+    lm_choice: ClassVar[int | None] = 12
     repair_order: ClassVar[int] = 30
     local: ClassVar[bool] = True
     wordings: ClassVar[Wordings] = {
@@ -54,6 +55,7 @@ class NoCommas(Checker):
 
 class NoExclamation(Checker):
     name: Literal["no_exclamation"] = "no_exclamation"
+    lm_choice: ClassVar[int | None] = 15
     repair_order: ClassVar[int] = 31
     kind: ClassVar[str] = "style"
     local: ClassVar[bool] = True
@@ -105,6 +107,7 @@ class NoSemicolons(Checker):
 
 class NoDashes(Checker):
     name: Literal["no_dashes"] = "no_dashes"
+    held_out: ClassVar[bool] = True
     repair_order: ClassVar[int] = 27
     kind: ClassVar[str] = "style"
     local: ClassVar[bool] = True

@@ -38,6 +38,7 @@ class RepeatPhrase(Checker):
 
 class BookendWord(Checker):
     name: Literal["bookend_word"] = "bookend_word"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "bookend"
     kind: ClassVar[str] = "style"
     wordings: ClassVar[Wordings] = {

@@ -41,6 +41,7 @@ def _normalise(text: str) -> str:
 
 class RefusalPhrase(Checker):
     name: Literal["refusal_phrase"] = "refusal_phrase"
+    lm_choice: ClassVar[int | None] = 24
     family: ClassVar[str | None] = "scope"
     phrase: Sentence
     kind: ClassVar[str] = "scope"
@@ -72,6 +73,7 @@ class RefusalPhrase(Checker):
 
 class RefusalRedirect(Checker):
     name: Literal["refusal_redirect"] = "refusal_redirect"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "scope"
     phrase: Sentence
     redirect: Phrase

@@ -27,6 +27,7 @@ def _labelled_line(label: str) -> re.Pattern[str]:
 
 class Paragraphs(Checker):
     name: Literal["paragraphs"] = "paragraphs"
+    lm_choice: ClassVar[int | None] = 27
     family: ClassVar[str | None] = "paragraphs"
     repair_order: ClassVar[int] = 23
     count: int = Field(ge=1, le=50)
@@ -66,6 +67,7 @@ class Paragraphs(Checker):
 
 class Sections(Checker):
     name: Literal["sections"] = "sections"
+    lm_choice: ClassVar[int | None] = 28
     family: ClassVar[str | None] = "sections"
     repair_order: ClassVar[int] = 24
     marker: Marker = "SECTION"
@@ -205,6 +207,7 @@ class NumberedSteps(Checker):
 
 class QaPairs(Checker):
     name: Literal["qa_pairs"] = "qa_pairs"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "layout"
     min_pairs: int = Field(ge=1, le=20)
     draws: ClassVar[Draws] = {"min_pairs": between(2, 4)}

@@ -62,6 +62,7 @@ class FirstSentenceWords(Checker):
 
 class MinQuestions(Checker):
     name: Literal["min_questions"] = "min_questions"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "questions"
     min_count: int = Field(ge=1, le=20)
     kind: ClassVar[str] = "style"

@@ -23,6 +23,7 @@ _QUOTE_SPAN = re.compile(r'"[^"\n]*\w[^"\n]*"|“[^”\n]*\w[^”\n]*”')
 
 class Quoted(Checker):
     name: Literal["quoted"] = "quoted"
+    lm_choice: ClassVar[int | None] = 16
     family: ClassVar[str | None] = "form"
     repair_order: ClassVar[int] = 50
     wordings: ClassVar[Wordings] = {
@@ -120,6 +121,7 @@ class NoEmoji(Checker):
 
 class EmojiCount(Checker):
     name: Literal["emoji_count"] = "emoji_count"
+    held_out: ClassVar[bool] = True
     family: ClassVar[str | None] = "emoji"
     min_count: int = Field(ge=1, le=20)
     kind: ClassVar[str] = "style"
