@@ -50,7 +50,7 @@ def default_threads() -> int:
     """Every core other processes leave idle now, at least one.
 
     llama.cpp's threads wait for each other at every operation; when another process holds one of them, the rest
-    spin. On a 2-core machine at load 8, 8 sequences decoded at 244 tokens/s on one thread and 81 on two.
+    spin, so on a busy machine fewer threads decode faster.
     """
     cores = os.cpu_count() or 1
     return max(1, min(cores, cores - round(busy_elsewhere())))
