@@ -73,3 +73,12 @@ def test_stages_of_a_loaded_program_keep_their_names():
                       usage_tracker=usage):
         loaded(instructions=["How do I sear a steak?"])
     assert set(tracker.summary()) == {"GenerateRole", "GenerateRules", "JudgeRuleAdherence", "RespondFollowingRules"}
+
+
+def test_a_signature_with_an_added_input_is_named_by_the_stage_it_extends():
+    from rnr_dspy.program.parses import stage_name
+    from rnr_dspy.signatures import RespondFollowingRules
+
+    hinted = RespondFollowingRules.append("hint_", dspy.InputField(), type_=str)  # as Refine asks again
+    assert hinted.__name__ == "StringSignature" and stage_name(hinted) == "RespondFollowingRules"
+    assert stage_name(dspy.Signature("question -> answer")) == "StringSignature"  # not one of the project's

@@ -13,12 +13,16 @@ __all__ = ["ParseTracker", "stage_name"]
 
 
 def stage_name(signature: Any) -> str:
-    """The name of the stage a signature asks for: its class name, or, for the copy DSPy makes when a program is
-    loaded (a `StringSignature` with the saved instructions), the project signature with the same fields."""
+    """The name of the stage a signature asks for: its class name, or, for a copy DSPy makes (a `StringSignature`:
+    a loaded program's saved instructions, Refine's added hint), the project signature with the same outputs whose
+    inputs it has."""
     name = getattr(signature, "__name__", str(signature))
     if name != "StringSignature":
         return name
-    return _signature_names().get(_fields(signature), name)
+    inputs, outputs = _fields(signature)
+    matches = [(len(known_inputs), known) for (known_inputs, known_outputs), known in _signature_names().items()
+               if known_outputs == outputs and set(known_inputs) <= set(inputs)]
+    return max(matches)[1] if matches else name
 
 
 def _fields(signature: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
