@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,8 @@ from rnr_dspy.models.server_pool import TRIP_AFTER, ServerPool, split_api_base
 
 __all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "TRIP_AFTER", "LMWait", "ServedLM", "reporting_lm_failures",
            "reporting_lm_waits"]
+
+_ROUTES_LOCK = threading.Lock()
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_RETRIES = 2
@@ -114,6 +117,7 @@ class ServedLM(dspy.LM):
         self.retries = num_retries
         self._pool = ServerPool(servers or [""], max_in_flight=max_in_flight)
         self._engine_store = WiderEngines(max(max_in_flight or 0, DEFAULT_CONNECTIONS))
+        self._routes: dict[str, dspy.LM] = {}  # copies of this LM addressed to its other servers
         share_cache_between(servers)  # replicas of one model answer alike: a reply cached from one serves all
         self._formats = StructuredOutputs(structured_output, served_at_api_base=bool(servers))
 
@@ -129,9 +133,13 @@ class ServedLM(dspy.LM):
     def dump_state(self) -> dict[str, Any]:
         return {**super().dump_state(), "num_retries": self.retries}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:  # a deep copy gets engines of its own, as wide
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in super().__getstate__().items() if name != "_routes"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:  # a copy gets engines and routes of its own, as wide
         super().__setstate__(state)
         self._engine_store = WiderEngines(max(self._pool.max_in_flight or 0, DEFAULT_CONNECTIONS))
+        self._routes = {}
 
     @property
     def endpoint(self) -> str:
@@ -139,10 +147,15 @@ class ServedLM(dspy.LM):
         servers = [endpoint_key(url) for url in self._pool.urls if url]
         return ", ".join(servers) or "the provider's default endpoint"
 
-    def _to(self, server: str) -> dict[str, str]:
-        # The LM's own server goes without a call setting: a call made with a `dspy.lm15.Request` (eval's answers)
-        # takes none.
-        return {"api_base": server} if server and server != self.kwargs.get("api_base") else {}
+    def _at(self, server: str) -> dspy.LM:
+        """This LM as it sends to `server`: itself for its own server, else a copy of it (kept) addressed there. A
+        copy, not a call setting: a call made with a `dspy.lm15.Request` (eval's answers) takes none."""
+        if not server or server == self.kwargs.get("api_base"):
+            return self
+        with _ROUTES_LOCK:
+            if server not in self._routes:
+                self._routes[server] = self.copy(api_base=server)
+            return self._routes[server]
 
     def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
         avoid, failed = None, 0
@@ -150,7 +163,7 @@ class ServedLM(dspy.LM):
             server = self._pool.lease(self.model, avoid)
             sent, form = self._formats.prepare(server, kwargs)
             try:
-                result = super().__call__(prompt, messages=messages, **self._to(server), **sent)
+                result = dspy.LM.__call__(self._at(server), prompt, messages=messages, **sent)
             except Exception as error:
                 if self._formats.refused(error, server, form, sent):  # asked again at once, in the form it takes
                     _report_failure(self.model)
@@ -169,7 +182,7 @@ class ServedLM(dspy.LM):
             server = await asyncio.to_thread(self._pool.lease, self.model, avoid)
             sent, form = self._formats.prepare(server, kwargs)
             try:
-                result = await super().acall(prompt, messages=messages, **self._to(server), **sent)
+                result = await dspy.LM.acall(self._at(server), prompt, messages=messages, **sent)
             except Exception as error:
                 if self._formats.refused(error, server, form, sent):
                     _report_failure(self.model)

@@ -151,3 +151,18 @@ def test_a_stage_config_takes_several_servers_as_a_list_or_comma_separated_and_a
     assert config.lm_kwargs()["api_base"] == "http://a:8000/v1,http://b:8000/v1"
     lm = make_lm(config.lm, **config.lm_kwargs())
     assert lm._pool.urls == ["http://a:8000/v1", "http://b:8000/v1"] and lm._pool.max_in_flight == 64
+
+
+def test_calls_made_with_a_request_spread_over_the_servers_too():
+    from dspy.lm15 import Config, Message, Request
+
+    with FakeOpenAIServer() as one, FakeOpenAIServer() as two:
+        one.latency = two.latency = 0.05
+        lm = make_lm("openai/fake", api_base=[one.url, two.url], api_key="sk-test", cache=False)
+        request = Request(model=lm.model, messages=(Message.user("hello"),), config=Config(max_tokens=16))
+        threads = [threading.Thread(target=lm, args=(request,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert one.requests + two.requests == 8 and min(one.requests, two.requests) >= 3
