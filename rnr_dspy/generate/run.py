@@ -99,7 +99,9 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
     if progress:  # the total is known from the start
         progress(ProgressEvent(phase="generate", done=0, total=run.state.total))
     parses = ParseTracker()
-    with (dspy.context(lm=teacher, adapter=config.adapter(), usage_tracker=ledger, callbacks=[parses]),
+    # No LM history: the run's record is its history, and DSPy's would hold the last 10,000 replies in memory.
+    with (dspy.context(lm=teacher, adapter=config.adapter(), usage_tracker=ledger, callbacks=[parses],
+                       disable_history=True),
           reporting_lm_waits(run.waiting), reporting_lm_failures(ledger.failed)):
         variants = [(group, rule_set) for group in groups for rule_set in range(config.rule_sets)]
         for _ in parallel_map(lambda variant: run.group(*variant), variants, config.num_threads):

@@ -68,3 +68,16 @@ def test_a_group_with_a_row_to_retry_runs_again_and_only_that_row_is_generated(t
     counted.update(dict.fromkeys(counted, 0))
     run_generate(config.model_copy(update={"retry_failed": True}))
     assert counted["forward"] == 0  # nothing failed is left: retry_failed has nothing to do either
+
+
+def test_a_run_keeps_no_lm_history_in_memory(tmp_path, monkeypatch):
+    from dspy.clients import base_lm
+    from fake_engine import fake_lm, scripted_engine
+
+    lms = []
+    engine = scripted_engine()
+    monkeypatch.setattr(pipeline, "make_lm", lambda spec, **_: lms.append(fake_lm(engine)) or lms[-1])
+    before = len(base_lm.GLOBAL_HISTORY)
+    result = run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", limit=8, k=4))
+    assert result.this_run["lm_calls"] > 0 and [len(lm.history) for lm in lms] == [0] * len(lms)
+    assert len(base_lm.GLOBAL_HISTORY) == before
