@@ -1,9 +1,9 @@
 """Run items on worker threads, and stop promptly on Ctrl-C.
 
 `concurrent.futures` alone does not stop: a KeyboardInterrupt reaches the main thread while it waits, and leaving
-the executor's `with` block then waits for every queued item to run. `parallel_map` cancels what has not started, tells the running items to stop at their next LM
-call, and re-raises at once without waiting for them. What an item had finished (a record appended to a run's
-store) stays, so an interrupted run resumes.
+the executor's `with` block then waits for every queued item to run. `parallel_map` cancels what has not started,
+tells the running items to stop at their next LM call, and re-raises at once without waiting for them. What an item
+had finished (a record appended to a run's store) stays, so an interrupted run resumes.
 """
 
 from __future__ import annotations
