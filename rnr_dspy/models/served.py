@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dspy
+from dspy.lm15 import Request
 from dspy.utils.exceptions import is_retryable_lm_error
 
 from rnr_dspy.models.connections import DEFAULT_CONNECTIONS, WiderEngines
@@ -147,15 +148,18 @@ class ServedLM(dspy.LM):
         servers = [endpoint_key(url) for url in self._pool.urls if url]
         return ", ".join(servers) or "the provider's default endpoint"
 
-    def _at(self, server: str) -> dspy.LM:
-        """This LM as it sends to `server`: itself for its own server, else a copy of it (kept) addressed there. A
-        copy, not a call setting: a call made with a `dspy.lm15.Request` (eval's answers) takes none."""
+    def _route(self, server: str, prompt: Any) -> tuple[dspy.LM, dict[str, str]]:
+        """The LM that sends a try to `server` and the call setting that addresses it: this LM as it is for its own
+        server; for another, `api_base`, or, for a `dspy.lm15.Request` (eval's answers: it takes no call
+        settings), a kept copy of this LM addressed there."""
         if not server or server == self.kwargs.get("api_base"):
-            return self
+            return self, {}
+        if not isinstance(prompt, Request):
+            return self, {"api_base": server}
         with _ROUTES_LOCK:
             if server not in self._routes:
                 self._routes[server] = self.copy(api_base=server)
-            return self._routes[server]
+            return self._routes[server], {}
 
     def __call__(self, prompt: Any = None, *, messages: Any = None, **kwargs: Any) -> Any:
         avoid, failed = None, 0
@@ -163,7 +167,8 @@ class ServedLM(dspy.LM):
             server = self._pool.lease(self.model, avoid)
             sent, form = self._formats.prepare(server, kwargs)
             try:
-                result = dspy.LM.__call__(self._at(server), prompt, messages=messages, **sent)
+                lm, address = self._route(server, prompt)
+                result = dspy.LM.__call__(lm, prompt, messages=messages, **address, **sent)
             except Exception as error:
                 if self._formats.refused(error, server, form, sent):  # asked again at once, in the form it takes
                     _report_failure(self.model)
@@ -182,7 +187,8 @@ class ServedLM(dspy.LM):
             server = await asyncio.to_thread(self._pool.lease, self.model, avoid)
             sent, form = self._formats.prepare(server, kwargs)
             try:
-                result = await dspy.LM.acall(self._at(server), prompt, messages=messages, **sent)
+                lm, address = self._route(server, prompt)
+                result = await dspy.LM.acall(lm, prompt, messages=messages, **address, **sent)
             except Exception as error:
                 if self._formats.refused(error, server, form, sent):
                     _report_failure(self.model)

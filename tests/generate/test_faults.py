@@ -110,3 +110,12 @@ def test_every_request_sent_is_counted_those_that_failed_or_timed_out_too(tmp_pa
         sent = server.requests
     assert sent == 2 and report.this_run["lm_calls"] == 0 and report.this_run["failed_lm_calls"] == sent
     assert report.this_run["per_lm"]["openai/fake"]["failed_calls"] == sent
+
+
+def test_a_server_that_dies_mid_run_costs_no_row_when_the_model_has_others(tmp_path):
+    with FakeOpenAIServer() as one, FakeOpenAIServer() as dying, FakeOpenAIServer() as three:
+        dying.fault_for = lambda body: "server_error" if dying.requests > 2 else None  # dies after its first answers
+        servers = [one.url, dying.url, three.url]
+        report = run_generate(_config(tmp_path / "run", one, api_base=servers, limit=12, k=1, num_threads=3))
+    assert report.sft_rows == 12 and report.errors == report.missing_rows == 0, report.first_errors
+    assert dying.requests <= 2 + 2 * TRIP_AFTER and one.requests + three.requests > 12
