@@ -4,9 +4,7 @@ parse, the request was refused) would fail the same way again; they are generate
 
 from __future__ import annotations
 
-from typing import Any
-
-__all__ = ["TRANSIENT_ERRORS", "is_transient", "should_redo"]
+__all__ = ["TRANSIENT_ERRORS", "is_transient"]
 
 # The recorded error text starts with the exception's class name: DSPy's retryable LM errors, and the
 # project's own `LMError` of a server that stopped answering (or an engine that closed) during the run.
@@ -17,9 +15,3 @@ TRANSIENT_ERRORS = frozenset({"LMRateLimitError", "LMTimeoutError", "LMServerErr
 def is_transient(error: str | None) -> bool:
     """Whether a recorded error (`ClassName: message`) is one a later try may clear."""
     return bool(error) and str(error).split(":", 1)[0].strip() in TRANSIENT_ERRORS
-
-
-def should_redo(record: dict[str, Any], *, retry_failed: bool) -> bool:
-    """Whether a stored record is generated again: a failure that a later try may clear, or any failure with
-    `retry_failed`."""
-    return record.get("status") == "error" and (retry_failed or is_transient(record.get("error")))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from rnr_dspy.errors import RnrError
 from rnr_dspy.generate.failures import is_transient
@@ -28,17 +28,28 @@ class Entry:
     transient: bool
     """Its error is one a later try may clear (see `rnr_dspy.generate.failures`)."""
 
+    @classmethod
+    def of(cls, record: dict[str, Any], offset: int, length: int) -> Entry:
+        """The entry of `record`, written at `offset` in `length` bytes."""
+        return cls(offset, length, str(record.get("stage")), str(record.get("status")),
+                   is_transient(record.get("error")))
+
+    def to_redo(self, *, retry_failed: bool) -> bool:
+        """Whether its record is generated again: a failure that a later try may clear, or any failure with
+        `retry_failed`."""
+        return self.status == "error" and (retry_failed or self.transient)
+
     def line(self, key: str) -> bytes:
         fields = [key, self.offset, self.length, self.stage, self.status, int(self.transient)]
         return (json.dumps(fields, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 class RecordIndex:
-    def __init__(self, path: Path, entries: dict[str, Entry], torn_lines: int) -> None:
+    def __init__(self, path: Path, entries: dict[str, Entry], torn_lines: int, lines: int) -> None:
         self.path = path
         self.entries = entries
         self.torn_lines = torn_lines
-        self.lines = len(entries)  # record lines indexed (a superseded record's too)
+        self.lines = lines  # record lines indexed (a superseded record's too)
         self._handle: IO[bytes] | None = None
 
     @classmethod
@@ -47,13 +58,12 @@ class RecordIndex:
         path = record.with_name(record.stem + ".index")
         if not record.exists():
             path.unlink(missing_ok=True)
-            return cls(path, {}, 0)
+            return cls(path, {}, 0, 0)
         torn = int(cut_torn_last_line(record))
         entries, index_bytes, covered, lines = _read_index(path, record)
         with path.open("r+b" if path.exists() else "wb") as handle:
             handle.truncate(index_bytes)  # lines that disagree with the record go; it is read from there
-        index = cls(path, entries, torn)
-        index.lines = lines
+        index = cls(path, entries, torn, lines)
         for key, entry in _scan(record, covered, lines, damaged):
             index.add(key, entry)
         return index
@@ -128,5 +138,4 @@ def _entry(raw: bytes, offset: int, where: str, damaged: str) -> tuple[str, Entr
         raise RnrError(f"{where}: not JSON ({error}); {damaged}") from error
     if not isinstance(value, dict) or not isinstance(value.get("key"), str):
         raise RnrError(f"{where}: a record without a key; {damaged}")
-    return value["key"], Entry(offset, len(raw), str(value.get("stage")), str(value.get("status")),
-                               is_transient(value.get("error")))
+    return value["key"], Entry.of(value, offset, len(raw))

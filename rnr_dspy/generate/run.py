@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from rnr_dspy.errors import ConfigError, SeedError
 from rnr_dspy.generate.config import LEGACY_ANSWER_KEYS, GenerateConfig
 from rnr_dspy.generate.export import write_datasets
-from rnr_dspy.generate.failures import is_transient, should_redo
+from rnr_dspy.generate.failures import is_transient
 from rnr_dspy.generate.outside import OtherThemes, OutsideIndex
 from rnr_dspy.generate.records import GroupRecord, Outcome, PromptRecord, Provenance, SystemRecord, TurnsRecord
 from rnr_dspy.generate.result import GenerateResult
@@ -195,15 +195,15 @@ class _Run:
                 self.program(instructions=instructions, theme=seeds[0].theme or "", seed=system_key, memo=memo,
                              outside=self._outside(seeds))
         except _SystemStepError:
+            memo.outcomes += ["error"] * len(instructions)
             self.count(*["error"] * len(instructions))
-            memo.counted += len(instructions)
             with self._lock:
                 self._failed_groups += 1
         else:
             marker = GroupRecord(key=content_hash("group", system_key), keys=memo.keys, outcomes=memo.outcomes)
             self.store.append(marker.model_dump(mode="json"))
             self._reached.add(marker.key)
-        self.count(skipped=len(seeds) + self.config.turns_per_group - memo.counted)
+        self.count(skipped=len(seeds) + self.config.turns_per_group - len(memo.outcomes))
 
     def _done(self, key: str) -> GroupRecord | None:
         """The group's record when its flow went through and none of its records is to be generated again."""
@@ -211,8 +211,7 @@ class _Run:
             return None
         marker = GroupRecord.model_validate(self.store.get(key))
         entries = [self.store.entry(record) for record in marker.keys]
-        redo = any(entry is None or (entry.status == "error" and (self.config.retry_failed or entry.transient))
-                   for entry in entries)
+        redo = any(entry is None or entry.to_redo(retry_failed=self.config.retry_failed) for entry in entries)
         return None if redo else marker
 
     def _outside(self, seeds: list[Seed]) -> OtherThemes:
@@ -235,13 +234,13 @@ class _Run:
 
     def step(self, model: type[Any], key: str, work: Callable[[], dict[str, Any]], **fields: Any) -> Any:
         """The stored record of `key`, or a new one from `work()` (its LM error recorded, not raised)."""
-        stored = self.store.get(key)
-        if stored is not None and not should_redo(stored, retry_failed=self.config.retry_failed):
+        entry = self.store.entry(key)
+        if entry is not None and not entry.to_redo(retry_failed=self.config.retry_failed):
             self._reached.add(key)
-            return model.model_validate(stored)
-        tries = (stored or {}).get("tries", 0) + 1
+            return model.model_validate(self.store.get(key))
+        tries = (self.store.get(key) or {}).get("tries", 0) + 1
         lm = dspy.settings.lm
-        if stored is not None and not is_transient(stored.get("error")):
+        if entry is not None and not entry.transient:
             # A retry samples afresh: the same request would be answered from the cache with the same failure.
             # One that got no answer (a dropped connection, a 5xx) is sent as it was: nothing of it is cached.
             lm = lm.copy(rollout_id=tries, temperature=0.7, seed=sampling_seed(self.config.seed, key, tries))
@@ -284,7 +283,6 @@ class _StoreMemo:
 
     def __init__(self, run: _Run, provenance: Provenance, system_key: str) -> None:
         self.run, self.provenance, self.system_key = run, provenance, system_key
-        self.counted = 0
         self.keys: list[str] = []  # of the records the group's flow reached
         self.outcomes: list[Outcome] = []  # of its prompts, in the order they were answered
         self._lock = threading.Lock()  # a group's prompts are answered on several threads
@@ -325,7 +323,6 @@ class _StoreMemo:
         outcome: Outcome = ("error" if record.status == "error" else
                             "passed" if record.chosen() is not None else "failed")
         with self._lock:
-            self.counted += 1
             self.keys.append(record.key)
             self.outcomes.append(outcome)
         self.run.count(outcome)

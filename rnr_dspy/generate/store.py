@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from rnr_dspy.errors import RnrError
-from rnr_dspy.generate.failures import is_transient
 from rnr_dspy.generate.record_index import Entry, RecordIndex
 from rnr_dspy.runtime.masking import mask_credentials
 
@@ -61,10 +60,8 @@ class RunStore:
         with self._lock:
             with self.path.open("ab") as handle:
                 handle.write(data)
-            entry = Entry(self._size, len(data), str(record.get("stage")), str(record.get("status")),
-                          is_transient(record.get("error")))
+            self.index.add(str(record["key"]), Entry.of(record, self._size, len(data)))
             self._size += len(data)
-            self.index.add(str(record["key"]), entry)
             self.appended += 1
             self._written += 1
             ticket = self._written
