@@ -29,10 +29,10 @@ from dspy.lm15 import Request
 from dspy.utils.exceptions import is_retryable_lm_error
 
 from rnr_dspy.models.connections import DEFAULT_CONNECTIONS, WiderEngines
-from rnr_dspy.models.reply_cache import endpoint_key, share_cache_between
+from rnr_dspy.models.reply_cache import share_cache_between
 from rnr_dspy.models.response_format import StructuredOutput, StructuredOutputs
 from rnr_dspy.models.server_auth import explain_auth_error, sent_key
-from rnr_dspy.models.server_pool import TRIP_AFTER, ServerPool, split_api_base
+from rnr_dspy.models.server_pool import TRIP_AFTER, ServerPool, describe_servers, split_api_base
 
 __all__ = ["DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "TRIP_AFTER", "LMWait", "ServedLM", "reporting_lm_failures",
            "reporting_lm_waits"]
@@ -145,8 +145,7 @@ class ServedLM(dspy.LM):
     @property
     def endpoint(self) -> str:
         """The server (or servers) requests go to, without credentials."""
-        servers = [endpoint_key(url) for url in self._pool.urls if url]
-        return ", ".join(servers) or "the provider's default endpoint"
+        return describe_servers(self._pool.urls)
 
     def _route(self, server: str, prompt: Any) -> tuple[dspy.LM, dict[str, str]]:
         """The LM that sends a try to `server` and the call setting that addresses it: this LM as it is for its own
@@ -224,11 +223,8 @@ class ServedLM(dspy.LM):
         seconds = min(MAX_RETRY_WAIT, float(hinted) if isinstance(hinted, (int, float)) and hinted >= 0 else backoff)
         listener = _listener.get()
         if listener is not None:
-            where = endpoint_key(server) if server else "the provider's default endpoint"
-            listener(LMWait(self.model, where, failed, tries, seconds, reason))
+            listener(LMWait(self.model, describe_servers([server]), failed, tries, seconds, reason))
         return seconds
-
-
 
 
 def _say_what_was_tried(error: Exception, tries: int, timeout: float, timed_out: bool) -> None:

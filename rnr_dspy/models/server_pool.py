@@ -18,7 +18,7 @@ from typing import Any
 from rnr_dspy.errors import LMError
 from rnr_dspy.models.reply_cache import endpoint_key
 
-__all__ = ["SET_ASIDE_SECONDS", "TRIP_AFTER", "ServerPool", "split_api_base"]
+__all__ = ["SET_ASIDE_SECONDS", "TRIP_AFTER", "ServerPool", "describe_servers", "split_api_base"]
 
 TRIP_AFTER = 3
 SET_ASIDE_SECONDS = 30.0
@@ -30,6 +30,11 @@ def split_api_base(api_base: str | list[str] | tuple[str, ...] | None) -> list[s
         return []
     parts = api_base.split(",") if isinstance(api_base, str) else list(api_base)
     return [part.strip() for part in parts if part and part.strip()]
+
+
+def describe_servers(urls: list[str]) -> str:
+    """The servers for a message, without credentials (`""`, no `api_base`: the provider's default endpoint)."""
+    return ", ".join(endpoint_key(url) for url in urls if url) or "the provider's default endpoint"
 
 
 @dataclass
@@ -101,10 +106,9 @@ class ServerPool:
 
     def _check(self, model: str) -> None:
         if self._failed_calls >= TRIP_AFTER:
-            where = ", ".join(endpoint_key(url) for url in self.urls) or "the provider's default endpoint"
-            raise LMError(f"{model} at {where} is not answering: {self._failed_calls} calls in a row failed "
-                          f"({self._last}); no more calls to it in this run. Check the server, then re-run the same "
-                          "command (it generates the failed rows again)")
+            raise LMError(f"{model} at {describe_servers(self.urls)} is not answering: {self._failed_calls} calls in a "
+                          f"row failed ({self._last}); no more calls to it in this run. Check the server, then re-run "
+                          "the same command (it generates the failed rows again)")
 
     def _pick(self, avoid: str | None) -> _Server | None:
         now = self._clock()
