@@ -7,6 +7,7 @@ past the index's last good entry (written while the process was killed, or by a 
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from rnr_dspy.errors import RnrError
 from rnr_dspy.generate.failures import is_transient
 from rnr_dspy.runtime.jsonl import cut_torn_last_line
 
-__all__ = ["Entry", "RecordIndex"]
+__all__ = ["Entry", "RecordIndex", "first_entries"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,18 @@ class RecordIndex:
             self._handle = self.path.open("ab")
         self._handle.write(entry.line(key))
         self._handle.flush()
+
+
+def first_entries(record: Path, lines: int) -> dict[str, Entry]:
+    """The latest entry of each key among the first `lines` lines of the index of `record`, as written: the index
+    of a store another process opened (which checked it) and appends to."""
+    entries: dict[str, Entry] = {}
+    if lines:
+        with record.with_name(record.stem + ".index").open("rb") as handle:
+            for raw in itertools.islice(handle, lines):
+                key, offset, length, stage, status, transient = json.loads(raw)
+                entries[key] = Entry(offset, length, stage, status, bool(transient))
+    return entries
 
 
 def _read_index(path: Path, record: Path) -> tuple[dict[str, Entry], int, int, int]:

@@ -22,7 +22,7 @@ from rnr_dspy.errors import RnrError
 from rnr_dspy.generate.record_index import Entry, RecordIndex
 from rnr_dspy.runtime.masking import mask_credentials
 
-__all__ = ["RunStore"]
+__all__ = ["RunStore", "read_record"]
 
 _DAMAGED = "the run record is damaged: move it aside to start over"
 
@@ -54,15 +54,19 @@ class RunStore:
     def append(self, record: dict[str, Any]) -> None:
         """Append `record` durably (on disk when this returns); a credential in a URL in its error text is masked
         first."""
-        if isinstance(record.get("error"), str):
-            record = {**record, "error": mask_credentials(record["error"])}
-        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        self.append_many([record])
+
+    def append_many(self, records: list[dict[str, Any]]) -> None:
+        """Append `records` in order, durably, under one fsync."""
+        lines = [(masked, (json.dumps(masked, ensure_ascii=False) + "\n").encode("utf-8"))
+                 for masked in map(_masked, records)]
         with self._lock:
             with self.path.open("ab") as handle:
-                handle.write(data)
-            self.index.add(str(record["key"]), Entry.of(record, self._size, len(data)))
-            self._size += len(data)
-            self.appended += 1
+                handle.writelines(data for _, data in lines)
+            for record, data in lines:  # indexed once its bytes are in the file
+                self.index.add(str(record["key"]), Entry.of(record, self._size, len(data)))
+                self._size += len(data)
+            self.appended += len(lines)
             self._written += 1
             ticket = self._written
         self._sync(ticket)
@@ -111,11 +115,21 @@ class RunStore:
             yield self._read(entry)
 
     def _read(self, entry: Entry) -> dict[str, Any]:
-        with self.path.open("rb") as handle:
-            handle.seek(entry.offset)
-            raw = handle.read(entry.length)
-        try:
-            return json.loads(raw)
-        except ValueError as error:
-            raise RnrError(f"{self.path}: the record at byte {entry.offset} does not read back ({error}); "
-                           f"{_DAMAGED}") from error
+        return read_record(self.path, entry)
+
+
+def read_record(path: Path, entry: Entry) -> dict[str, Any]:
+    """The record `entry` points at in the run record `path`."""
+    with path.open("rb") as handle:
+        handle.seek(entry.offset)
+        raw = handle.read(entry.length)
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise RnrError(f"{path}: the record at byte {entry.offset} does not read back ({error}); {_DAMAGED}") from error
+
+
+def _masked(record: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(record.get("error"), str):
+        return {**record, "error": mask_credentials(record["error"])}
+    return record

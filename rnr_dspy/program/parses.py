@@ -11,6 +11,8 @@ from dspy.utils.callback import BaseCallback
 
 __all__ = ["ParseTracker", "stage_name"]
 
+_EXAMPLES = 3  # failed replies kept per stage
+
 
 def stage_name(signature: Any) -> str:
     """The name of the stage a signature asks for: its class name, or, for a copy DSPy makes (a `StringSignature`:
@@ -66,8 +68,23 @@ class ParseTracker(BaseCallback):
             self.parsed[stage] += 1
             if exception is not None:
                 self.failed[stage] += 1
-                if len(self.examples[stage]) < 3:
+                if len(self.examples[stage]) < _EXAMPLES:
                     self.examples[stage].append(str(exception)[:300])
+
+    def counts(self) -> dict[str, Any]:
+        """What it counted, to be `merge`d into another tracker (a worker process's)."""
+        with self._lock:
+            return {"parsed": dict(self.parsed), "failed": dict(self.failed), "examples": dict(self.examples)}
+
+    def merge(self, counts: dict[str, Any]) -> None:
+        """Add another tracker's `counts()`."""
+        with self._lock:
+            for stage, number in counts["parsed"].items():
+                self.parsed[stage] += number
+            for stage, number in counts["failed"].items():
+                self.failed[stage] += number
+            for stage, examples in counts["examples"].items():
+                self.examples[stage] = (self.examples[stage] + examples)[:_EXAMPLES]
 
     def summary(self) -> dict[str, dict[str, Any]]:
         return {
