@@ -64,7 +64,7 @@ def test_a_bad_stage_setting_names_the_stage_and_field(tmp_path):
 @pytest.fixture
 def ci_recipe(tmp_path, tiny_model_dir, monkeypatch):
     engine = scripted_engine()
-    for module in ("rnr_dspy.compile.run", "rnr_dspy.generate.run"):
+    for module in ("rnr_dspy.compile.run", "rnr_dspy.generate.flow"):
         monkeypatch.setattr(f"{module}.make_lm", lambda spec, **_: fake_lm(engine))
     path = tmp_path / "ci.yaml"
     path.write_text(yaml.safe_dump({

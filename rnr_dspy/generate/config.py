@@ -37,7 +37,10 @@ class GenerateConfig(TeacherStageConfig):
                                    "(generate's defaults: 4 attempts at temperature 0.8 and 512 tokens, with repair "
                                    "and hindsight rows; the seed is --seed's unless set).")
     num_threads: int = Field(1, ge=1, le=256, description="Groups generated in parallel (requests "
-                             "in flight: a server's, or the embedded engine's batch).")
+                             "in flight: a server's, or the embedded engine's batch), in each worker process.")
+    workers: int = Field(1, ge=1, le=64, description="Processes generating the groups, each with --num-threads of "
+                         "them in parallel: a process prepares and checks rows on one CPU core at most, so a "
+                         "served LM that answers faster than one core keeps up with needs several.")
     retry_failed: bool = Field(False, description="Also generate again the rows whose failure a rerun does not "
                                "retry by itself (a reply that did not parse, a refused request); connection errors, "
                                "timeouts, 429 and 5xx are retried by every run.")

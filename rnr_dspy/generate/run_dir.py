@@ -35,8 +35,8 @@ RECORD_FILE = "generated.jsonl"
 
 # Settings that change how a run goes, never what it generates. Any other setting, including one added later,
 # counts as determining the data: a run is refused rather than mixed.
-NOT_DATA = frozenset({"out", "api_base", "api_key", "num_threads", "engine_batch", "retry_failed", "push_to_hub",
-                      "force_new", "request_timeout", "num_retries", "accept_program_settings",
+NOT_DATA = frozenset({"out", "api_base", "api_key", "num_threads", "workers", "engine_batch", "retry_failed",
+                      "push_to_hub", "force_new", "request_timeout", "num_retries", "accept_program_settings",
                       "structured_output", "max_in_flight"})
 
 

@@ -22,7 +22,7 @@ import dspy
 from fake_engine import fake_lm, scripted_engine
 from slow_generate import SlowEngine
 
-import rnr_dspy.generate.run as pipeline
+import rnr_dspy.generate.flow as pipeline
 from rnr_dspy.generate import GenerateConfig, run_generate
 
 

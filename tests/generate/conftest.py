@@ -6,5 +6,5 @@ from fake_engine import fake_lm, scripted_engine
 def engine(monkeypatch):
     """The scripted fake engine behind every LM the generate pipeline makes."""
     engine = scripted_engine()
-    monkeypatch.setattr("rnr_dspy.generate.run.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.generate.flow.make_lm", lambda spec, **_: fake_lm(engine))
     return engine

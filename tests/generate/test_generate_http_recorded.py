@@ -13,7 +13,7 @@ from pathlib import Path
 import dspy
 import pytest
 
-import rnr_dspy.generate.run as pipeline
+import rnr_dspy.generate.flow as pipeline
 from rnr_dspy.generate import GenerateConfig, run_generate
 from rnr_dspy.models.lm import make_lm
 

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
+from rnr_dspy.generate.flow import RunFlow
 from rnr_dspy.generate.outside import OutsideIndex
-from rnr_dspy.generate.run import _Run
 from rnr_dspy.program.composed_turns import composed_turns
 from rnr_dspy.rules import Rule, SystemPrompt
 from rnr_dspy.seeds.data import Seed, group_seeds
@@ -45,7 +45,7 @@ def test_the_candidates_of_a_few_thousand_seeds_are_built_in_one_pass(monkeypatc
     reads = []
     prompt = Seed.prompt
     monkeypatch.setattr(Seed, "prompt", property(lambda seed: reads.append(1) or prompt.fget(seed)))
-    run = _Run(None, None, groups, None, None, None, None, None)  # only its groups matter here
+    run = RunFlow(None, None, None, groups, None, None, None, None, None)  # only its groups matter here
     for group in groups:
         composed_turns(SYSTEM, ["Request?"], run._outside(group), group[0].id)
     assert len(groups) > 1000 and len(reads) == 4000  # each seed's request read once, not once per group

@@ -49,7 +49,7 @@ def test_the_recorded_run_settings_are_those_of_earlier_versions():
 
 
 def test_an_answer_setting_added_later_keys_a_prompt_only_off_its_default():
-    from rnr_dspy.generate.run import _answer_settings
+    from rnr_dspy.generate.flow import _answer_settings
     from rnr_dspy.program.answer import AnswerSettings
 
     class Later(AnswerSettings):  # AnswerSettings with a setting added

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+import rnr_dspy.generate.flow as flow
 import rnr_dspy.generate.run as pipeline
 import rnr_dspy.generate.store as store_module
 import rnr_dspy.generate.themes as themes
@@ -76,7 +77,7 @@ def test_a_run_keeps_no_lm_history_in_memory(tmp_path, monkeypatch):
 
     lms = []
     engine = scripted_engine()
-    monkeypatch.setattr(pipeline, "make_lm", lambda spec, **_: lms.append(fake_lm(engine)) or lms[-1])
+    monkeypatch.setattr(flow, "make_lm", lambda spec, **_: lms.append(fake_lm(engine)) or lms[-1])
     before = len(base_lm.GLOBAL_HISTORY)
     result = run_generate(GenerateConfig(out=tmp_path / "run", lm="fake/model", limit=8, k=4))
     assert result.this_run["lm_calls"] > 0 and [len(lm.history) for lm in lms] == [0] * len(lms)

@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fake_engine import FakeEngine, fake_lm, scripted_engine
 
 import rnr_dspy.compile.run as compile_run
-import rnr_dspy.generate.run as pipeline
+import rnr_dspy.generate.flow as pipeline
 from rnr_dspy.cli import app
 
 

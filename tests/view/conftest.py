@@ -19,7 +19,7 @@ SPLIT_SUITE = Path(__file__).parents[1] / "evals" / "suites" / "splits.jsonl"
 def pipeline_run(tmp_path, monkeypatch):
     """A generate run of the real pipeline whose teacher never opens with "Sure": repaired rows and DPO pairs."""
     engine = scripted_engine(response={"response": "Rest the steak. It keeps the juices in."})
-    monkeypatch.setattr("rnr_dspy.generate.run.make_lm", lambda spec, **_: fake_lm(engine))
+    monkeypatch.setattr("rnr_dspy.generate.flow.make_lm", lambda spec, **_: fake_lm(engine))
     config = GenerateConfig(out=tmp_path / "generate", lm="fake/model", limit=8, k=4, attempts=2)
     run_generate(config)
     return config.out

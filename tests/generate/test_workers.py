@@ -1,0 +1,75 @@
+"""`generate` with `workers` > 1: the groups spread over processes against a fake OpenAI-compatible server give the
+rows, counts and usage one process gives; a resume sends nothing, whatever the worker count; a worker killed mid-run
+fails the run with a clear error and a rerun finishes it without a row doubled."""
+
+import json
+import multiprocessing
+import os
+import signal
+
+import pytest
+from fake_openai_server import FakeOpenAIServer
+
+from rnr_dspy.errors import RnrError
+from rnr_dspy.generate import GenerateConfig, run_generate
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+
+
+def _config(out, server, **overrides):
+    return GenerateConfig(**{"out": out, "lm": "openai/fake", "api_base": server.url, "api_key": "sk-test",
+                             "limit": 8, "k": 2, "num_threads": 2, **overrides})
+
+
+def _lines(path):
+    return sorted(path.read_text().splitlines())
+
+
+def _keys(out):
+    return [json.loads(line)["key"] for line in (out / "generated.jsonl").read_text().splitlines()]
+
+
+def test_two_workers_make_the_rows_counts_and_usage_of_one_process(tmp_path):
+    with FakeOpenAIServer() as server:
+        one = run_generate(_config(tmp_path / "one", server))
+        alone = server.requests
+        two = run_generate(_config(tmp_path / "two", server, workers=2))
+        together = server.requests - alone
+    assert one.sft_rows > 0 and one.errors == 0, one.first_errors
+    assert sorted(_keys(tmp_path / "one")) == sorted(_keys(tmp_path / "two"))
+    for name in ("sft.jsonl", "dpo.jsonl"):
+        assert _lines(tmp_path / "one" / "data" / name) == _lines(tmp_path / "two" / "data" / name)
+    assert (two.sft_rows, two.passed, two.failed, two.errors) == (one.sft_rows, one.passed, one.failed, one.errors)
+    assert together == alone == one.this_run["lm_calls"] == two.this_run["lm_calls"]
+    assert two.this_run["tokens"] == one.this_run["tokens"] > 0
+    assert two.parse == one.parse
+
+
+def test_a_resume_sends_nothing_whatever_the_worker_count(tmp_path):
+    with FakeOpenAIServer() as server:
+        first = run_generate(_config(tmp_path / "run", server, workers=2))
+        sent = server.requests
+        for workers in (2, 1):
+            again = run_generate(_config(tmp_path / "run", server, workers=workers))
+            assert server.requests == sent and again.sft_rows == first.sft_rows
+    assert len(_keys(tmp_path / "run")) == len(set(_keys(tmp_path / "run")))
+
+
+def test_a_worker_killed_mid_run_fails_the_run_and_a_rerun_finishes_it_with_no_row_doubled(tmp_path):
+    def kill_a_worker(body):
+        if server.requests == 12:
+            worker = next(child for child in multiprocessing.active_children() if child.name == "generate worker 0")
+            os.kill(worker.pid, signal.SIGKILL)
+        return None
+
+    with FakeOpenAIServer() as server:
+        server.fault_for = kill_a_worker
+        with pytest.raises(RnrError, match=r"generate worker 0 stopped \(exit code -9\).*run the same command again"):
+            run_generate(_config(tmp_path / "run", server, workers=2))
+        server.fault_for = None
+        finished = run_generate(_config(tmp_path / "run", server, workers=2))
+        whole = run_generate(_config(tmp_path / "whole", server))
+    keys = _keys(tmp_path / "run")
+    assert finished.errors == finished.missing_rows == 0 and finished.sft_rows == whole.sft_rows
+    assert sorted(set(keys)) == sorted(_keys(tmp_path / "whole"))
+    assert len(keys) == len(set(keys))  # nothing the killed worker had sent was generated again
