@@ -99,18 +99,27 @@ class RunFlow:
               reporting_lm_waits(self.waiting), reporting_lm_failures(usage_tracker.failed)):
             yield
 
+    def finished(self, seeds: list[Seed], rule_set: int = 0) -> bool:
+        """Whether an earlier run finished the group (its `rule_set`-th system prompt) with nothing to generate
+        again; if so, its outcomes are counted."""
+        done = self._done(content_hash("group", self._system_key(seeds, rule_set)[1]))
+        if done is not None:
+            self.merge([*done.keys, done.key])
+            self.count(*done.outcomes, skipped=len(seeds) + self.config.turns_per_group - len(done.outcomes))
+        return done is not None
+
+    def _system_key(self, seeds: list[Seed], rule_set: int) -> tuple[Provenance, str]:
+        provenance = self.provenance.model_copy(update={"seed_ids": [seed.id for seed in seeds]})
+        return provenance, content_hash("system", [seed.prompt for seed in seeds], provenance.model_dump(),
+                                        _system_settings(self.config), *([rule_set] if rule_set else []))
+
     def group(self, seeds: list[Seed], rule_set: int = 0) -> None:
         """Run the program's own `forward` on the group (its `rule_set`-th system prompt), every step through the
         run's store."""
-        provenance = self.provenance.model_copy(update={"seed_ids": [seed.id for seed in seeds]})
-        instructions = [seed.prompt for seed in seeds]
-        system_key = content_hash("system", instructions, provenance.model_dump(), _system_settings(self.config),
-                                  *([rule_set] if rule_set else []))
-        done = self._done(content_hash("group", system_key))
-        if done is not None:
-            self._reached.update([*done.keys, done.key])
-            self.count(*done.outcomes, skipped=len(seeds) + self.config.turns_per_group - len(done.outcomes))
+        if self.finished(seeds, rule_set):
             return
+        provenance, system_key = self._system_key(seeds, rule_set)
+        instructions = [seed.prompt for seed in seeds]
         memo = _StoreMemo(self, provenance, system_key)
         lm = dspy.settings.lm
         if rule_set:  # another sample of the LM's steps: its rules (when it writes them) and turns differ too

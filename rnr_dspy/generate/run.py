@@ -65,8 +65,9 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
         progress(ProgressEvent(phase="generate", done=0, total=run.state.total))
     parses = ParseTracker()
     variants = [(group, rule_set) for group in range(len(groups)) for rule_set in range(config.rule_sets)]
-    if config.workers > 1:
-        run_in_workers(run, variants, parses)
+    if config.workers > 1:  # the groups an earlier run finished are counted here, without starting a worker
+        run_in_workers(run, [variant for variant in variants if not run.finished(groups[variant[0]], variant[1])],
+                       parses)
     else:
         with run.context(ledger, parses):
             for _ in parallel_map(lambda variant: run.group(groups[variant[0]], variant[1]), variants,

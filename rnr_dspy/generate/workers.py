@@ -39,7 +39,9 @@ def run_in_workers(run: RunFlow, variants: list[Variant], parses: ParseTracker) 
     """Generate `variants` in `run.config.workers` processes, appending their records to `run.store` and counting
     their progress, usage and parses in `run`, its ledger and `parses`. Raises `RnrError` when a worker failed (the
     records it sent stay: a rerun resumes)."""
-    count = run.config.workers
+    count = min(run.config.workers, len(variants))
+    if not count:
+        return
     context = multiprocessing.get_context("spawn")  # a fork would copy the parent's threads' locks mid-use
     messages = context.Queue()
     cache = dspy.cache

@@ -45,10 +45,11 @@ def test_two_workers_make_the_rows_counts_and_usage_of_one_process(tmp_path):
     assert two.parse == one.parse
 
 
-def test_a_resume_sends_nothing_whatever_the_worker_count(tmp_path):
+def test_a_resume_sends_nothing_and_starts_no_worker_whatever_the_worker_count(tmp_path, monkeypatch):
     with FakeOpenAIServer() as server:
         first = run_generate(_config(tmp_path / "run", server, workers=2))
         sent = server.requests
+        monkeypatch.setattr(multiprocessing, "get_context", lambda *_: pytest.fail("a worker was started"))
         for workers in (2, 1):
             again = run_generate(_config(tmp_path / "run", server, workers=workers))
             assert server.requests == sent and again.sft_rows == first.sft_rows
