@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from rnr_dspy.config import OutDir
+from rnr_dspy.models.spec import ModelSpec
 from rnr_dspy.program.answer import AnswerSettings
 from rnr_dspy.teacher_config import TeacherStageConfig
 
@@ -74,6 +75,14 @@ class GenerateConfig(TeacherStageConfig):
             answer = _generate_answering().model_dump(exclude={"seed"}) | answer
         values["answer"] = answer
         return values
+
+    @model_validator(mode="after")
+    def _workers_share_a_served_lm(self) -> GenerateConfig:
+        if self.workers > 1 and ModelSpec.parse(self.lm, must_exist=False).is_local:
+            raise ValueError(f"workers: {self.workers} would load the local model {self.lm!r} once in each worker; "
+                             "a local model batches the groups of one process (raise --num-threads instead), "
+                             "--workers is for a served LM")
+        return self
 
     def answer_settings_added(self) -> dict[str, Any]:
         """The answer settings beyond those earlier versions had (`LEGACY_ANSWER_KEYS`, the seed) that differ from

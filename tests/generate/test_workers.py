@@ -74,3 +74,10 @@ def test_a_worker_killed_mid_run_fails_the_run_and_a_rerun_finishes_it_with_no_r
     assert finished.errors == finished.missing_rows == 0 and finished.sft_rows == whole.sft_rows
     assert sorted(set(keys)) == sorted(_keys(tmp_path / "whole"))
     assert len(keys) == len(set(keys))  # nothing the killed worker had sent was generated again
+
+
+@pytest.mark.parametrize("lm", ["embedded", "local:model.gguf"])
+def test_workers_are_refused_for_a_local_model_each_would_load_again(tmp_path, lm):
+    with pytest.raises(ValueError, match=r"workers: 2 would load the local model .* --workers is for a served LM"):
+        GenerateConfig(out=tmp_path / "run", lm=lm, workers=2)
+    assert GenerateConfig(out=tmp_path / "run", lm=lm).workers == 1
