@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -22,7 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 import dspy
 from dspy.clients.cache import Cache
 
-__all__ = ["ReplyCache", "endpoint_key", "forgetting_unparsed_replies", "share_cache_between", "use_reply_cache"]
+__all__ = ["DiskThroughFewThreads", "ReplyCache", "endpoint_key", "forgetting_unparsed_replies",
+           "share_cache_between", "use_reply_cache"]
 
 # The servers of one model (replicas) share their cached replies: each is keyed as the first of them.
 _replica_of: dict[str, str] = {}
@@ -70,11 +72,36 @@ class ReplyCache(Cache):
 
 
 def use_reply_cache() -> None:
-    """Make `dspy.cache` a `ReplyCache`, in place (a cache class of the user's own is left as it is)."""
+    """Make `dspy.cache` a `ReplyCache`, in place (a cache class of the user's own is left as it is), its disk
+    store used from a few threads only."""
     cache = dspy.cache
     if type(cache) is Cache:
         # The same object: every holder of it keeps its stores and settings and gets the safe keying.
         cache.__class__ = ReplyCache
+        if cache.enable_disk_cache:
+            cache.disk_cache = DiskThroughFewThreads(cache.disk_cache)
+
+
+class DiskThroughFewThreads:
+    """A disk cache (diskcache's `FanoutCache`, DSPy's) read and written from `threads` threads, whichever thread
+    asks. diskcache opens a SQLite connection per thread and shard, each with its own page cache and memory map:
+    a run of a few hundred threads held thousands, and most of its memory (results/benchmarks.md)."""
+
+    def __init__(self, store: Any, threads: int = 4) -> None:
+        self.store = store
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="reply-cache-disk")
+
+    def get(self, key: str, *args: Any, **kwargs: Any) -> Any:
+        return self._threads.submit(self.store.get, key, *args, **kwargs).result()
+
+    def set(self, key: str, value: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._threads.submit(self.store.set, key, value, *args, **kwargs).result()
+
+    def delete(self, key: str, *args: Any, **kwargs: Any) -> Any:
+        return self._threads.submit(self.store.delete, key, *args, **kwargs).result()
+
+    def __getattr__(self, name: str) -> Any:  # the store's other methods and settings (its directory, ...)
+        return getattr(self.store, name)
 
 
 @contextmanager

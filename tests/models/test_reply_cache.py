@@ -1,6 +1,8 @@
 """DSPy's response cache keys replies by endpoint and never serves a reply that did not parse (against a real
 HTTP server on 127.0.0.1)."""
 
+import threading
+
 import dspy
 import pytest
 from dspy.clients.cache import Cache
@@ -81,3 +83,29 @@ def test_dspys_cache_object_is_kept_and_a_cache_of_the_users_own_left_alone():
     dspy.cache = Own(enable_disk_cache=False, enable_memory_cache=True, disk_cache_dir=None)
     use_reply_cache()
     assert type(dspy.cache) is Own
+
+
+def test_the_disk_cache_is_read_and_written_from_a_few_threads_whatever_thread_asks(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import diskcache
+
+    callers = set()
+    for name in ("get", "set"):
+        method = getattr(diskcache.FanoutCache, name)
+        monkeypatch.setattr(diskcache.FanoutCache, name, lambda self, *args, _method=method, **kwargs: (
+            callers.add(threading.get_ident()), _method(self, *args, **kwargs))[1])
+    dspy.configure_cache(enable_memory_cache=False, enable_disk_cache=True, disk_cache_dir=str(tmp_path / "cache"))
+    try:
+        use_reply_cache()
+
+        def round_trip(number):
+            request = {"model": "openai/fake", "messages": [{"role": "user", "content": f"question {number}"}]}
+            dspy.cache.put(request, {"answer": number})
+            return dspy.cache.get(request)["answer"]
+
+        with ThreadPoolExecutor(32) as pool:
+            assert list(pool.map(round_trip, range(256))) == list(range(256))
+    finally:
+        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    assert 1 <= len(callers) <= 4  # diskcache opens a SQLite connection per thread and shard
