@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 import traceback
 from typing import Any
 
@@ -118,6 +119,7 @@ def _append(run: RunFlow, records: list[dict[str, Any]]) -> None:
 def _work(number: int, config: GenerateConfig, groups: list[list[Seed]], variants: list[Variant], lines: int,
           cache_settings: dict[str, Any], messages: Any) -> None:
     """A worker process: run `variants`, sending what the parent keeps."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent stops us
     sender = _Sender(number, messages)
     try:
         dspy.configure_cache(**cache_settings)

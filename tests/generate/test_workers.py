@@ -1,11 +1,14 @@
 """`generate` with `workers` > 1: the groups spread over processes against a fake OpenAI-compatible server give the
 rows, counts and usage one process gives; a resume sends nothing, whatever the worker count; a worker killed mid-run
-fails the run with a clear error and a rerun finishes it without a row doubled."""
+fails the run with a clear error and a rerun finishes it without a row doubled; Ctrl-C stops them all quietly."""
 
 import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from fake_openai_server import FakeOpenAIServer
@@ -81,3 +84,30 @@ def test_workers_are_refused_for_a_local_model_each_would_load_again(tmp_path, l
     with pytest.raises(ValueError, match=r"workers: 2 would load the local model .* --workers is for a served LM"):
         GenerateConfig(out=tmp_path / "run", lm=lm, workers=2)
     assert GenerateConfig(out=tmp_path / "run", lm=lm).workers == 1
+
+
+def test_ctrl_c_in_a_terminal_stops_the_run_and_its_workers_with_the_usual_message(tmp_path):
+    out = tmp_path / "run"
+    with FakeOpenAIServer() as server:
+        server.latency = 0.5
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rnr_dspy.cli", "generate", "--lm", "openai/fake", "--api-base", server.url,
+             "--api-key", "sk-test", "--limit", "16", "--k", "2", "--num-threads", "2", "--workers", "2",
+             "--out", str(out)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            env={**os.environ, "COLUMNS": "200"})
+        deadline = time.monotonic() + 60
+        while server.requests < 4 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal sends it: to the whole process group
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "run the same command again to resume" in stderr and "Traceback" not in stderr, stderr
+    for _ in range(50):  # the workers (and multiprocessing's resource tracker) are gone with it
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("processes of the run are still alive after it exited")
