@@ -18,6 +18,8 @@ from rnr_dspy.stages import STAGES
 
 runner = CliRunner()
 REQUIRED = {"train": ["--data", "runs/x"]}
+# Settings that hold only beside another: that other flag.
+ALONGSIDE = {"workers": ["--lm", "openai/served"]}  # workers are for a served LM
 # Text settings validated for their form: a value of that form.
 STRING_SAMPLES = {"suite": "my_suite.jsonl"}
 MAPPING_SAMPLES = {"sft_config": ("max_steps=3", {"max_steps": 3}), "dpo_config": ("beta=0.2", {"beta": 0.2}),
@@ -76,6 +78,7 @@ def test_every_field_is_a_flag_whose_help_is_the_field_description(stage, path, 
 def test_every_field_given_as_a_flag_reaches_the_config(stage, path, field, captured):
     arguments, expected = sample(path, field)
     extra = [] if flag_name(path) in REQUIRED.get(stage, []) else REQUIRED.get(stage, [])
+    extra = [*extra, *ALONGSIDE.get(path[-1], [])]
     result = runner.invoke(app, [stage, *extra, *arguments])
     assert result.exit_code == 0, result.output
     value = captured[stage]
