@@ -102,7 +102,10 @@ class RunFlow:
     def finished(self, seeds: list[Seed], rule_set: int = 0) -> bool:
         """Whether an earlier run finished the group (its `rule_set`-th system prompt) with nothing to generate
         again; if so, its outcomes are counted."""
-        done = self._done(content_hash("group", self._system_key(seeds, rule_set)[1]))
+        return self._finished(seeds, self._system_key(seeds, rule_set)[1])
+
+    def _finished(self, seeds: list[Seed], system_key: str) -> bool:
+        done = self._done(content_hash("group", system_key))
         if done is not None:
             self.merge([*done.keys, done.key])
             self.count(*done.outcomes, skipped=len(seeds) + self.config.turns_per_group - len(done.outcomes))
@@ -116,9 +119,9 @@ class RunFlow:
     def group(self, seeds: list[Seed], rule_set: int = 0) -> None:
         """Run the program's own `forward` on the group (its `rule_set`-th system prompt), every step through the
         run's store."""
-        if self.finished(seeds, rule_set):
-            return
         provenance, system_key = self._system_key(seeds, rule_set)
+        if self._finished(seeds, system_key):
+            return
         instructions = [seed.prompt for seed in seeds]
         memo = _StoreMemo(self, provenance, system_key)
         lm = dspy.settings.lm

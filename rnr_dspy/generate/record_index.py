@@ -44,6 +44,12 @@ class Entry:
         fields = [key, self.offset, self.length, self.stage, self.status, int(self.transient)]
         return (json.dumps(fields, ensure_ascii=False) + "\n").encode("utf-8")
 
+    @classmethod
+    def read_line(cls, raw: bytes) -> tuple[str, Entry]:
+        """The key and entry of an index `line` (raises ValueError for a line that is not one)."""
+        key, offset, length, stage, status, transient = json.loads(raw)
+        return key, cls(offset, length, stage, status, bool(transient))
+
 
 class RecordIndex:
     def __init__(self, path: Path, entries: dict[str, Entry], torn_lines: int, lines: int) -> None:
@@ -56,7 +62,7 @@ class RecordIndex:
     @classmethod
     def open(cls, record: Path, damaged: str) -> RecordIndex:
         """The index of `record` (built from the record where the index is missing, stale or behind)."""
-        path = record.with_name(record.stem + ".index")
+        path = _index_path(record)
         if not record.exists():
             path.unlink(missing_ok=True)
             return cls(path, {}, 0, 0)
@@ -84,11 +90,13 @@ def first_entries(record: Path, lines: int) -> dict[str, Entry]:
     of a store another process opened (which checked it) and appends to."""
     entries: dict[str, Entry] = {}
     if lines:
-        with record.with_name(record.stem + ".index").open("rb") as handle:
-            for raw in itertools.islice(handle, lines):
-                key, offset, length, stage, status, transient = json.loads(raw)
-                entries[key] = Entry(offset, length, stage, status, bool(transient))
+        with _index_path(record).open("rb") as handle:
+            entries.update(Entry.read_line(raw) for raw in itertools.islice(handle, lines))
     return entries
+
+
+def _index_path(record: Path) -> Path:
+    return record.with_name(record.stem + ".index")
 
 
 def _read_index(path: Path, record: Path) -> tuple[dict[str, Entry], int, int, int]:
@@ -102,14 +110,14 @@ def _read_index(path: Path, record: Path) -> tuple[dict[str, Entry], int, int, i
     with path.open("rb") as handle:
         for raw in handle:
             try:
-                key, offset, length, stage, status, transient = json.loads(raw)
+                key, entry = Entry.read_line(raw)
             except ValueError:
                 break  # a torn or damaged line: the record is read from here on
-            if offset != covered or offset + length > size:
+            if entry.offset != covered or entry.offset + entry.length > size:
                 break
-            entries[key] = Entry(offset, length, stage, status, bool(transient))
+            entries[key] = entry
             index_bytes += len(raw)
-            covered = offset + length
+            covered = entry.offset + entry.length
             lines += 1
     if entries and not _holds(record, next(reversed(entries.values())), next(reversed(entries))):
         return {}, 0, 0, 0  # the index of another record (a file replaced): rebuilt

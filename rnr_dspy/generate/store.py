@@ -49,7 +49,7 @@ class RunStore:
 
     def get(self, key: str) -> dict[str, Any] | None:
         entry = self.index.entries.get(key)
-        return None if entry is None else self._read(entry)
+        return None if entry is None else read_record(self.path, entry)
 
     def append(self, record: dict[str, Any]) -> None:
         """Append `record` durably (on disk when this returns); a credential in a URL in its error text is masked
@@ -112,10 +112,7 @@ class RunStore:
                       if (stage is None or entry.stage == stage) and (status is None or entry.status == status)
                       and (keys is None or key in keys)]
         for entry in chosen:
-            yield self._read(entry)
-
-    def _read(self, entry: Entry) -> dict[str, Any]:
-        return read_record(self.path, entry)
+            yield read_record(self.path, entry)
 
 
 def read_record(path: Path, entry: Entry) -> dict[str, Any]:

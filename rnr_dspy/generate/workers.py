@@ -33,7 +33,7 @@ from rnr_dspy.seeds.data import Seed
 __all__ = ["run_in_workers"]
 
 Variant = tuple[int, int]  # a group's position, and which of its rule sets
-_BATCH = 256  # messages handled between two looks at the workers' health
+_BATCH = 256  # messages taken from the queue at once
 
 
 def run_in_workers(run: RunFlow, variants: list[Variant], parses: ParseTracker) -> None:
@@ -66,7 +66,7 @@ def _collect(run: RunFlow, parses: ParseTracker, workers: list[Any], messages: A
     finished: set[int] = set()
     while len(finished) < len(workers):
         batch = _next_messages(messages)
-        if not batch:
+        if not batch:  # a worker sends "done" before it exits: one that exited in silence stopped early
             for number, worker in enumerate(workers):
                 if number not in finished and worker.exitcode is not None:
                     raise RnrError(f"generate worker {number} stopped (exit code {worker.exitcode}) before its "
@@ -110,9 +110,9 @@ def _next_messages(messages: Any) -> list[tuple[int, str, Any]]:
 
 
 def _append(run: RunFlow, records: list[dict[str, Any]]) -> None:
+    """Append the records a worker sent (their keys are counted as reached with its "done")."""
     if records:
         run.store.append_many(records)
-        run.merge([record["key"] for record in records])
         records.clear()
 
 

@@ -25,7 +25,7 @@ def counted(monkeypatch):
         return wrapper
 
     monkeypatch.setattr(RNRProgram, "forward", counting("forward", RNRProgram.forward))
-    monkeypatch.setattr(store_module.RunStore, "_read", counting("reads", store_module.RunStore._read))
+    monkeypatch.setattr(store_module, "read_record", counting("reads", store_module.read_record))
     monkeypatch.setattr(themes, "tfidf_themes", counting("clusterings", themes.tfidf_themes))
     monkeypatch.setattr(pipeline, "write_datasets", counting("exports", pipeline.write_datasets))
     return counts
