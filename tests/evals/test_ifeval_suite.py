@@ -1,6 +1,8 @@
 """IFEval offline: a prompt-echoing "model" gets a fixed, known score on all 541 prompts, whatever the order."""
 
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -25,6 +27,15 @@ def test_all_541_prompts_load_without_a_system_message():
     samples = load_ifeval()
     assert len(samples) == 541 and all(sample.system is None for sample in samples)
     assert sum(len(s.metadata["instruction_id_list"]) for s in samples) == 834
+
+
+def test_loading_the_prompts_does_not_import_the_scorer():
+    # Generate reads IFEval's prompts at start-up to keep them out of its data; the scorer's package loads NLTK and
+    # SciPy (seconds), so a fresh interpreter must read the prompts without importing it.
+    code = ("import sys; from rnr_dspy.evals.ifeval_suite import load_ifeval; n = len(load_ifeval()); "
+            "print(n, 'eval_framework' in sys.modules, 'nltk' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["541", "False", "False"]
 
 
 def test_a_limit_draws_a_seeded_sample_spread_over_instruction_groups_not_the_first_prompts():
