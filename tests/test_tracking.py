@@ -10,7 +10,7 @@ from rnr_dspy.runtime.tracking import Ledger
 
 def run_program(engine, tracker):
     usage = Ledger()
-    with dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter(), callbacks=[tracker], usage_tracker=usage):
+    with dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter(), usage_tracker=usage), tracker.counting():
         try:
             RNRProgram()(instructions=["How do I sear a steak?"])
         except Exception:
@@ -69,8 +69,8 @@ def test_stages_of_a_loaded_program_keep_their_names():
     assert {p.signature.__name__ for p in loaded.predictors()} == {"StringSignature"}
     tracker = ParseTracker()
     usage = Ledger()
-    with dspy.context(lm=fake_lm(scripted_engine()), adapter=StructuredAdapter(), callbacks=[tracker],
-                      usage_tracker=usage):
+    with dspy.context(lm=fake_lm(scripted_engine()), adapter=StructuredAdapter(), usage_tracker=usage), \
+            tracker.counting():
         loaded(instructions=["How do I sear a steak?"])
     assert set(tracker.summary()) == {"GenerateRole", "GenerateRules", "JudgeRuleAdherence", "RespondFollowingRules"}
 

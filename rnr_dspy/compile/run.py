@@ -66,7 +66,7 @@ def run_compile(config: CompileConfig, progress: Progress | None = None) -> Comp
     reflection = make_lm(config.reflection_lm, **settings) if config.reflection_lm else None
     tracker, ledger = ParseTracker(), Ledger()
     program = config.make_program(judge)
-    with dspy.context(lm=teacher, adapter=config.adapter(), callbacks=[tracker], usage_tracker=ledger):
+    with dspy.context(lm=teacher, adapter=config.adapter(), usage_tracker=ledger), tracker.counting():
         before = evaluate_program(program, valset, num_threads=config.num_threads, progress=progress, phase="before")
         check_fits(teacher.history, context_window=config.context_window, max_tokens=config.max_tokens,
                    demos=config.max_demos if config.optimizer in (Preset.bootstrap, Preset.mipro) else 0)

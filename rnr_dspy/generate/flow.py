@@ -95,8 +95,8 @@ class RunFlow:
         """The DSPy settings and listeners its groups run under (`usage_tracker`: DSPy's, counting each call)."""
         # No LM history: the run's record is its history, and DSPy's would hold the last 10,000 replies in memory.
         with (dspy.context(lm=self.teacher, adapter=self.config.adapter(), usage_tracker=usage_tracker,
-                           callbacks=[parses], disable_history=True),
-              reporting_lm_waits(self.waiting), reporting_lm_failures(usage_tracker.failed)):
+                           disable_history=True),
+              parses.counting(), reporting_lm_waits(self.waiting), reporting_lm_failures(usage_tracker.failed)):
             yield
 
     def finished(self, seeds: list[Seed], rule_set: int = 0) -> bool:

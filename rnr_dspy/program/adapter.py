@@ -28,24 +28,30 @@ from dspy.utils.exceptions import AdapterParseError
 
 from rnr_dspy.errors import describe_validation_error
 from rnr_dspy.models.reply_cache import forgetting_unparsed_replies, use_reply_cache
+from rnr_dspy.program.parses import counted_parse
 from rnr_dspy.program.schema_text import describe_schema
+from rnr_dspy.runtime.parallel import stop_if_interrupted
 
 __all__ = ["StructuredAdapter", "check_outputs"]
 
 
 class StructuredAdapter(dspy.JSONAdapter):
+    stops_when_interrupted = True  # see `rnr_dspy.runtime.parallel.stop_if_interrupted`
+
     def __init__(self, *args: Any, chat_turns: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chat_turns = chat_turns
 
     def __call__(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any, demos: list[dict[str, Any]],
                  inputs: dict[str, Any]) -> list[dict[str, Any]]:
+        stop_if_interrupted()
         use_reply_cache()
         with forgetting_unparsed_replies():
             return super().__call__(lm, lm_kwargs, signature, demos, inputs)
 
     async def acall(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any, demos: list[dict[str, Any]],
                     inputs: dict[str, Any]) -> list[dict[str, Any]]:
+        stop_if_interrupted()
         use_reply_cache()
         with forgetting_unparsed_replies():
             return await super().acall(lm, lm_kwargs, signature, demos, inputs)
@@ -78,6 +84,10 @@ class StructuredAdapter(dspy.JSONAdapter):
         return super().format_assistant_message_content(signature, outputs, missing_field_message)
 
     def parse(self, signature: Any, completion: str) -> dict[str, Any]:
+        with counted_parse(signature):
+            return self._parse(signature, completion)
+
+    def _parse(self, signature: Any, completion: str) -> dict[str, Any]:
         plain = _plain_text_field(signature)
         if plain:
             if not completion.strip():

@@ -1,15 +1,19 @@
-"""How often each stage's LM replies parsed (`ParseTracker`, a DSPy callback), by the stage's signature."""
+"""How often each stage's LM replies parsed (`ParseTracker`), by the stage's signature."""
 
 from __future__ import annotations
 
 import functools
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from dspy.utils.callback import BaseCallback
+import dspy
 
-__all__ = ["ParseTracker", "stage_name"]
+__all__ = ["ParseTracker", "counted_parse", "stage_name"]
+
+_SETTING = "rnr_parse_tracker"  # the DSPy setting that holds the counting tracker
 
 _EXAMPLES = 3  # failed replies kept per stage
 
@@ -38,38 +42,33 @@ def _signature_names() -> dict[tuple[tuple[str, ...], tuple[str, ...]], str]:
     return {_fields(getattr(signatures, name)): name for name in signatures.__all__}
 
 
-class ParseTracker(BaseCallback):
-    """Per signature (stage): how many LM replies were parsed, and how many failed to parse."""
+class ParseTracker:
+    """Per signature (stage): how many LM replies were parsed, and how many failed to parse.
+
+    It counts the replies `StructuredAdapter` parses inside `counting()`, in that thread and in the threads that
+    take its DSPy settings (`parallel_map`, DSPy's own). Not a DSPy callback: any callback sends every module,
+    adapter and LM call of a run through DSPy's slow path (a fifth of a served run's CPU).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._outermost = threading.local()
-        self._stage_of_call: dict[str, str] = {}
         self.parsed: dict[str, int] = defaultdict(int)
         self.failed: dict[str, int] = defaultdict(int)
         self.examples: dict[str, list[str]] = defaultdict(list)
 
-    def on_adapter_parse_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
-        # DSPy wraps `parse` once per adapter class, so an adapter subclass that calls its parent's parse reports
-        # nested parses of one reply: only the outermost one counts.
-        if getattr(self._outermost, "call_id", None) is not None:
-            return
-        self._outermost.call_id = call_id
-        signature = inputs.get("signature")
-        with self._lock:
-            self._stage_of_call[call_id] = stage_name(signature)
+    def counting(self) -> AbstractContextManager[None]:
+        """The DSPy context in which it counts parses."""
+        return dspy.context(**{_SETTING: self})
 
-    def on_adapter_parse_end(self, call_id: str, outputs: Any, exception: BaseException | None = None) -> None:
-        if getattr(self._outermost, "call_id", None) != call_id:
-            return
-        self._outermost.call_id = None
+    def count(self, signature: Any, error: Exception | None = None) -> None:
+        """Count one parsed reply of `signature`'s stage, failed with `error` if given."""
+        stage = stage_name(signature)
         with self._lock:
-            stage = self._stage_of_call.pop(call_id)
             self.parsed[stage] += 1
-            if exception is not None:
+            if error is not None:
                 self.failed[stage] += 1
                 if len(self.examples[stage]) < _EXAMPLES:
-                    self.examples[stage].append(str(exception)[:300])
+                    self.examples[stage].append(str(error)[:300])
 
     def counts(self) -> dict[str, Any]:
         """What it counted, to be `merge`d into another tracker (a worker process's)."""
@@ -93,3 +92,17 @@ class ParseTracker(BaseCallback):
                     "failure_examples": self.examples[stage]}
             for stage, total in sorted(self.parsed.items())
         }
+
+
+@contextmanager
+def counted_parse(signature: Any) -> Iterator[None]:
+    """Count the parse of a reply to `signature` done in the block with the tracker counting in this context."""
+    tracker = dspy.settings.get(_SETTING)
+    try:
+        yield
+    except Exception as error:
+        if tracker is not None:
+            tracker.count(signature, error)
+        raise
+    if tracker is not None:
+        tracker.count(signature)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import dspy
 from dspy.utils.callback import BaseCallback
 
-__all__ = ["Stopped", "parallel_map"]
+__all__ = ["Stopped", "parallel_map", "stop_if_interrupted"]
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -28,14 +28,22 @@ class Stopped(KeyboardInterrupt):
     as an item's failure)."""
 
 
-class _StopAtNextCall(BaseCallback):
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
+_STOP = "rnr_stop"  # the DSPy setting that holds a `parallel_map` call's stop flag
 
+
+def stop_if_interrupted() -> None:
+    """Raise `Stopped` in an item of `parallel_map` once the run was interrupted. An adapter that calls it before
+    each LM call says so with `stops_when_interrupted = True`; under any other adapter, a DSPy callback does it
+    (any callback sends every module, adapter and LM call through DSPy's slower path)."""
+    stop = dspy.settings.get(_STOP)
+    if stop is not None and stop.is_set():
+        raise Stopped("interrupted")
+
+
+class _StopAtNextCall(BaseCallback):
     def on_lm_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         # DSPy swallows an Exception raised by a callback, but lets a BaseException through.
-        if self.stop.is_set():
-            raise Stopped("interrupted")
+        stop_if_interrupted()
 
 
 def parallel_map(work: Callable[[Item], Result], items: Iterable[Item], num_threads: int = 1) -> Iterator[Result]:
@@ -46,10 +54,13 @@ def parallel_map(work: Callable[[Item], Result], items: Iterable[Item], num_thre
     at their next LM call, and the exception is raised without waiting for them.
     """
     stop = threading.Event()
-    callbacks = [*dspy.settings.get("callbacks", []), _StopAtNextCall(stop)]
+    settings: dict[str, Any] = {_STOP: stop}
+    adapter = dspy.settings.adapter  # None: the project's modules choose the project's adapter, which checks
+    if adapter is not None and not getattr(adapter, "stops_when_interrupted", False):
+        settings["callbacks"] = [*dspy.settings.get("callbacks", []), _StopAtNextCall()]
 
     def run(item: Item) -> Result:
-        with dspy.context(callbacks=callbacks):
+        with dspy.context(**settings):
             return work(item)
 
     pool = ThreadPoolExecutor(max_workers=max(1, num_threads))

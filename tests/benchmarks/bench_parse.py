@@ -36,7 +36,7 @@ def main() -> None:
     chosen = seeds[::2][: args.seeds]
     tracker, program, failures = ParseTracker(), RNRProgram(), 0
     started = time.perf_counter()
-    with dspy.context(lm=make_lm("embedded", cache=False), adapter=StructuredAdapter(), callbacks=[tracker]):
+    with dspy.context(lm=make_lm("embedded", cache=False), adapter=StructuredAdapter()), tracker.counting():
         for seed in chosen:
             others = [s.prompt for s in by_theme[seed.theme] if s.id != seed.id][: args.k - 1]
             try:

@@ -1,0 +1,75 @@
+"""`parallel_map`: once the caller stops waiting (an item's error, Ctrl-C), items already running stop at their next
+LM call; under the project's adapter that takes no DSPy callback (one would slow every call of a run)."""
+
+import threading
+import time
+
+import dspy
+import pytest
+from fake_engine import FakeEngine, fake_lm
+
+from rnr_dspy.program.adapter import StructuredAdapter
+from rnr_dspy.runtime.parallel import Stopped, parallel_map
+
+
+class _Engine(FakeEngine):
+    """Answers anything, and keeps the question and the DSPy callbacks active at each request."""
+
+    def __init__(self) -> None:
+        super().__init__({"answer": {"answer": "fine"}, None: "fine"})
+        self.seen: list[tuple[str, list]] = []
+
+    def complete(self, request):
+        question = next(line for line in request.messages[-1].parts[0].text.splitlines() if line.startswith("q"))
+        self.seen.append((question, list(dspy.settings.get("callbacks") or [])))
+        return super().complete(request)
+
+
+def _interrupted_run(adapter):
+    engine, predict = _Engine(), dspy.Predict("question -> answer")
+    first_call_done, caller_stopped, outcome = threading.Event(), threading.Event(), []
+
+    def ask(question):
+        try:
+            predict(question=question)
+        except Stopped:
+            raise
+        except Exception:
+            pass  # a reply that does not parse still reached the LM
+
+    def work(item):
+        if item == 0:  # fails once the other item is running
+            first_call_done.wait(5)
+            raise RuntimeError("item 0 failed")
+        ask("q1")
+        first_call_done.set()
+        caller_stopped.wait(5)
+        try:
+            ask("q2")
+        except Stopped:
+            outcome.append("stopped")
+            raise
+        outcome.append("answered")
+
+    with dspy.context(lm=fake_lm(engine), adapter=adapter):
+        with pytest.raises(RuntimeError, match="item 0 failed"):
+            list(parallel_map(work, [0, 1], num_threads=2))
+        caller_stopped.set()
+        deadline = time.monotonic() + 5
+        while not outcome and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return engine, outcome
+
+
+@pytest.mark.parametrize("adapter", [StructuredAdapter(), dspy.ChatAdapter()], ids=["project", "dspy"])
+def test_a_running_item_stops_at_its_next_lm_call(adapter):
+    engine, outcome = _interrupted_run(adapter)
+    assert outcome == ["stopped"]
+    assert {question for question, _ in engine.seen} == {"q1"}  # DSPy's adapter may ask twice (its JSON fallback)
+
+
+def test_the_projects_adapter_stops_items_without_a_dspy_callback():
+    engine, _ = _interrupted_run(StructuredAdapter())
+    assert engine.seen == [("q1", [])]
+    engine, _ = _interrupted_run(dspy.ChatAdapter())  # another adapter: a DSPy callback stops the item
+    assert len(engine.seen[0][1]) == 1
