@@ -73,3 +73,35 @@ def test_the_projects_adapter_stops_items_without_a_dspy_callback():
     assert engine.seen == [("q1", [])]
     engine, _ = _interrupted_run(dspy.ChatAdapter())  # another adapter: a DSPy callback stops the item
     assert len(engine.seen[0][1]) == 1
+
+
+def test_an_item_of_a_map_inside_an_item_stops_when_the_outer_map_stops():
+    engine, predict = _Engine(), dspy.Predict("question -> answer")
+    inner_asked, caller_stopped, outcome = threading.Event(), threading.Event(), []
+
+    def inner(question):
+        predict(question=question)
+        inner_asked.set()
+        caller_stopped.wait(5)
+        try:
+            predict(question="q2")
+        except Stopped:
+            outcome.append("stopped")
+            raise
+        outcome.append("answered")
+
+    def outer(item):
+        if item == 0:
+            inner_asked.wait(5)
+            raise RuntimeError("item 0 failed")
+        return list(parallel_map(inner, ["q1"], num_threads=1))
+
+    with dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter()):
+        with pytest.raises(RuntimeError, match="item 0 failed"):
+            list(parallel_map(outer, [0, 1], num_threads=2))
+        caller_stopped.set()
+        deadline = time.monotonic() + 5
+        while not outcome and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert outcome == ["stopped"]
+    assert [question for question, _ in engine.seen] == ["q1"]

@@ -28,15 +28,14 @@ class Stopped(KeyboardInterrupt):
     as an item's failure)."""
 
 
-_STOP = "rnr_stop"  # the DSPy setting that holds a `parallel_map` call's stop flag
+_STOP = "rnr_stop"  # the DSPy setting that holds the stop flags of the `parallel_map` calls an item runs under
 
 
 def stop_if_interrupted() -> None:
     """Raise `Stopped` in an item of `parallel_map` once the run was interrupted. An adapter that calls it before
     each LM call says so with `stops_when_interrupted = True`; under any other adapter, a DSPy callback does it
     (any callback sends every module, adapter and LM call through DSPy's slower path)."""
-    stop = dspy.settings.get(_STOP)
-    if stop is not None and stop.is_set():
+    if any(stop.is_set() for stop in dspy.settings.get(_STOP, ())):
         raise Stopped("interrupted")
 
 
@@ -54,7 +53,7 @@ def parallel_map(work: Callable[[Item], Result], items: Iterable[Item], num_thre
     at their next LM call, and the exception is raised without waiting for them.
     """
     stop = threading.Event()
-    settings: dict[str, Any] = {_STOP: stop}
+    settings: dict[str, Any] = {_STOP: (*dspy.settings.get(_STOP, ()), stop)}  # a map inside an item: both stop it
     adapter = dspy.settings.adapter  # None: the project's modules choose the project's adapter, which checks
     if adapter is not None and not getattr(adapter, "stops_when_interrupted", False):
         settings["callbacks"] = [*dspy.settings.get("callbacks", []), _StopAtNextCall()]
