@@ -17,6 +17,7 @@ import contextvars
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,6 +34,7 @@ _replica_of: dict[str, str] = {}
 _keys_of_call: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("rnr_reply_keys", default=None)
 
 
+@lru_cache(maxsize=256)  # asked several times per LM call, of a run's few servers
 def endpoint_key(url: str) -> str:
     """The endpoint a request goes to, without credentials: `http://user:pw@host:8000/v1/` -> `http://host:8000/v1`."""
     parts = urlsplit(url.strip())
