@@ -51,6 +51,12 @@ def _interrupted_run(adapter):
             raise
         outcome.append("answered")
 
+    _stop_while_running(engine, adapter, work, caller_stopped, outcome)
+    return engine, outcome
+
+
+def _stop_while_running(engine, adapter, work, caller_stopped, outcome):
+    """Run `work` over items 0 and 1 (item 0 fails), then let the running item go on and wait for its outcome."""
     with dspy.context(lm=fake_lm(engine), adapter=adapter):
         with pytest.raises(RuntimeError, match="item 0 failed"):
             list(parallel_map(work, [0, 1], num_threads=2))
@@ -58,7 +64,6 @@ def _interrupted_run(adapter):
         deadline = time.monotonic() + 5
         while not outcome and time.monotonic() < deadline:
             time.sleep(0.01)
-    return engine, outcome
 
 
 @pytest.mark.parametrize("adapter", [StructuredAdapter(), dspy.ChatAdapter()], ids=["project", "dspy"])
@@ -96,12 +101,6 @@ def test_an_item_of_a_map_inside_an_item_stops_when_the_outer_map_stops():
             raise RuntimeError("item 0 failed")
         return list(parallel_map(inner, ["q1"], num_threads=1))
 
-    with dspy.context(lm=fake_lm(engine), adapter=StructuredAdapter()):
-        with pytest.raises(RuntimeError, match="item 0 failed"):
-            list(parallel_map(outer, [0, 1], num_threads=2))
-        caller_stopped.set()
-        deadline = time.monotonic() + 5
-        while not outcome and time.monotonic() < deadline:
-            time.sleep(0.01)
+    _stop_while_running(engine, StructuredAdapter(), outer, caller_stopped, outcome)
     assert outcome == ["stopped"]
     assert [question for question, _ in engine.seen] == ["q1"]
