@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import signal
+import time
 import traceback
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = ["run_in_workers"]
 
 Variant = tuple[int, int]  # a group's position, and which of its rule sets
 _BATCH = 256  # messages taken from the queue at once
+_LOOK_EVERY = 1.0  # seconds between looks for a worker that exited while the others keep sending
 
 
 def run_in_workers(run: RunFlow, variants: list[Variant], parses: ParseTracker) -> None:
@@ -45,6 +47,7 @@ def run_in_workers(run: RunFlow, variants: list[Variant], parses: ParseTracker) 
         return
     context = multiprocessing.get_context("spawn")  # a fork would copy the parent's threads' locks mid-use
     messages = context.Queue()
+    messages.cancel_join_thread()  # the parent's own markers need not reach the queue once the run is over
     cache = dspy.cache
     cache_settings = {"enable_disk_cache": cache.enable_disk_cache, "enable_memory_cache": cache.enable_memory_cache,
                       **({"disk_cache_dir": cache.disk_cache.directory} if cache.enable_disk_cache else {})}
@@ -64,14 +67,21 @@ def run_in_workers(run: RunFlow, variants: list[Variant], parses: ParseTracker) 
 
 def _collect(run: RunFlow, parses: ParseTracker, workers: list[Any], messages: Any) -> None:
     finished: set[int] = set()
+    marked: set[int] = set()  # workers seen exited, behind whose last messages a "stopped" marker was queued
+    looked = time.monotonic()
     while len(finished) < len(workers):
         batch = _next_messages(messages)
-        if not batch:  # a worker sends "done" before it exits: one that exited in silence stopped early
-            for number, worker in enumerate(workers):
-                if number not in finished and worker.exitcode is not None:
-                    raise RnrError(f"generate worker {number} stopped (exit code {worker.exitcode}) before its "
-                                   "groups were done; run the same command again to resume")
-            continue
+        if not batch or time.monotonic() - looked >= _LOOK_EVERY:
+            looked = time.monotonic()
+            # A worker sends "done" before it exits: one that exited without it stopped early. What it sent is read
+            # before a marker queued now, so the marker decides (its "done" or "error" may still be on the way).
+            exited = [number for number, worker in enumerate(workers)
+                      if number not in finished and worker.exitcode is not None]
+            if not batch:  # not even the marker came within a second: a worker killed mid-send holds the queue
+                _stopped_early(workers, [number for number in exited if number in marked])
+            if new := [number for number in exited if number not in marked]:
+                messages.put((-1, "stopped", new))
+                marked.update(new)
         records: list[dict[str, Any]] = []
         for number, kind, payload in batch:
             if kind == "record":
@@ -92,7 +102,16 @@ def _collect(run: RunFlow, parses: ParseTracker, workers: list[Any], messages: A
                 finished.add(number)
             elif kind == "error":
                 raise RnrError(f"generate worker {number} failed: {payload}")
+            elif kind == "stopped":
+                _stopped_early(workers, [stopped for stopped in payload if stopped not in finished])
         _append(run, records)
+
+
+def _stopped_early(workers: list[Any], numbers: list[int]) -> None:
+    if numbers:
+        number = numbers[0]
+        raise RnrError(f"generate worker {number} stopped (exit code {workers[number].exitcode}) before its groups "
+                       "were done; run the same command again to resume")
 
 
 def _next_messages(messages: Any) -> list[tuple[int, str, Any]]:

@@ -79,6 +79,28 @@ def test_a_worker_killed_mid_run_fails_the_run_and_a_rerun_finishes_it_with_no_r
     assert len(keys) == len(set(keys))  # nothing the killed worker had sent was generated again
 
 
+def test_a_killed_worker_stops_the_run_while_the_others_are_still_sending(tmp_path):
+    # The dead worker is noticed within about a second, not once the others have run out of groups.
+    killed_at = []
+
+    def kill_a_worker(body):
+        if server.requests == 12:
+            worker = next(child for child in multiprocessing.active_children() if child.name == "generate worker 0")
+            os.kill(worker.pid, signal.SIGKILL)
+            killed_at.append(server.requests)
+        return None
+
+    with FakeOpenAIServer() as server:
+        server.latency = 0.1  # the other worker keeps sending for several seconds
+        server.fault_for = kill_a_worker
+        with pytest.raises(RnrError, match=r"generate worker 0 stopped \(exit code -9\)"):
+            run_generate(_config(tmp_path / "run", server, workers=2, limit=48))
+        after_the_kill = server.requests - killed_at[0]
+        server.fault_for, server.latency = None, 0.0
+        whole = run_generate(_config(tmp_path / "whole", server, limit=48)).this_run["lm_calls"]
+    assert after_the_kill < whole / 4, (after_the_kill, whole)
+
+
 @pytest.mark.parametrize("lm", ["embedded", "local:model.gguf"])
 def test_workers_are_refused_for_a_local_model_each_would_load_again(tmp_path, lm):
     with pytest.raises(ValueError, match=r"workers: 2 would load the local model .* --workers is for a served LM"):
