@@ -44,15 +44,20 @@ def _interrupted_run(adapter):
         ask("q1")
         first_call_done.set()
         caller_stopped.wait(5)
-        try:
-            ask("q2")
-        except Stopped:
-            outcome.append("stopped")
-            raise
-        outcome.append("answered")
+        _ask_again(lambda: ask("q2"), outcome)
 
     _stop_while_running(engine, adapter, work, caller_stopped, outcome)
     return engine, outcome
+
+
+def _ask_again(ask, outcome):
+    """Ask once the caller stopped, noting whether the item was stopped or answered."""
+    try:
+        ask()
+    except Stopped:
+        outcome.append("stopped")
+        raise
+    outcome.append("answered")
 
 
 def _stop_while_running(engine, adapter, work, caller_stopped, outcome):
@@ -88,12 +93,7 @@ def test_an_item_of_a_map_inside_an_item_stops_when_the_outer_map_stops():
         predict(question=question)
         inner_asked.set()
         caller_stopped.wait(5)
-        try:
-            predict(question="q2")
-        except Stopped:
-            outcome.append("stopped")
-            raise
-        outcome.append("answered")
+        _ask_again(lambda: predict(question="q2"), outcome)
 
     def outer(item):
         if item == 0:
@@ -104,3 +104,18 @@ def test_an_item_of_a_map_inside_an_item_stops_when_the_outer_map_stops():
     _stop_while_running(engine, StructuredAdapter(), outer, caller_stopped, outcome)
     assert outcome == ["stopped"]
     assert [question for question, _ in engine.seen] == ["q1"]
+
+
+def test_a_map_inside_an_item_adds_no_second_stop_callback():
+    engine = _Engine()
+    predict = dspy.Predict("question -> answer")
+
+    def inner(question):
+        try:
+            predict(question=question)
+        except Exception:
+            pass  # a reply that does not parse still reached the LM
+
+    with dspy.context(lm=fake_lm(engine), adapter=dspy.ChatAdapter()):
+        list(parallel_map(lambda _: list(parallel_map(inner, ["q1"])), [0]))
+    assert {len(callbacks) for _, callbacks in engine.seen} == {1}

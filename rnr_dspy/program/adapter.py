@@ -76,8 +76,9 @@ class StructuredAdapter(dspy.JSONAdapter):
         # DSPy's, in the same text, but without a new pydantic TypeAdapter per value (see `_field_text`).
         parts = [prefix, *(f"[[ ## {name} ## ]]\n{_field_text(field, inputs[name])}"
                            for name, field in signature.input_fields.items() if name in inputs)]
-        requirements = self.user_message_output_requirements(signature) if main_request else None
-        return "\n\n".join([*parts, *([requirements] if requirements is not None else []), suffix]).strip()
+        if main_request and (requirements := self.user_message_output_requirements(signature)) is not None:
+            parts.append(requirements)
+        return "\n\n".join([*parts, suffix]).strip()
 
     def format_field_structure(self, signature: Any) -> str:
         return _field_structure(signature)

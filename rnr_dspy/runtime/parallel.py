@@ -45,6 +45,9 @@ class _StopAtNextCall(BaseCallback):
         stop_if_interrupted()
 
 
+_STOP_AT_NEXT_CALL = _StopAtNextCall()  # one is enough for every enclosing map: it checks all their flags
+
+
 def parallel_map(work: Callable[[Item], Result], items: Iterable[Item], num_threads: int = 1) -> Iterator[Result]:
     """`work(item)` for every item on `num_threads` threads, yielded in order; each runs in a copy of the caller's
     context (its `dspy.context` settings included).
@@ -55,8 +58,10 @@ def parallel_map(work: Callable[[Item], Result], items: Iterable[Item], num_thre
     stop = threading.Event()
     settings: dict[str, Any] = {_STOP: (*dspy.settings.get(_STOP, ()), stop)}  # a map inside an item: both stop it
     adapter = dspy.settings.adapter  # None: the project's modules choose the project's adapter, which checks
-    if adapter is not None and not getattr(adapter, "stops_when_interrupted", False):
-        settings["callbacks"] = [*dspy.settings.get("callbacks", []), _StopAtNextCall()]
+    callbacks = dspy.settings.get("callbacks", [])
+    if adapter is not None and not getattr(adapter, "stops_when_interrupted", False) \
+            and _STOP_AT_NEXT_CALL not in callbacks:
+        settings["callbacks"] = [*callbacks, _STOP_AT_NEXT_CALL]
 
     def run(item: Item) -> Result:
         with dspy.context(**settings):

@@ -59,15 +59,20 @@ def test_a_resume_sends_nothing_and_starts_no_worker_whatever_the_worker_count(t
     assert len(_keys(tmp_path / "run")) == len(set(_keys(tmp_path / "run")))
 
 
-def test_a_worker_killed_mid_run_fails_the_run_and_a_rerun_finishes_it_with_no_row_doubled(tmp_path):
-    def kill_a_worker(body):
-        if server.requests == 12:
+def _killing_worker_0(server, at_request=12):
+    """A server fault that SIGKILLs generate worker 0 when the server has seen `at_request` requests."""
+    def kill(body):
+        if server.requests == at_request:
             worker = next(child for child in multiprocessing.active_children() if child.name == "generate worker 0")
             os.kill(worker.pid, signal.SIGKILL)
         return None
 
+    return kill
+
+
+def test_a_worker_killed_mid_run_fails_the_run_and_a_rerun_finishes_it_with_no_row_doubled(tmp_path):
     with FakeOpenAIServer() as server:
-        server.fault_for = kill_a_worker
+        server.fault_for = _killing_worker_0(server)
         with pytest.raises(RnrError, match=r"generate worker 0 stopped \(exit code -9\).*run the same command again"):
             run_generate(_config(tmp_path / "run", server, workers=2))
         server.fault_for = None
@@ -81,21 +86,12 @@ def test_a_worker_killed_mid_run_fails_the_run_and_a_rerun_finishes_it_with_no_r
 
 def test_a_killed_worker_stops_the_run_while_the_others_are_still_sending(tmp_path):
     # The dead worker is noticed within about a second, not once the others have run out of groups.
-    killed_at = []
-
-    def kill_a_worker(body):
-        if server.requests == 12:
-            worker = next(child for child in multiprocessing.active_children() if child.name == "generate worker 0")
-            os.kill(worker.pid, signal.SIGKILL)
-            killed_at.append(server.requests)
-        return None
-
     with FakeOpenAIServer() as server:
         server.latency = 0.1  # the other worker keeps sending for several seconds
-        server.fault_for = kill_a_worker
+        server.fault_for = _killing_worker_0(server, at_request=12)
         with pytest.raises(RnrError, match=r"generate worker 0 stopped \(exit code -9\)"):
             run_generate(_config(tmp_path / "run", server, workers=2, limit=48))
-        after_the_kill = server.requests - killed_at[0]
+        after_the_kill = server.requests - 12
         server.fault_for, server.latency = None, 0.0
         whole = run_generate(_config(tmp_path / "whole", server, limit=48)).this_run["lm_calls"]
     assert after_the_kill < whole / 4, (after_the_kill, whole)
