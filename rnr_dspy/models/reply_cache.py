@@ -14,7 +14,10 @@ call it, so it holds even after a `dspy.configure_cache(...)` made a new cache.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
@@ -24,8 +27,10 @@ from urllib.parse import urlsplit, urlunsplit
 import dspy
 from dspy.clients.cache import Cache
 
-__all__ = ["DiskThroughFewThreads", "ReplyCache", "endpoint_key", "forgetting_unparsed_replies",
+__all__ = ["DiskThroughOneThread", "ReplyCache", "endpoint_key", "forgetting_unparsed_replies",
            "share_cache_between", "use_reply_cache"]
+
+logger = logging.getLogger(__name__)
 
 # The servers of one model (replicas) share their cached replies: each is keyed as the first of them.
 _replica_of: dict[str, str] = {}
@@ -75,35 +80,86 @@ class ReplyCache(Cache):
 
 def use_reply_cache() -> None:
     """Make `dspy.cache` a `ReplyCache`, in place (a cache class of the user's own is left as it is), its disk
-    store used from a few threads only."""
+    store used from one thread."""
     cache = dspy.cache
     if type(cache) is Cache:
         # The same object: every holder of it keeps its stores and settings and gets the safe keying.
         cache.__class__ = ReplyCache
         if cache.enable_disk_cache:
-            cache.disk_cache = DiskThroughFewThreads(cache.disk_cache)
+            cache.disk_cache = DiskThroughOneThread(cache.disk_cache)
 
 
-class DiskThroughFewThreads:
-    """A disk cache (diskcache's `FanoutCache`, DSPy's) read and written from `threads` threads, whichever thread
-    asks. diskcache opens a SQLite connection per thread and shard, each with its own page cache and memory map:
-    a run of a few hundred threads held thousands, and most of its memory (results/benchmarks.md)."""
+class DiskThroughOneThread:
+    """A disk cache (diskcache's `FanoutCache`, DSPy's) used from one thread, whichever thread asks, in the order
+    asked. diskcache opens a SQLite connection per thread and shard, each with its own page cache and memory map:
+    a run of a few hundred threads held thousands, and most of its memory (results/benchmarks.md).
 
-    def __init__(self, store: Any, threads: int = 4) -> None:
+    Writes are not waited for: under a few hundred threads, handing a write over and waiting for it cost a quarter of
+    a generated row's CPU. Reads see the writes still waiting; at most `backlog` wait, and all are made before the
+    process exits (or `flush()` returns)."""
+
+    def __init__(self, store: Any, backlog: int = 4096) -> None:
         self.store = store
-        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="reply-cache-disk")
+        self._waiting: dict[str, Any] = {}  # key -> the value (or _DELETED) of its latest write not yet made
+        self._lock = threading.Lock()
+        self._room = threading.BoundedSemaphore(backlog)
 
-    def get(self, key: str, *args: Any, **kwargs: Any) -> Any:
-        return self._threads.submit(self.store.get, key, *args, **kwargs).result()
+    def get(self, key: str, default: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if not args and not kwargs:
+            with self._lock:
+                waiting = self._waiting.get(key, _ABSENT)
+            if waiting is not _ABSENT:
+                return default if waiting is _DELETED else waiting
+        return _disk_thread().submit(self.store.get, key, default, *args, **kwargs).result()
 
-    def set(self, key: str, value: Any, *args: Any, **kwargs: Any) -> Any:
-        return self._threads.submit(self.store.set, key, value, *args, **kwargs).result()
+    def set(self, key: str, value: Any, *args: Any, **kwargs: Any) -> bool:
+        self._later(key, value, self.store.set, key, value, *args, **kwargs)
+        return True
 
-    def delete(self, key: str, *args: Any, **kwargs: Any) -> Any:
-        return self._threads.submit(self.store.delete, key, *args, **kwargs).result()
+    def delete(self, key: str, *args: Any, **kwargs: Any) -> bool:
+        self._later(key, _DELETED, self.store.delete, key, *args, **kwargs)
+        return True
+
+    def flush(self) -> None:
+        """Return once every write asked for so far is made."""
+        _disk_thread().submit(lambda: None).result()
 
     def __getattr__(self, name: str) -> Any:  # the store's other methods and settings (its directory, ...)
         return getattr(self.store, name)
+
+    def _later(self, key: str, marker: Any, write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self._room.acquire()
+        with self._lock:
+            self._waiting[key] = marker
+        _disk_thread().submit(self._make, key, marker, write, args, kwargs)
+
+    def _make(self, key: str, marker: Any, write: Callable[..., Any], args: tuple[Any, ...],
+              kwargs: dict[str, Any]) -> None:
+        try:
+            write(*args, **kwargs)
+        except Exception as error:  # a cache that cannot be written costs LM calls later, never the run
+            logger.warning("reply cache: %s of %s failed (%s: %s)", write.__name__, key, type(error).__name__, error)
+        finally:
+            with self._lock:
+                if self._waiting.get(key) is marker:
+                    del self._waiting[key]
+            self._room.release()
+
+
+_ABSENT = object()
+_DELETED = object()
+_disk_threads: dict[int, ThreadPoolExecutor] = {}
+_disk_threads_lock = threading.Lock()
+
+
+def _disk_thread() -> ThreadPoolExecutor:
+    """The one thread of this process (a forked child makes its own) that uses the disk caches."""
+    pid = os.getpid()
+    with _disk_threads_lock:
+        if pid not in _disk_threads:
+            _disk_threads.clear()
+            _disk_threads[pid] = ThreadPoolExecutor(1, thread_name_prefix="reply-cache-disk")
+        return _disk_threads[pid]
 
 
 @contextmanager

@@ -1,6 +1,8 @@
 """DSPy's response cache keys replies by endpoint and never serves a reply that did not parse (against a real
 HTTP server on 127.0.0.1)."""
 
+import subprocess
+import sys
 import threading
 
 import dspy
@@ -10,7 +12,7 @@ from dspy.utils.exceptions import AdapterParseError
 from fake_openai_server import FakeOpenAIServer
 
 from rnr_dspy.models.lm import make_lm
-from rnr_dspy.models.reply_cache import ReplyCache, endpoint_key, use_reply_cache
+from rnr_dspy.models.reply_cache import DiskThroughOneThread, ReplyCache, endpoint_key, use_reply_cache
 from rnr_dspy.program.adapter import StructuredAdapter
 from rnr_dspy.signatures import GenerateRole
 
@@ -85,7 +87,7 @@ def test_dspys_cache_object_is_kept_and_a_cache_of_the_users_own_left_alone():
     assert type(dspy.cache) is Own
 
 
-def test_the_disk_cache_is_read_and_written_from_a_few_threads_whatever_thread_asks(tmp_path, monkeypatch):
+def test_the_disk_cache_is_read_and_written_from_one_thread_whatever_thread_asks(tmp_path, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
     import diskcache
@@ -108,4 +110,80 @@ def test_the_disk_cache_is_read_and_written_from_a_few_threads_whatever_thread_a
             assert list(pool.map(round_trip, range(256))) == list(range(256))
     finally:
         dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
-    assert 1 <= len(callers) <= 4  # diskcache opens a SQLite connection per thread and shard
+    assert len(callers) == 1  # diskcache opens a SQLite connection per thread and shard
+
+
+class _HeldStore(dict):
+    """A disk store whose writes wait until `release` is set."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = threading.Event()
+
+    def set(self, key, value):
+        assert self.release.wait(10)
+        self[key] = value
+
+    def delete(self, key):
+        assert self.release.wait(10)
+        return self.pop(key, None) is not None
+
+
+def test_a_disk_write_is_not_waited_for_and_reads_see_it_meanwhile():
+    store = _HeldStore()
+    disk = DiskThroughOneThread(store)
+    assert disk.set("a", {"answer": 1}) is True  # returns while the store's write is held
+    disk.set("b", {"answer": 2})
+    disk.delete("b")
+    assert (disk.get("a"), disk.get("b"), disk.get("b", "none"), store) == ({"answer": 1}, None, "none", {})
+    store.release.set()
+    disk.flush()
+    assert store == {"a": {"answer": 1}}  # made in the order asked: b written, then deleted
+    assert disk.get("a") == {"answer": 1} and disk.get("b") is None  # now read from the store
+
+
+def test_at_most_the_backlog_of_writes_waits():
+    store = _HeldStore()
+    disk = DiskThroughOneThread(store, backlog=2)
+    disk.set("a", 1)
+    disk.set("b", 2)
+    third = threading.Thread(target=disk.set, args=("c", 3))
+    third.start()
+    third.join(0.3)
+    assert third.is_alive()  # the third write waits for room
+    store.release.set()
+    third.join(5)
+    disk.flush()
+    assert store == {"a": 1, "b": 2, "c": 3}
+
+
+def test_a_write_that_fails_is_logged_and_forgotten(caplog):
+    class Broken(dict):
+        def set(self, key, value):
+            raise OSError("disk full")
+
+    disk = DiskThroughOneThread(Broken())
+    disk.set("a", 1)
+    disk.flush()
+    assert disk.get("a") is None  # not served as if written
+    assert "reply cache: set of a failed (OSError: disk full)" in caplog.text
+
+
+def test_writes_still_waiting_when_the_process_exits_are_made(tmp_path):
+    script = f"""
+import dspy
+from rnr_dspy.models.reply_cache import use_reply_cache
+dspy.configure_cache(enable_memory_cache=False, enable_disk_cache=True, disk_cache_dir={str(tmp_path)!r})
+use_reply_cache()
+for number in range(200):
+    dspy.cache.put({{"model": "openai/fake", "messages": [{{"role": "user", "content": str(number)}}]}}, number)
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    dspy.configure_cache(enable_memory_cache=False, enable_disk_cache=True, disk_cache_dir=str(tmp_path))
+    try:
+        use_reply_cache()
+        answers = [dspy.cache.get({"model": "openai/fake", "messages": [{"role": "user", "content": str(number)}]})
+                   for number in range(200)]
+    finally:
+        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    assert answers == list(range(200))
