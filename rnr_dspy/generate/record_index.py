@@ -84,6 +84,12 @@ class RecordIndex:
         self._handle.write(entry.line(key))
         self._handle.flush()
 
+    def close(self) -> None:
+        """Close the index file (a later `add` opens it again; the caller serializes calls)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
 
 def first_entries(record: Path, lines: int) -> dict[str, Entry]:
     """The latest entry of each key among the first `lines` lines of the index of `record`, as written: the index

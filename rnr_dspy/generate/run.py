@@ -74,6 +74,7 @@ def _generate(config: GenerateConfig, progress: Progress | None) -> GenerateResu
                                   config.num_threads):
                 pass
     counts = _exported(config, store) or _export(config, store, seed_report, run.reached())
+    store.close()
     result = GenerateResult.model_validate({
         **counts, **run.failures(), "seeds": seed_report, "parse": parses.summary(),
         "torn_lines_dropped": store.torn_lines,

@@ -17,7 +17,7 @@ import os
 import threading
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rnr_dspy.runtime.atomic import write_json
 from rnr_dspy.runtime.jsonl import LineProblem, cut_torn_last_line, read_jsonl
@@ -33,6 +33,7 @@ class UsageLog:
         self.path = summary_path.with_suffix(".jsonl")
         self.problems: list[str] = []
         self._lock = threading.Lock()
+        self._handle: TextIO | None = None
         summary_path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and cut_torn_last_line(self.path):
             self.problems.append(f"{self.path}: a torn last line (a run killed while writing it) was cut off")
@@ -41,11 +42,19 @@ class UsageLog:
 
     def append(self, line: dict[str, Any]) -> None:
         text = json.dumps(line, ensure_ascii=False) + "\n"
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
-            handle.write(text)  # flushed on close: a killed process loses nothing it wrote
+        with self._lock:
+            if self._handle is None:
+                self._handle = self.path.open("a", encoding="utf-8")
+            self._handle.write(text)
+            self._handle.flush()  # a killed process loses nothing it wrote
 
     def write_summary(self) -> dict[str, Any]:
-        """Rebuild `usage.json` from the lines (atomically) and return it."""
+        """Rebuild `usage.json` from the lines (atomically) and return it; the lines' file is closed until the next
+        append."""
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
         summary = summarize_usage(self.path)
         summary["problems"] = self.problems + summary.get("problems", [])
         if not summary["problems"]:
