@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import signal
+import threading
 import time
 import traceback
 from typing import Any
@@ -34,8 +35,9 @@ from rnr_dspy.seeds.data import Seed
 __all__ = ["run_in_workers"]
 
 Variant = tuple[int, int]  # a group's position, and which of its rule sets
-_BATCH = 256  # messages taken from the queue at once
+_BATCH = 256  # queue messages (a worker's batch, or a marker) taken at once
 _LOOK_EVERY = 1.0  # seconds between looks for a worker that exited while the others keep sending
+_SEND_EVERY = 0.1  # seconds a worker's messages wait, at most, to be sent together
 
 
 def run_in_workers(run: RunFlow, variants: list[Variant], parses: ParseTracker) -> None:
@@ -115,17 +117,18 @@ def _stopped_early(workers: list[Any], numbers: list[int]) -> None:
 
 
 def _next_messages(messages: Any) -> list[tuple[int, str, Any]]:
-    """The messages waiting (at least one, unless none came within a second)."""
+    """The messages waiting (at least one, unless none came within a second), a worker's batches unpacked."""
     try:
-        batch = [messages.get(timeout=1)]
+        taken = [messages.get(timeout=1)]
     except queue.Empty:
         return []
-    while len(batch) < _BATCH:
+    while len(taken) < _BATCH:
         try:
-            batch.append(messages.get_nowait())
+            taken.append(messages.get_nowait())
         except queue.Empty:
             break
-    return batch
+    return [(number, *message) for number, kind, payload in taken
+            for message in (payload if kind == "batch" else [(kind, payload)])]
 
 
 def _append(run: RunFlow, records: list[dict[str, Any]]) -> None:
@@ -158,11 +161,31 @@ def _work(number: int, config: GenerateConfig, groups: list[list[Seed]], variant
 
 
 class _Sender:
+    """A worker's messages, sent to the parent together every `_SEND_EVERY` seconds (one pickle and one pipe write
+    for many rows' messages, not one each); "done" and "error" at once, after everything sent before them."""
+
     def __init__(self, number: int, messages: Any) -> None:
         self.number, self.messages = number, messages
+        self._waiting: list[tuple[str, Any]] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._send_every, name="generate-sender", daemon=True).start()
 
     def __call__(self, kind: str, payload: Any) -> None:
-        self.messages.put((self.number, kind, payload))
+        with self._lock:
+            self._waiting.append((kind, payload))
+        if kind in ("done", "error"):
+            self.send_waiting()
+
+    def send_waiting(self) -> None:
+        with self._lock:  # held while queueing: batches reach the queue in the order they were taken
+            if self._waiting:
+                self.messages.put((self.number, "batch", self._waiting))
+                self._waiting = []
+
+    def _send_every(self) -> None:
+        while True:
+            time.sleep(_SEND_EVERY)
+            self.send_waiting()
 
 
 class _StoreAsBegun:
