@@ -122,15 +122,18 @@ class RunStore:
             chosen = [entry for key, entry in self.index.entries.items()
                       if (stage is None or entry.stage == stage) and (status is None or entry.status == status)
                       and (keys is None or key in keys)]
-        for entry in chosen:
-            yield read_record(self.path, entry)
+        with self.path.open("rb") as handle:  # one open for all: a run's export reads every record
+            for entry in chosen:
+                yield read_record(self.path, entry, handle)
 
 
-def read_record(path: Path, entry: Entry) -> dict[str, Any]:
-    """The record `entry` points at in the run record `path`."""
-    with path.open("rb") as handle:
-        handle.seek(entry.offset)
-        raw = handle.read(entry.length)
+def read_record(path: Path, entry: Entry, handle: BinaryIO | None = None) -> dict[str, Any]:
+    """The record `entry` points at in the run record `path` (read through `handle`, an open `path`, if given)."""
+    if handle is None:
+        with path.open("rb") as handle:
+            return read_record(path, entry, handle)
+    handle.seek(entry.offset)
+    raw = handle.read(entry.length)
     try:
         return json.loads(raw)
     except ValueError as error:
