@@ -130,8 +130,12 @@ class RunStore:
 def read_record(path: Path, entry: Entry, handle: BinaryIO | None = None) -> dict[str, Any]:
     """The record `entry` points at in the run record `path` (read through `handle`, an open `path`, if given)."""
     if handle is None:
-        with path.open("rb") as handle:
-            return read_record(path, entry, handle)
+        with path.open("rb") as opened:
+            return _read(path, entry, opened)
+    return _read(path, entry, handle)
+
+
+def _read(path: Path, entry: Entry, handle: BinaryIO) -> dict[str, Any]:
     handle.seek(entry.offset)
     raw = handle.read(entry.length)
     try:
