@@ -110,3 +110,11 @@ def test_a_ledger_made_without_a_path_still_writes_its_totals_and_prices_once(tm
     assert usage["runs"][0]["per_lm"] == {"m/x": {"calls": 1, "input_tokens": 10, "output_tokens": 5}}
     assert usage["total"]["cost_usd"] == 0.25
     assert UsageLog(tmp_path / "usage.json").write_summary()["total"]["lm_calls"] == 1
+
+
+def test_a_call_after_the_summary_is_logged_too(tmp_path):
+    log = UsageLog(tmp_path / "usage.json")
+    log.append({"run": "r", "lm": "fake/model", "calls": 1, "input_tokens": 1, "output_tokens": 1})
+    assert log.write_summary()["total"]["lm_calls"] == 1
+    log.append({"run": "r", "lm": "fake/model", "calls": 1, "input_tokens": 1, "output_tokens": 1})
+    assert log.write_summary()["total"]["lm_calls"] == 2

@@ -151,3 +151,15 @@ def test_an_index_that_disagrees_with_the_record_is_rebuilt_from_it(tmp_path, ch
     assert [record["key"] for record in reopened.records()] == expected == list(reopened.index.entries)
     reopened.append({"key": "d", "stage": "prompt", "status": "ok"})
     assert [record["key"] for record in RunStore(path).records()] == [*expected, "d"]
+
+
+def test_appends_after_close_open_the_record_again_and_every_record_reads_back(tmp_path):
+    path = tmp_path / "generated.jsonl"
+    store = RunStore(path)
+    store.append({"key": "a", "stage": "prompt", "status": "passed"})
+    assert path.read_text(encoding="utf-8").count("\n") == 1  # on disk while the file stays open
+    store.close()
+    store.append({"key": "b", "stage": "prompt", "status": "passed"})
+    store.close()
+    assert [record["key"] for record in RunStore(path).records()] == ["a", "b"]
+    assert store.get("a")["key"] == "a"  # a record read alone

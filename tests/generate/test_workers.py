@@ -129,3 +129,20 @@ def test_ctrl_c_in_a_terminal_stops_the_run_and_its_workers_with_the_usual_messa
         time.sleep(0.1)
     else:
         pytest.fail("processes of the run are still alive after it exited")
+
+
+def test_a_workers_messages_reach_the_parent_together_in_order_and_done_at_once():
+    import queue
+
+    from rnr_dspy.generate import workers
+
+    messages = queue.Queue()
+    sender = workers._Sender(3, messages)
+    for number in range(50):
+        sender("record", {"key": number})
+    time.sleep(3 * workers._SEND_EVERY)
+    sender("count", ((), 0))
+    sender("done", {"reached": []})  # sent at once, after what came before it
+    assert messages.qsize() == 2  # a queue message per batch, not one per message
+    assert workers._next_messages(messages) == [(3, "record", {"key": number}) for number in range(50)] + [
+        (3, "count", ((), 0)), (3, "done", {"reached": []})]
