@@ -94,8 +94,8 @@ class DiskThroughOneThread:
     asked. diskcache opens a SQLite connection per thread and shard, each with its own page cache and memory map:
     a run of a few hundred threads held thousands, and most of its memory (results/benchmarks.md).
 
-    Writes are not waited for: under a few hundred threads, handing a write over and waiting for it cost a quarter of
-    a generated row's CPU. Reads see the writes still waiting; at most `backlog` wait, and all are made before the
+    Writes are not waited for: under a few hundred threads, waiting for each one cost about a seventh of a generated
+    row's CPU. Reads see the writes still waiting; at most `backlog` wait, and all are made before the
     process exits (or `flush()` returns)."""
 
     def __init__(self, store: Any, backlog: int = 4096) -> None:
