@@ -162,18 +162,22 @@ def _work(number: int, config: GenerateConfig, groups: list[list[Seed]], variant
 
 class _Sender:
     """A worker's messages, sent to the parent together every `_SEND_EVERY` seconds (one pickle and one pipe write
-    for many rows' messages, not one each); "done" and "error" at once, after everything sent before them."""
+    for many rows' messages, not one each); "done" and "error" at once, after everything sent before them, and
+    the sending thread then ends."""
 
     def __init__(self, number: int, messages: Any) -> None:
         self.number, self.messages = number, messages
         self._waiting: list[tuple[str, Any]] = []
         self._lock = threading.Lock()
-        threading.Thread(target=self._send_every, name="generate-sender", daemon=True).start()
+        self._finished = threading.Event()
+        self._thread = threading.Thread(target=self._send_every, name="generate-sender", daemon=True)
+        self._thread.start()
 
     def __call__(self, kind: str, payload: Any) -> None:
         with self._lock:
             self._waiting.append((kind, payload))
         if kind in ("done", "error"):
+            self._finished.set()
             self.send_waiting()
 
     def send_waiting(self) -> None:
@@ -183,8 +187,7 @@ class _Sender:
                 self._waiting = []
 
     def _send_every(self) -> None:
-        while True:
-            time.sleep(_SEND_EVERY)
+        while not self._finished.wait(_SEND_EVERY):
             self.send_waiting()
 
 

@@ -144,5 +144,7 @@ def test_a_workers_messages_reach_the_parent_together_in_order_and_done_at_once(
     sender("count", ((), 0))
     sender("done", {"reached": []})  # sent at once, after what came before it
     assert messages.qsize() <= 4  # a queue message per batch (the timer may split them), not one per message
+    sender._thread.join(1)
+    assert not sender._thread.is_alive()  # its sending thread ended
     assert workers._next_messages(messages) == [(3, "record", {"key": number}) for number in range(50)] + [
         (3, "count", ((), 0)), (3, "done", {"reached": []})]
