@@ -11,11 +11,11 @@ import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from rnr_dspy.errors import RnrError
 from rnr_dspy.generate.failures import is_transient
-from rnr_dspy.runtime.jsonl import cut_torn_last_line
+from rnr_dspy.runtime.jsonl import AppendedFile, cut_torn_last_line
 
 __all__ = ["Entry", "RecordIndex", "first_entries"]
 
@@ -57,7 +57,7 @@ class RecordIndex:
         self.entries = entries
         self.torn_lines = torn_lines
         self.lines = lines  # record lines indexed (a superseded record's too)
-        self._handle: IO[bytes] | None = None
+        self.file = AppendedFile(path)
 
     @classmethod
     def open(cls, record: Path, damaged: str) -> RecordIndex:
@@ -79,16 +79,7 @@ class RecordIndex:
         """Record `entry` as the latest of `key` (the caller serializes calls)."""
         self.entries[key] = entry  # a key superseded keeps its first place
         self.lines += 1
-        if self._handle is None:
-            self._handle = self.path.open("ab")
-        self._handle.write(entry.line(key))
-        self._handle.flush()
-
-    def close(self) -> None:
-        """Close the index file (a later `add` opens it again; the caller serializes calls)."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        self.file.append(entry.line(key))
 
 
 def first_entries(record: Path, lines: int) -> dict[str, Entry]:

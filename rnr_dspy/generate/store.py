@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 from rnr_dspy.errors import RnrError
 from rnr_dspy.generate.record_index import Entry, RecordIndex
+from rnr_dspy.runtime.jsonl import AppendedFile
 from rnr_dspy.runtime.masking import mask_credentials
 
 __all__ = ["RunStore", "read_record"]
@@ -35,7 +36,7 @@ class RunStore:
         self._synced_changed = threading.Condition()
         self._syncing = False
         self._written = self._synced = 0  # appends written to the file, and those an fsync has covered
-        self._handle: BinaryIO | None = None
+        self._file = AppendedFile(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.index = RecordIndex.open(path, damaged=_DAMAGED)
         self.torn_lines = self.index.torn_lines
@@ -62,10 +63,7 @@ class RunStore:
         lines = [(masked, (json.dumps(masked, ensure_ascii=False) + "\n").encode("utf-8"))
                  for masked in map(_masked, records)]
         with self._lock:
-            if self._handle is None:
-                self._handle = self.path.open("ab")
-            self._handle.writelines(data for _, data in lines)
-            self._handle.flush()
+            self._file.append(*(data for _, data in lines))
             for record, data in lines:  # indexed once its bytes are in the file
                 self.index.add(str(record["key"]), Entry.of(record, self._size, len(data)))
                 self._size += len(data)
@@ -77,10 +75,8 @@ class RunStore:
     def close(self) -> None:
         """Close the record's file (a later append opens it again)."""
         with self._lock:
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
-        self.index.close()
+            self._file.close()
+            self.index.file.close()
 
     def _sync(self, ticket: int) -> None:
         """Return once an fsync has covered append number `ticket`. One fsync runs at a time, outside the append

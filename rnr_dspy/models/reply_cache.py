@@ -148,18 +148,26 @@ class DiskThroughOneThread:
 
 _ABSENT = object()
 _DELETED = object()
-_disk_threads: dict[int, ThreadPoolExecutor] = {}
-_disk_threads_lock = threading.Lock()
+_disk_thread_made: ThreadPoolExecutor | None = None
+_disk_thread_lock = threading.Lock()
 
 
 def _disk_thread() -> ThreadPoolExecutor:
-    """The one thread of this process (a forked child makes its own) that uses the disk caches."""
-    pid = os.getpid()
-    with _disk_threads_lock:
-        if pid not in _disk_threads:
-            _disk_threads.clear()
-            _disk_threads[pid] = ThreadPoolExecutor(1, thread_name_prefix="reply-cache-disk")
-        return _disk_threads[pid]
+    """The one thread of this process that uses the disk caches (made at first use; read without a lock after)."""
+    global _disk_thread_made
+    if _disk_thread_made is None:
+        with _disk_thread_lock:
+            if _disk_thread_made is None:
+                _disk_thread_made = ThreadPoolExecutor(1, thread_name_prefix="reply-cache-disk")
+    return _disk_thread_made
+
+
+def _forget_disk_thread() -> None:  # a forked child has none of its parent's threads: it makes its own
+    global _disk_thread_made
+    _disk_thread_made = None
+
+
+os.register_at_fork(after_in_child=_forget_disk_thread)
 
 
 @contextmanager

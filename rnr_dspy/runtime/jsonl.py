@@ -20,9 +20,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
-__all__ = ["LineProblem", "cut_torn_last_line", "json_type", "read_jsonl"]
+__all__ = ["AppendedFile", "LineProblem", "cut_torn_last_line", "json_type", "read_jsonl"]
 
 _BLOCK_BYTES = 1 << 16
 
@@ -110,3 +110,23 @@ def cut_torn_last_line(path: str | Path) -> bool:
             return False
         handle.truncate(position)
         return True
+
+
+class AppendedFile:
+    """A file appended to, kept open between appends (opened at the first, again after `close`); each append is
+    flushed, so a killed process loses nothing it appended. The caller serializes calls."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[bytes] | None = None
+
+    def append(self, *chunks: bytes) -> None:
+        if self._handle is None:
+            self._handle = self.path.open("ab")
+        self._handle.writelines(chunks)
+        self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

@@ -17,10 +17,10 @@ import os
 import threading
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from rnr_dspy.runtime.atomic import write_json
-from rnr_dspy.runtime.jsonl import LineProblem, cut_torn_last_line, read_jsonl
+from rnr_dspy.runtime.jsonl import AppendedFile, LineProblem, cut_torn_last_line, read_jsonl
 
 __all__ = ["UsageLog", "summarize_usage"]
 
@@ -33,7 +33,7 @@ class UsageLog:
         self.path = summary_path.with_suffix(".jsonl")
         self.problems: list[str] = []
         self._lock = threading.Lock()
-        self._handle: TextIO | None = None
+        self._file = AppendedFile(self.path)
         summary_path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and cut_torn_last_line(self.path):
             self.problems.append(f"{self.path}: a torn last line (a run killed while writing it) was cut off")
@@ -43,18 +43,13 @@ class UsageLog:
     def append(self, line: dict[str, Any]) -> None:
         text = json.dumps(line, ensure_ascii=False) + "\n"
         with self._lock:
-            if self._handle is None:
-                self._handle = self.path.open("a", encoding="utf-8")
-            self._handle.write(text)
-            self._handle.flush()  # a killed process loses nothing it wrote
+            self._file.append(text.encode("utf-8"))
 
     def write_summary(self) -> dict[str, Any]:
         """Rebuild `usage.json` from the lines (atomically) and return it; the lines' file is closed until the next
         append."""
         with self._lock:
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
+            self._file.close()
         summary = summarize_usage(self.path)
         summary["problems"] = self.problems + summary.get("problems", [])
         if not summary["problems"]:
