@@ -119,3 +119,51 @@ def test_a_map_inside_an_item_adds_no_second_stop_callback():
     with dspy.context(lm=fake_lm(engine), adapter=dspy.ChatAdapter()):
         list(parallel_map(lambda _: list(parallel_map(inner, ["q1"])), [0]))
     assert {len(callbacks) for _, callbacks in engine.seen} == {1}
+
+
+def test_maps_of_a_thread_per_item_reuse_the_threads_of_earlier_maps(monkeypatch):
+    started = []
+    real_start = threading.Thread.start
+
+    def counted(thread):
+        started.append(thread.name)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    for group in range(20):  # a run maps each group's answers: no new threads once enough are idle
+        assert list(parallel_map(lambda item: item * 2, [group, group + 1, group + 2], num_threads=3)) == \
+            [2 * group, 2 * group + 2, 2 * group + 4]
+    assert len(started) <= 3
+
+
+def test_a_map_with_fewer_threads_than_items_runs_at_most_that_many_at_once():
+    running, most, lock = [0], [0], threading.Lock()
+
+    def work(item):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        threading.Event().wait(0.01)
+        with lock:
+            running[0] -= 1
+        return item
+
+    assert list(parallel_map(work, range(12), num_threads=3)) == list(range(12))
+    assert most[0] <= 3
+
+
+def test_a_forked_child_maps_on_threads_of_its_own():
+    import multiprocessing
+
+    list(parallel_map(lambda item: item, range(8), num_threads=8))
+    time.sleep(0.2)  # the parent's threads idle: a child that took its pool would queue items for threads it lacks
+    child = multiprocessing.get_context("fork").Process(target=_map_in_child)
+    child.start()
+    child.join(20)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0
+
+
+def _map_in_child():
+    assert list(parallel_map(lambda item: item + 1, [1, 2], num_threads=2)) == [2, 3]

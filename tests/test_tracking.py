@@ -82,3 +82,16 @@ def test_a_signature_with_an_added_input_is_named_by_the_stage_it_extends():
     hinted = RespondFollowingRules.append("hint_", dspy.InputField(), type_=str)  # as Refine asks again
     assert hinted.__name__ == "StringSignature" and stage_name(hinted) == "RespondFollowingRules"
     assert stage_name(dspy.Signature("question -> answer")) == "StringSignature"  # not one of the project's
+
+
+def test_naming_a_stage_does_not_render_its_signature(monkeypatch):
+    from dspy.signatures.signature import SignatureMeta
+
+    from rnr_dspy.program.parses import stage_name
+    from rnr_dspy.signatures import RespondFollowingRules
+
+    def costly(signature):  # a signature's text: built on each parse, it cost a run about 1% of its CPU
+        raise AssertionError("rendered")
+
+    monkeypatch.setattr(SignatureMeta, "__repr__", costly)
+    assert stage_name(RespondFollowingRules) == "RespondFollowingRules"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import dspy
 from dspy.clients.cache import Cache
+
+from rnr_dspy.runtime.once import per_process
 
 __all__ = ["DiskThroughOneThread", "ReplyCache", "endpoint_key", "forgetting_unparsed_replies",
            "share_cache_between", "use_reply_cache"]
@@ -148,26 +149,12 @@ class DiskThroughOneThread:
 
 _ABSENT = object()
 _DELETED = object()
-_disk_thread_made: ThreadPoolExecutor | None = None
-_disk_thread_lock = threading.Lock()
 
 
+@per_process
 def _disk_thread() -> ThreadPoolExecutor:
-    """The one thread of this process that uses the disk caches (made at first use; read without a lock after)."""
-    global _disk_thread_made
-    if _disk_thread_made is None:
-        with _disk_thread_lock:
-            if _disk_thread_made is None:
-                _disk_thread_made = ThreadPoolExecutor(1, thread_name_prefix="reply-cache-disk")
-    return _disk_thread_made
-
-
-def _forget_disk_thread() -> None:  # a forked child has none of its parent's threads: it makes its own
-    global _disk_thread_made
-    _disk_thread_made = None
-
-
-os.register_at_fork(after_in_child=_forget_disk_thread)
+    """The one thread of this process that uses the disk caches."""
+    return ThreadPoolExecutor(1, thread_name_prefix="reply-cache-disk")
 
 
 @contextmanager

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
 from typing import Annotated, Any
 
 import dspy
@@ -32,6 +31,7 @@ from rnr_dspy.errors import describe_validation_error
 from rnr_dspy.models.reply_cache import forgetting_unparsed_replies, use_reply_cache
 from rnr_dspy.program.parses import counted_parse
 from rnr_dspy.program.schema_text import describe_schema
+from rnr_dspy.runtime.once import built_once
 from rnr_dspy.runtime.parallel import stop_if_interrupted
 
 __all__ = ["StructuredAdapter", "check_outputs"]
@@ -70,6 +70,9 @@ class StructuredAdapter(dspy.JSONAdapter):
             return super()._prepare_response_format(lm, lm_kwargs, signature)
         lm_kwargs["response_format"] = _response_format(signature)
         return None
+
+    def _get_history_field_name(self, signature: Any) -> str | None:
+        return _history_field(signature)
 
     def format_user_message_content(self, signature: Any, inputs: dict[str, Any], prefix: str = "", suffix: str = "",
                                     main_request: bool = False) -> str:
@@ -172,7 +175,7 @@ def _constrained(field: Any) -> Any:
     return Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
 
 
-@lru_cache(maxsize=256)
+@built_once(maxsize=256)
 def _field_structure(signature: Any) -> str:
     """The system message's structure section: the inputs as the JSON adapter shows them, then the outputs by name
     (or the plain-text instruction). Built from the inputs alone: the parent's output section holds the full JSON
@@ -192,12 +195,18 @@ def _field_structure(signature: Any) -> str:
 
 # Signatures are classes, so validators and schemas are built once per signature rather than on every LM call
 # (those of `list[Rule]`, a union over every checker, take ~20 ms to build).
-@lru_cache(maxsize=256)
+@built_once(maxsize=256)
+def _history_field(signature: Any) -> str | None:
+    """DSPy's `_get_history_field_name`, once per signature (DSPy rebuilds the input fields on each call)."""
+    return next((name for name, field in signature.input_fields.items() if field.annotation == dspy.History), None)
+
+
+@built_once(maxsize=256)
 def _field_adapter(signature: Any, name: str) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(_constrained(signature.output_fields[name]))
 
 
-@lru_cache(maxsize=256)
+@built_once(maxsize=256)
 def _response_format(signature: Any) -> dict[str, Any]:
     """The response format as DSPy would send it for the outputs' model, built once: DSPy rebuilds a model's JSON
     schema on every call (over half of a pipeline's own time on a fast LM)."""

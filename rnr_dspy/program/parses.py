@@ -22,7 +22,7 @@ def stage_name(signature: Any) -> str:
     """The name of the stage a signature asks for: its class name, or, for a copy DSPy makes (a `StringSignature`:
     a loaded program's saved instructions, Refine's added hint), the project signature with the same outputs whose
     inputs it has."""
-    name = getattr(signature, "__name__", str(signature))
+    name = getattr(signature, "__name__", None) or str(signature)  # a signature's text is costly to build
     if name != "StringSignature":
         return name
     inputs, outputs = _fields(signature)

@@ -4,6 +4,10 @@
 the executor's `with` block then waits for every queued item to run. `parallel_map` cancels what has not started,
 tells the running items to stop at their next LM call, and re-raises at once without waiting for them. What an item
 had finished (a record appended to a run's store) stays, so an interrupted run resumes.
+
+A map that runs every item on a thread of its own (a group's few answers, asked together) takes threads from one
+pool the process keeps: a run starts such a map per group, and starting threads for each cost it a few percent of
+its CPU (each new thread also scans every live one's exit lock).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Any, TypeVar
 
 import dspy
 from dspy.utils.callback import BaseCallback
+
+from rnr_dspy.runtime.once import per_process
 
 __all__ = ["Stopped", "parallel_map", "stop_if_interrupted"]
 
@@ -67,13 +73,26 @@ def parallel_map(work: Callable[[Item], Result], items: Iterable[Item], num_thre
         with dspy.context(**settings):
             return work(item)
 
-    pool = ThreadPoolExecutor(max_workers=max(1, num_threads))
+    items = list(items)
+    own = len(items) > num_threads  # fewer threads than items: a pool of its own bounds them
+    pool = ThreadPoolExecutor(max_workers=max(1, num_threads)) if own else _shared_pool()
     futures = [pool.submit(contextvars.copy_context().run, run, item) for item in items]
     try:
         for future in futures:
             yield future.result()
     except BaseException:
         stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
+        for future in futures:
+            future.cancel()
+        if own:
+            pool.shutdown(wait=False)
         raise
-    pool.shutdown(wait=True)
+    if own:
+        pool.shutdown(wait=True)
+
+
+# As many threads as items ever ran at once; an idle one takes the next item. No bound is reached in practice: a
+# map's items wait on nothing queued behind them, so maps inside items cannot starve each other.
+@per_process
+def _shared_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(1 << 16, thread_name_prefix="parallel-map")
