@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -111,7 +111,7 @@ class DiskThroughOneThread:
                 waiting = self._waiting.get(key, _ABSENT)
             if waiting is not _ABSENT:
                 return default if waiting is _DELETED else waiting
-        return _disk_thread().submit(self.store.get, key, default, *args, **kwargs).result()
+        return _disk_thread().now(lambda: self.store.get(key, default, *args, **kwargs))
 
     def set(self, key: str, value: Any, *args: Any, **kwargs: Any) -> bool:
         self._later(key, value, self.store.set, key, value, *args, **kwargs)
@@ -123,7 +123,7 @@ class DiskThroughOneThread:
 
     def flush(self) -> None:
         """Return once every write asked for so far is made."""
-        _disk_thread().submit(lambda: None).result()
+        _disk_thread().now(lambda: None)
 
     def __getattr__(self, name: str) -> Any:  # the store's other methods and settings (its directory, ...)
         return getattr(self.store, name)
@@ -132,7 +132,7 @@ class DiskThroughOneThread:
         self._room.acquire()
         with self._lock:
             self._waiting[key] = marker
-        _disk_thread().submit(self._make, key, marker, write, args, kwargs)
+        _disk_thread().later(lambda: self._make(key, marker, write, args, kwargs))
 
     def _make(self, key: str, marker: Any, write: Callable[..., Any], args: tuple[Any, ...],
               kwargs: dict[str, Any]) -> None:
@@ -151,10 +151,64 @@ _ABSENT = object()
 _DELETED = object()
 
 
+class _DiskThread:
+    """A thread that runs jobs in the order given, every one of them before the process ends: it ends once its
+    queue is empty and the main thread and every other non-daemon thread have finished. Leaner than an executor: a
+    job is a queue entry, and a caller that waits waits on a lock of its own (an executor's submit takes two locks
+    every thread of the process shares)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="reply-cache-disk").start()
+
+    def later(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+
+    def now(self, job: Callable[[], Any]) -> Any:
+        """`job()`'s result (or error), once the jobs before it ran."""
+        done, outcome = threading.Lock(), []
+        done.acquire()
+
+        def run() -> None:
+            try:
+                outcome.append((True, job()))
+            except BaseException as error:  # raised in the caller, not here
+                outcome.append((False, error))
+            finally:
+                done.release()
+
+        self._jobs.put(run)
+        done.acquire()
+        answered, value = outcome[0]
+        if not answered:
+            raise value
+        return value
+
+    def _run(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get(timeout=_EXIT_CHECK_SECONDS)
+            except queue.Empty:
+                if _process_ending():
+                    return
+                continue
+            job()
+
+
+def _process_ending() -> bool:
+    """Whether the main thread has finished and no other non-daemon thread (one that may still ask) runs."""
+    me = threading.current_thread()
+    return not threading.main_thread().is_alive() and not any(
+        thread is not me and not thread.daemon and thread.is_alive() for thread in threading.enumerate())
+
+
+_EXIT_CHECK_SECONDS = 0.1  # how often an idle disk thread looks whether the process is ending
+
+
 @per_process
-def _disk_thread() -> ThreadPoolExecutor:
+def _disk_thread() -> _DiskThread:
     """The one thread of this process that uses the disk caches."""
-    return ThreadPoolExecutor(1, thread_name_prefix="reply-cache-disk")
+    return _DiskThread()
 
 
 @contextmanager

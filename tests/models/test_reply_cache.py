@@ -187,3 +187,45 @@ for number in range(200):
     finally:
         dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     assert answers == list(range(200))
+
+
+def test_writes_of_a_thread_still_running_after_the_main_thread_ended_are_made(tmp_path):
+    script = f"""
+import threading, time
+import dspy
+from rnr_dspy.models.reply_cache import use_reply_cache
+dspy.configure_cache(enable_memory_cache=False, enable_disk_cache=True, disk_cache_dir={str(tmp_path)!r})
+use_reply_cache()
+dspy.cache.put({{"model": "openai/fake", "messages": [{{"role": "user", "content": "first"}}]}}, "first")
+
+def late():
+    time.sleep(0.5)  # the main thread has ended and the disk thread is idle by now
+    for number in range(50):
+        dspy.cache.put({{"model": "openai/fake", "messages": [{{"role": "user", "content": str(number)}}]}}, number)
+
+threading.Thread(target=late).start()
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    dspy.configure_cache(enable_memory_cache=False, enable_disk_cache=True, disk_cache_dir=str(tmp_path))
+    try:
+        use_reply_cache()
+        answers = [dspy.cache.get({"model": "openai/fake", "messages": [{"role": "user", "content": str(number)}]})
+                   for number in range(50)]
+    finally:
+        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    assert answers == list(range(50))
+
+
+def test_a_read_that_fails_raises_in_the_caller():
+    class Unreadable(dict):
+        def get(self, key, default=None):
+            raise OSError("disk gone")
+
+        def set(self, key, value):
+            self[key] = value
+
+    disk = DiskThroughOneThread(Unreadable())
+    with pytest.raises(OSError, match="disk gone"):
+        disk.get("a")
+    disk.set("b", 2)
+    assert disk.get("b") == 2  # the thread goes on: a waiting write is read as it is
