@@ -112,3 +112,30 @@ def test_a_429_after_the_retries_says_what_was_tried_not_to_retry_it_yourself():
     message = str(raised.value)
     assert server.requests == 2 and message.startswith("[openai/fake] rate limited [2 tries with backoff")
     assert "--num-threads" in message and "--num-retries" in message and "never retries" not in message
+
+
+def test_each_thread_keeps_to_one_of_several_engines():
+    import threading
+
+    from rnr_dspy.models.connections import SHARDS
+
+    with FakeOpenAIServer() as server:
+        lm = _lm(server)
+        engines = {}
+
+        def ask_twice(number):
+            first = _engines_in_use(lm)
+            _ask(lm, f"hello {number}")
+            _ask(lm, f"again {number}")
+            engines[number] = _engines_in_use(lm) - first
+
+        threads = [threading.Thread(target=ask_twice, args=(number,)) for number in range(4)]
+        for thread in threads:  # one after the other, so that each sees the engine its requests added
+            thread.start()
+            thread.join()
+    assert all(len(added) == 1 for added in engines.values())  # one engine per thread, kept for its next request
+    assert len(set().union(*engines.values())) == min(4, SHARDS)  # lm15's pool lock is not one lock for all
+
+
+def _engines_in_use(lm):
+    return {id(engine) for key, engine in dict.items(lm._engine_store) if key[0] is None}
