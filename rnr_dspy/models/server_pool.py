@@ -56,7 +56,10 @@ class ServerPool:
         self.servers = [_Server(url) for url in urls]
         self.max_in_flight = max_in_flight
         self._clock = clock
-        self._changed = threading.Condition()
+        # Leased and released around every request of a few hundred threads: held briefly, waited on only when a
+        # server is full (`_waiting`), so a release wakes no one in the usual run.
+        self._changed = threading.Condition(threading.Lock())
+        self._waiting = 0
         self._turn = 0
         self._failed_calls = 0
         self._last = ""
@@ -75,7 +78,11 @@ class ServerPool:
                 if server is not None:
                     server.outstanding += 1
                     return server.url
-                self._changed.wait(timeout=1.0)
+                self._waiting += 1
+                try:
+                    self._changed.wait(timeout=1.0)
+                finally:
+                    self._waiting -= 1
 
     def release(self, url: str, answered: bool) -> None:
         """The try on `url` ended: answered, or failed with an error worth retrying elsewhere."""
@@ -90,7 +97,8 @@ class ServerPool:
                 server.failed_tries += 1
                 if len(self.servers) > 1 and server.failed_tries >= TRIP_AFTER:
                     server.set_aside_until = self._clock() + SET_ASIDE_SECONDS
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify_all()
 
     def alternative(self, url: str) -> bool:
         """Whether a server other than `url` could take a retry now (then it need not wait)."""
@@ -111,6 +119,9 @@ class ServerPool:
                           "the same command (it generates the failed rows again)")
 
     def _pick(self, avoid: str | None) -> _Server | None:
+        if len(self.servers) == 1:  # never set aside: it takes every try while it has room
+            only = self.servers[0]
+            return only if only.outstanding < self._limit(only) else None
         now = self._clock()
         ready = [server for server in self.servers if server.set_aside_until <= now]
         if not ready:  # every server is set aside: the one back soonest is tried rather than none
