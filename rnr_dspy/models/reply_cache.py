@@ -62,11 +62,15 @@ class ReplyCache(Cache):
     """DSPy's `Cache`, keyed by the endpoint as well, and able to forget a reply."""
 
     def cache_key(self, request: dict[str, Any], ignored_args_for_cache_key: list[str] | None = None) -> str:
-        endpoint = request.get("api_base") or request.get("base_url")
-        if endpoint:
-            key = endpoint_key(str(endpoint))
-            request = {**request, "_endpoint": _replica_of.get(key, key)}
-        key = super().cache_key(request, ignored_args_for_cache_key)
+        key = _last_key_asked(request, ignored_args_for_cache_key)
+        if key is None:
+            asked = request
+            endpoint = request.get("api_base") or request.get("base_url")
+            if endpoint:
+                endpoint = endpoint_key(str(endpoint))
+                request = {**request, "_endpoint": _replica_of.get(endpoint, endpoint)}
+            key = super().cache_key(request, ignored_args_for_cache_key)
+            _last_key.asked = (dict(asked), ignored_args_for_cache_key, key)  # a copy: the asker's may change
         seen = _keys_of_call.get()
         if seen is not None:
             seen.append(key)
@@ -77,6 +81,22 @@ class ReplyCache(Cache):
             self.memory_cache.pop(key, None)
         if self.enable_disk_cache:
             self.disk_cache.delete(key)
+
+
+# A call's reply is looked up, then stored, under the key of an equal request: the thread's last key is kept, as
+# hashing a request costs a few hundred threads a hand-over of Python's lock (sha256 of a long prompt releases it).
+_last_key = threading.local()
+
+
+def _last_key_asked(request: dict[str, Any], ignored: list[str] | None) -> str | None:
+    """The key this thread computed last, if for an equal request."""
+    last = getattr(_last_key, "asked", None)
+    if last is None:
+        return None
+    try:
+        return last[2] if last[1] == ignored and last[0] == request else None
+    except Exception:  # a value without a plain equality (an array): hashed again
+        return None
 
 
 def use_reply_cache() -> None:

@@ -229,3 +229,24 @@ def test_a_read_that_fails_raises_in_the_caller():
         disk.get("a")
     disk.set("b", 2)
     assert disk.get("b") == 2  # the thread goes on: a waiting write is read as it is
+
+
+def test_a_reply_stored_under_the_request_just_looked_up_is_keyed_once(monkeypatch):
+    hashed = []
+    real = Cache.cache_key
+    monkeypatch.setattr(Cache, "cache_key", lambda self, request, ignored=None: (
+        hashed.append(request["messages"][0]["content"]), real(self, request, ignored))[1])
+    cache = ReplyCache(enable_disk_cache=False, enable_memory_cache=True, disk_cache_dir="", memory_max_entries=10)
+
+    def request(text):
+        return {"model": "openai/fake", "api_base": "http://127.0.0.1:1/v1", "messages": [{"role": "user",
+                                                                                          "content": text}]}
+
+    assert cache.get(request("a")) is None
+    cache.put(request("a"), {"answer": 1})  # an equal request, as DSPy builds it again to store the reply
+    asked = request("b")
+    assert cache.get(asked) is None
+    asked["messages"] = [{"role": "user", "content": "a"}]  # the asker's request changed after it was keyed
+    assert cache.get(asked) == {"answer": 1}
+    assert hashed == ["a", "b", "a"]
+    assert cache.cache_key(request("a")) != cache.cache_key({**request("a"), "api_base": "http://127.0.0.1:2/v1"})
