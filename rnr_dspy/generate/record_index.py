@@ -57,7 +57,7 @@ class RecordIndex:
         self.entries = entries
         self.torn_lines = torn_lines
         self.lines = lines  # record lines indexed (a superseded record's too)
-        self.file = AppendedFile(path)
+        self._file = AppendedFile(path)
 
     @classmethod
     def open(cls, record: Path, damaged: str) -> RecordIndex:
@@ -79,7 +79,11 @@ class RecordIndex:
         """Record `entry` as the latest of `key` (the caller serializes calls)."""
         self.entries[key] = entry  # a key superseded keeps its first place
         self.lines += 1
-        self.file.append(entry.line(key))
+        self._file.append(entry.line(key))
+
+    def close(self) -> None:
+        """Close the index file (a later `add` opens it again)."""
+        self._file.close()
 
 
 def first_entries(record: Path, lines: int) -> dict[str, Entry]:

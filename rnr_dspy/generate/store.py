@@ -15,6 +15,7 @@ import json
 import os
 import threading
 from collections.abc import Collection, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -76,7 +77,7 @@ class RunStore:
         """Close the record's file (a later append opens it again)."""
         with self._lock:
             self._file.close()
-            self.index.file.close()
+            self.index.close()
 
     def _sync(self, ticket: int) -> None:
         """Return once an fsync has covered append number `ticket`. One fsync runs at a time, outside the append
@@ -125,15 +126,9 @@ class RunStore:
 
 def read_record(path: Path, entry: Entry, handle: BinaryIO | None = None) -> dict[str, Any]:
     """The record `entry` points at in the run record `path` (read through `handle`, an open `path`, if given)."""
-    if handle is None:
-        with path.open("rb") as opened:
-            return _read(path, entry, opened)
-    return _read(path, entry, handle)
-
-
-def _read(path: Path, entry: Entry, handle: BinaryIO) -> dict[str, Any]:
-    handle.seek(entry.offset)
-    raw = handle.read(entry.length)
+    with path.open("rb") if handle is None else nullcontext(handle) as source:
+        source.seek(entry.offset)
+        raw = source.read(entry.length)
     try:
         return json.loads(raw)
     except ValueError as error:

@@ -18,6 +18,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -174,8 +175,8 @@ _DELETED = object()
 class _DiskThread:
     """A thread that runs jobs in the order given, every one of them before the process ends: it ends once its
     queue is empty and the main thread and every other non-daemon thread have finished. Leaner than an executor: a
-    job is a queue entry, and a caller that waits waits on a lock of its own (an executor's submit takes two locks
-    every thread of the process shares)."""
+    job is a queue entry, and a caller that waits waits on a future of its own (an executor's submit takes two
+    locks every thread of the process shares)."""
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -186,23 +187,16 @@ class _DiskThread:
 
     def now(self, job: Callable[[], Any]) -> Any:
         """`job()`'s result (or error), once the jobs before it ran."""
-        done, outcome = threading.Lock(), []
-        done.acquire()
+        future: Future[Any] = Future()
 
         def run() -> None:
             try:
-                outcome.append((True, job()))
+                future.set_result(job())
             except BaseException as error:  # raised in the caller, not here
-                outcome.append((False, error))
-            finally:
-                done.release()
+                future.set_exception(error)
 
         self._jobs.put(run)
-        done.acquire()
-        answered, value = outcome[0]
-        if not answered:
-            raise value
-        return value
+        return future.result()
 
     def _run(self) -> None:
         while True:

@@ -178,15 +178,7 @@ use_reply_cache()
 for number in range(200):
     dspy.cache.put({{"model": "openai/fake", "messages": [{{"role": "user", "content": str(number)}}]}}, number)
 """
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
-    dspy.configure_cache(enable_memory_cache=False, enable_disk_cache=True, disk_cache_dir=str(tmp_path))
-    try:
-        use_reply_cache()
-        answers = [dspy.cache.get({"model": "openai/fake", "messages": [{"role": "user", "content": str(number)}]})
-                   for number in range(200)]
-    finally:
-        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
-    assert answers == list(range(200))
+    assert _replies_after(script, tmp_path, 200) == list(range(200))
 
 
 def test_writes_of_a_thread_still_running_after_the_main_thread_ended_are_made(tmp_path):
@@ -205,15 +197,7 @@ def late():
 
 threading.Thread(target=late).start()
 """
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
-    dspy.configure_cache(enable_memory_cache=False, enable_disk_cache=True, disk_cache_dir=str(tmp_path))
-    try:
-        use_reply_cache()
-        answers = [dspy.cache.get({"model": "openai/fake", "messages": [{"role": "user", "content": str(number)}]})
-                   for number in range(50)]
-    finally:
-        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
-    assert answers == list(range(50))
+    assert _replies_after(script, tmp_path, 50) == list(range(50))
 
 
 def test_a_read_that_fails_raises_in_the_caller():
@@ -250,3 +234,15 @@ def test_a_reply_stored_under_the_request_just_looked_up_is_keyed_once(monkeypat
     assert cache.get(asked) == {"answer": 1}
     assert hashed == ["a", "b", "a"]
     assert cache.cache_key(request("a")) != cache.cache_key({**request("a"), "api_base": "http://127.0.0.1:2/v1"})
+
+
+def _replies_after(script, cache_dir, count):
+    """The replies to questions "0" .. `count - 1` in the disk cache `cache_dir` once `script` ran in a process."""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    dspy.configure_cache(enable_memory_cache=False, enable_disk_cache=True, disk_cache_dir=str(cache_dir))
+    try:
+        use_reply_cache()
+        return [dspy.cache.get({"model": "openai/fake", "messages": [{"role": "user", "content": str(number)}]})
+                for number in range(count)]
+    finally:
+        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
